@@ -1,0 +1,50 @@
+"""What the agent learned about a shop, and what retrieval returns."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemKind(StrEnum):
+    RULE_SECTION = "rule_section"  # a self-contained section of a store rule file
+    PRODUCT_FACT = "product_fact"  # price, colours, specs, stock, an attribute
+    PRODUCT_SECTION = "product_section"  # a block of the product detail text / page
+    MINED_QA = "mined_qa"  # a question buyers ask again and again, with the consensus answer
+
+
+class KnowledgeItem(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    item_id: str = Field(description="stable id: same source → same id across re-learning")
+    shop_id: str
+    kind: ItemKind
+    title: str = Field(description="what the item is about, e.g. 发货时间 or 植物泡泡染发剂 价格")
+    questions: list[str] = Field(default_factory=list, description="question variants buyers use")
+    answer: str = Field(description="the text the agent may quote to the buyer")
+    source: str = Field(description="file#section or mined:<cluster id>, cited in replies")
+    goods_id: str | None = None
+    topic: str | None = Field(default=None, description="coarse topic: shipping, usage, price ...")
+    content_hash: str = ""
+
+    def search_text(self) -> str:
+        """Everything the lexical leg may match against."""
+        return "\n".join([self.title, *self.questions, self.answer])
+
+
+class SearchHit(BaseModel):
+    item: KnowledgeItem
+    score: float = Field(ge=0.0, le=1.0, description="calibrated confidence that the item answers the query")
+    lexical: float = 0.0
+    vector: float = 0.0
+    matched_question: str | None = None
+
+
+class KnowledgeSnapshot(BaseModel):
+    """A learned shop, as persisted (S3 locally emulated) and loaded at cold start."""
+
+    shop_id: str
+    version: str
+    items: list[KnowledgeItem]
+    report: dict[str, object] = Field(default_factory=dict)

@@ -1,0 +1,120 @@
+"""The AWS resources the agent uses, defined once.
+
+The CDK stack (infra/) and the local AWS emulation (kefu.local.emulator) both
+build their tables, queues and bucket from these specs, so names, keys,
+indexes and redrive settings cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: str
+    sort_key: str | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    env_var: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[IndexSpec, ...] = ()
+    ttl_attribute: str | None = None
+
+    def attribute_names(self) -> list[str]:
+        names = [self.partition_key] + ([self.sort_key] if self.sort_key else [])
+        for index in self.indexes:
+            names += [index.partition_key] + ([index.sort_key] if index.sort_key else [])
+        return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    env_var: str
+    fifo: bool = True
+    visibility_timeout_s: int = 60
+    retention_s: int = 4 * 24 * 3600
+    max_receive_count: int = 5
+    dlq_logical_id: str | None = None
+    dlq_env_var: str | None = None
+    content_based_deduplication: bool = False
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    logical_id: str
+    env_var: str
+
+
+# Conversation state and turns: pk = "<shop>#<buyer>", sk = "STATE" | "TURN#<iso time>#<message id>".
+CONVERSATIONS = TableSpec(
+    logical_id="Conversations",
+    env_var="KEFU_CONVERSATIONS_TABLE",
+    partition_key="pk",
+    sort_key="sk",
+    ttl_attribute="expires_at",
+)
+
+# One record per accepted platform message: the exactly-once ledger (decided → sent).
+MESSAGE_LEDGER = TableSpec(
+    logical_id="MessageLedger",
+    env_var="KEFU_LEDGER_TABLE",
+    partition_key="pk",
+    ttl_attribute="expires_at",
+)
+
+# Handoffs waiting for, or held by, a human agent. pk = shop id, sk = handoff id.
+# The status index lists one shop's queue in priority then age order.
+AGENT_QUEUE = TableSpec(
+    logical_id="AgentQueue",
+    env_var="KEFU_AGENT_QUEUE_TABLE",
+    partition_key="shop_id",
+    sort_key="handoff_id",
+    indexes=(IndexSpec(name="by_status", partition_key="shop_status", sort_key="rank"),),
+    ttl_attribute="expires_at",
+)
+
+INBOUND_QUEUE = QueueSpec(
+    logical_id="InboundQueue",
+    env_var="KEFU_INBOUND_QUEUE_URL",
+    fifo=True,
+    visibility_timeout_s=60,
+    max_receive_count=5,
+    dlq_logical_id="InboundDeadLetterQueue",
+    dlq_env_var="KEFU_INBOUND_DLQ_URL",
+)
+
+KNOWLEDGE_BUCKET = BucketSpec(logical_id="KnowledgeBucket", env_var="KEFU_KNOWLEDGE_BUCKET")
+
+TABLES: tuple[TableSpec, ...] = (CONVERSATIONS, MESSAGE_LEDGER, AGENT_QUEUE)
+QUEUES: tuple[QueueSpec, ...] = (INBOUND_QUEUE,)
+BUCKETS: tuple[BucketSpec, ...] = (KNOWLEDGE_BUCKET,)
+
+# Lambda event source mapping for the responder (mirrored by the local poller).
+RESPONDER_BATCH_SIZE = 10
+
+
+@dataclass(frozen=True)
+class LocalNames:
+    """Physical names in the local emulation: prefixed so two runtimes never collide."""
+
+    prefix: str = "kefu"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def table(self, spec: TableSpec) -> str:
+        return f"{self.prefix}-{spec.logical_id}"
+
+    def queue(self, spec: QueueSpec) -> str:
+        return f"{self.prefix}-{spec.logical_id}" + (".fifo" if spec.fifo else "")
+
+    def dlq(self, spec: QueueSpec) -> str:
+        return f"{self.prefix}-{spec.dlq_logical_id}" + (".fifo" if spec.fifo else "")
+
+    def bucket(self, spec: BucketSpec) -> str:
+        return f"{self.prefix}-{spec.logical_id}".lower()

@@ -1,0 +1,80 @@
+"""The exactly-once ledger: one record per accepted platform message.
+
+A message's outcome is decided once and stored with a conditional write
+(``decided``); its effects (turns, state, handoff, reply) are applied
+idempotently and the record is then marked ``sent``. A redelivered message
+finds the record: if sent, nothing happens again; if only decided (the worker
+died half-way), the same stored outcome is applied again, and the reply carries
+a deterministic client message id the platform deduplicates on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel
+
+from kefu.models.conversation import ConversationState, Turn
+from kefu.models.decision import Outcome
+
+
+class Effects(BaseModel):
+    """Everything one message changes, stored with the decision so a retry applies exactly the same."""
+
+    outcome: Outcome
+    state: ConversationState
+    turns: list[Turn]
+    handoff: dict[str, Any] | None = None
+
+
+class LedgerEntry(BaseModel):
+    effects: Effects
+    sent: bool
+
+
+class MessageLedger:
+    def __init__(self, table: Any, retention_days: int = 14) -> None:
+        self._table = table
+        self._retention = timedelta(days=retention_days)
+
+    @staticmethod
+    def key(shop_id: str, message_id: str) -> str:
+        return f"{shop_id}#{message_id}"
+
+    def get(self, shop_id: str, message_id: str) -> LedgerEntry | None:
+        item = self._table.get_item(Key={"pk": self.key(shop_id, message_id)}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return LedgerEntry(effects=Effects.model_validate_json(item["effects"]), sent=item["status"] == "sent")
+
+    def record_decision(self, shop_id: str, message_id: str, effects: Effects) -> LedgerEntry:
+        """Store the decision unless one exists; returns the entry that won (ours or the earlier one)."""
+        try:
+            self._table.put_item(
+                Item={
+                    "pk": self.key(shop_id, message_id),
+                    "status": "decided",
+                    "effects": effects.model_dump_json(),
+                    "decided_at": datetime.now(UTC).isoformat(),
+                    "expires_at": int((datetime.now(UTC) + self._retention).timestamp()),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = self.get(shop_id, message_id)
+            if existing is None:  # pragma: no cover - deleted between the two calls
+                raise
+            return existing
+        return LedgerEntry(effects=effects, sent=False)
+
+    def mark_sent(self, shop_id: str, message_id: str) -> None:
+        self._table.update_item(
+            Key={"pk": self.key(shop_id, message_id)},
+            UpdateExpression="SET #s = :sent, sent_at = :now",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":sent": "sent", ":now": datetime.now(UTC).isoformat()},
+        )
