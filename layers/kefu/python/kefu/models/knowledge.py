@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kefu.models.shop import ShopConfig
+
 
 class ItemKind(StrEnum):
     RULE_SECTION = "rule_section"  # a self-contained section of a store rule file
@@ -46,5 +48,6 @@ class KnowledgeSnapshot(BaseModel):
 
     shop_id: str
     version: str
+    shop: ShopConfig
     items: list[KnowledgeItem]
     report: dict[str, object] = Field(default_factory=dict)

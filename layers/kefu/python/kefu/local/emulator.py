@@ -1,0 +1,169 @@
+"""The local AWS emulation: moto in server mode, with the stack's tables, queues and bucket.
+
+Resources are created from kefu.resources, the same specs the CDK stack reads,
+so the local twin and AWS agree on names, keys, indexes and redrive.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from kefu import resources
+from kefu.resources import LocalNames
+
+LOCAL_REGION = "cn-north-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def use_dummy_credentials() -> None:
+    """moto accepts any credentials; make sure boto3 never looks for real ones."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.setdefault("AWS_DEFAULT_REGION", LOCAL_REGION)
+
+
+@dataclass
+class LocalAws:
+    """A running emulation and the physical names of what it holds."""
+
+    endpoint_url: str
+    names: LocalNames
+    queue_urls: dict[str, str]
+    dlq_urls: dict[str, str]
+
+    def env(self) -> dict[str, str]:
+        """Environment for handlers and the CLI: the same variables the CDK stack sets."""
+        env = {
+            "KEFU_AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_REGION": LOCAL_REGION,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "local"),
+        }
+        for table in resources.TABLES:
+            env[table.env_var] = self.names.table(table)
+        for queue in resources.QUEUES:
+            env[queue.env_var] = self.queue_urls[queue.logical_id]
+            if queue.dlq_env_var:
+                env[queue.dlq_env_var] = self.dlq_urls[queue.logical_id]
+        for bucket in resources.BUCKETS:
+            env[bucket.env_var] = self.names.bucket(bucket)
+        return env
+
+
+def client(service: str, endpoint_url: str) -> Any:
+    use_dummy_credentials()
+    return boto3.client(
+        service, endpoint_url=endpoint_url, region_name=LOCAL_REGION, config=Config(retries={"max_attempts": 3})
+    )
+
+
+def create_resources(endpoint_url: str, names: LocalNames | None = None) -> LocalAws:
+    """Create every table, queue (with its DLQ and redrive policy) and bucket; idempotent."""
+    names = names or LocalNames()
+    dynamodb = client("dynamodb", endpoint_url)
+    existing = set(dynamodb.list_tables().get("TableNames", []))
+    for spec in resources.TABLES:
+        name = names.table(spec)
+        if name in existing:
+            continue
+        key_schema = [{"AttributeName": spec.partition_key, "KeyType": "HASH"}]
+        if spec.sort_key:
+            key_schema.append({"AttributeName": spec.sort_key, "KeyType": "RANGE"})
+        kwargs: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": key_schema,
+            "AttributeDefinitions": [{"AttributeName": a, "AttributeType": "S"} for a in spec.attribute_names()],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        if spec.indexes:
+            kwargs["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"}]
+                    + ([{"AttributeName": index.sort_key, "KeyType": "RANGE"}] if index.sort_key else []),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in spec.indexes
+            ]
+        dynamodb.create_table(**kwargs)
+        if spec.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
+            )
+
+    sqs = client("sqs", endpoint_url)
+    queue_urls: dict[str, str] = {}
+    dlq_urls: dict[str, str] = {}
+    for spec in resources.QUEUES:
+        fifo_attrs = {"FifoQueue": "true"} if spec.fifo else {}
+        dlq_arn = None
+        if spec.dlq_logical_id:
+            dlq_url = sqs.create_queue(
+                QueueName=names.dlq(spec),
+                Attributes={**fifo_attrs, "MessageRetentionPeriod": str(14 * 24 * 3600)},
+            )["QueueUrl"]
+            dlq_urls[spec.logical_id] = dlq_url
+            dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+        attributes = {
+            **fifo_attrs,
+            "VisibilityTimeout": str(spec.visibility_timeout_s),
+            "MessageRetentionPeriod": str(spec.retention_s),
+        }
+        if spec.fifo:
+            attributes["ContentBasedDeduplication"] = "true" if spec.content_based_deduplication else "false"
+        if dlq_arn:
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(spec.max_receive_count)}
+            )
+        queue_urls[spec.logical_id] = sqs.create_queue(QueueName=names.queue(spec), Attributes=attributes)[
+            "QueueUrl"
+        ]
+
+    s3 = client("s3", endpoint_url)
+    for bucket in resources.BUCKETS:
+        try:
+            s3.create_bucket(
+                Bucket=names.bucket(bucket), CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
+            )
+        except s3.exceptions.BucketAlreadyOwnedByYou:
+            pass
+    return LocalAws(endpoint_url=endpoint_url, names=names, queue_urls=queue_urls, dlq_urls=dlq_urls)
+
+
+class MotoServer:
+    """moto's server mode in a background thread of this process, on a loopback port."""
+
+    def __init__(self, port: int | None = None) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.port = port or free_port()
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MotoServer:
+        use_dummy_credentials()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call is noise
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
