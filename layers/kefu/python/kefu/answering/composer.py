@@ -15,7 +15,7 @@ from kefu.models.knowledge import SearchHit
 
 class ComposedReply(BaseModel):
     text: str = Field(description="the reply as sent to the buyer")
-    sources: list[str] = Field(default_factory=list, description="KnowledgeItem.source of what the reply used")
+    sources: list[str] = Field(default_factory=list, description="KnowledgeItem.source of each item used")
     confidence: float = Field(ge=0.0, le=1.0)
 
 
