@@ -1,0 +1,1 @@
+"""Taking buyer messages in: verify, validate, enqueue."""

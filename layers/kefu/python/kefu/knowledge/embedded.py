@@ -1,0 +1,163 @@
+"""The embedded knowledge index: hybrid lexical + vector matching inside the process.
+
+Each item is seen through several *views* (its title, each question variant,
+each sentence of its answer). The lexical leg measures how much of the
+buyer's question a view covers (IDF-weighted features); the vector leg is the
+cosine of hashed feature vectors. Both are fused per view; an item scores as
+its best view; the fused score is mapped to a calibrated confidence.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from kefu.knowledge.embedder import HashingEmbedder
+from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot, SearchHit
+from kefu.understanding.features import FAMILY_WEIGHTS, ConceptTable, Featurizer, family
+from kefu.understanding.normalize import Normalizer
+
+_SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
+
+# How much a view kind can be trusted to stand for the item.
+VIEW_WEIGHTS = {"question": 1.0, "title": 0.95, "sentence": 0.9}
+LEXICAL_SHARE = 0.6
+# Logistic calibration of the fused score (fit on held-out paraphrases, see benchmarks/calibrate.py).
+CALIBRATION_CENTER = 0.42
+CALIBRATION_SLOPE = 12.0
+# A buyer need (concept) the shop's knowledge never mentions caps the confidence: the shop cannot answer it.
+UNKNOWN_NEED_CAP = 0.25
+UNCAPPED_CONCEPTS = frozenset({"greeting"})
+
+
+@dataclass(frozen=True)
+class _View:
+    item_index: int
+    kind: str
+    text: str
+
+
+def calibrate(raw: float) -> float:
+    return 1.0 / (1.0 + math.exp(-CALIBRATION_SLOPE * (raw - CALIBRATION_CENTER)))
+
+
+class EmbeddedIndex:
+    def __init__(
+        self,
+        snapshot: KnowledgeSnapshot,
+        normalizer: Normalizer | None = None,
+        featurizer: Featurizer | None = None,
+    ) -> None:
+        self._snapshot = snapshot
+        self._items = list(snapshot.items)
+        self.normalizer = normalizer or Normalizer()
+        concepts = ConceptTable.load(snapshot.shop.model_extra.get("concepts") if snapshot.shop.model_extra else None)
+        self.featurizer = featurizer or Featurizer(concepts)
+        self._views: list[_View] = []
+        for index, item in enumerate(self._items):
+            self._views.append(_View(index, "title", self.normalizer.normalize(item.title).text))
+            for question in item.questions:
+                self._views.append(_View(index, "question", self.normalizer.normalize(question).text))
+            for sentence in _SENTENCE_SPLIT.split(item.answer):
+                text = self.normalizer.normalize(sentence).text
+                if len(text) >= 4:
+                    self._views.append(_View(index, "sentence", text))
+        view_features = [self.featurizer.features(view.text) for view in self._views]
+        document_frequency: dict[str, int] = defaultdict(int)
+        for features in view_features:
+            for feature in features:
+                document_frequency[feature] += 1
+        total = len(self._views) + 1
+        self._idf = {f: math.log(total / (1 + df)) + 1.0 for f, df in document_frequency.items()}
+        self._unknown_idf = math.log(total) + 1.0
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for view_id, features in enumerate(view_features):
+            for feature in features:
+                self._postings[feature].append(view_id)
+        self.embedder = HashingEmbedder(featurizer=self.featurizer, normalizer=self.normalizer, idf=self._idf)
+        self._matrix = (
+            np.vstack([self.embedder.vector(view.text) for view in self._views])
+            if self._views
+            else np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        )
+        self._view_items = np.array([view.item_index for view in self._views], dtype=np.int32)
+        self._view_weights = np.array([VIEW_WEIGHTS[view.kind] for view in self._views], dtype=np.float32)
+        self._known_concepts: set[str] = set()
+        for features in view_features:
+            self._known_concepts.update(f[2:] for f in features if f.startswith("k:"))
+
+    @property
+    def version(self) -> str:
+        return self._snapshot.version
+
+    def items(self) -> list[KnowledgeItem]:
+        return list(self._items)
+
+    def unknown_needs(self, normalized_query: str) -> set[str]:
+        """Concepts the buyer asks about that the shop's knowledge never mentions."""
+        return self.featurizer.concepts_of(normalized_query) - self._known_concepts - UNCAPPED_CONCEPTS
+
+    def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
+        return self.search_normalized(self.normalizer.normalize(query).text, goods_id, k)
+
+    def similarity(self, normalized_a: str, normalized_b: str) -> float:
+        """The same fused similarity the retriever uses, between a question and one known question."""
+        coverage = self._coverage(self.featurizer.features(normalized_a), self.featurizer.features(normalized_b))
+        cosine = float(self.embedder.vector(normalized_a) @ self.embedder.vector(normalized_b))
+        return calibrate(LEXICAL_SHARE * coverage + (1 - LEXICAL_SHARE) * max(cosine, 0.0))
+
+    def _weight(self, feature: str) -> float:
+        return FAMILY_WEIGHTS[family(feature)] * self._idf.get(feature, self._unknown_idf)
+
+    def _coverage(self, query: dict[str, int], view: dict[str, int]) -> float:
+        total = sum(self._weight(f) for f in query)
+        return sum(self._weight(f) for f in query if f in view) / total if total else 0.0
+
+    def search_normalized(self, text: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
+        if not self._views or not text:
+            return []
+        query = self.featurizer.features(text)
+        weights = {feature: self._weight(feature) for feature in query}
+        total = sum(weights.values()) or 1.0
+        covered = np.zeros(len(self._views), dtype=np.float32)
+        for feature, weight in weights.items():
+            postings = self._postings.get(feature)
+            if postings:
+                covered[postings] += weight
+        lexical = covered / total
+        cosine = np.clip(self._matrix @ self.embedder.vector(text), 0.0, 1.0)
+        fused = (LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * cosine) * self._view_weights
+        best: dict[int, int] = {}
+        for view_id in np.argsort(-fused)[: max(k * 8, 40)]:
+            item_index = int(self._view_items[view_id])
+            if item_index not in best:
+                best[item_index] = int(view_id)
+        cap = UNKNOWN_NEED_CAP if self.unknown_needs(text) else 1.0
+        hits: list[SearchHit] = []
+        for item_index, view_id in best.items():
+            item = self._items[item_index]
+            raw = float(fused[view_id]) + _goods_adjustment(item, goods_id)
+            hits.append(
+                SearchHit(
+                    item=item,
+                    score=min(cap, calibrate(raw)),
+                    lexical=float(lexical[view_id]),
+                    vector=float(cosine[view_id]),
+                    matched_question=self._views[view_id].text,
+                )
+            )
+        hits.sort(key=lambda hit: -hit.score)
+        return hits[:k]
+
+
+def _goods_adjustment(item: KnowledgeItem, goods_id: str | None) -> float:
+    """Prefer the product the chat was opened from; a shop-wide item is neutral."""
+    if item.goods_id is None or goods_id is None:
+        return 0.0
+    if item.goods_id == goods_id:
+        return 0.03
+    return -0.06 if item.kind in (ItemKind.PRODUCT_FACT, ItemKind.PRODUCT_SECTION) else 0.0

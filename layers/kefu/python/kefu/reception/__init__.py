@@ -1,0 +1,1 @@
+"""The reception pipeline: one buyer message in, one outcome out."""

@@ -1,0 +1,167 @@
+"""The shop's brain: pure decision logic for one message, given the conversation and the buyer's order.
+
+No I/O here: the service loads state and order, calls ``respond``, and applies what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from kefu.answering.composer import Composer
+from kefu.handoff import rules
+from kefu.handoff.queue import HandoffTicket
+from kefu.knowledge.embedded import EmbeddedIndex
+from kefu.models.conversation import ConversationState, Mode
+from kefu.models.decision import Action, HandoffReason, Outcome
+from kefu.models.messages import BuyerMessage, GoodsCardMessage, MessageType, OrderCardMessage, TextMessage
+from kefu.models.shop import NO_ORDER, Order, ShopConfig
+from kefu.understanding.understand import Intent, Understander, Understanding
+
+SHIPPED = {"已发货", "部分发货", "交易成功"}
+# Order statuses whose own wording helps retrieval find the rule that explains them.
+STATUS_HINTS = {"待成团", "部分发货", "待付款", "交易关闭", "订单取消"}
+MEDIA_WORDS = {MessageType.IMAGE: "图片", MessageType.VIDEO: "视频"}
+
+
+@dataclass
+class BrainReply:
+    outcome: Outcome
+    state: ConversationState
+    ticket: HandoffTicket | None
+
+
+class ShopBrain:
+    def __init__(self, shop: ShopConfig, index: EmbeddedIndex, composer: Composer, threshold: float = 0.5) -> None:
+        self.shop = shop
+        self.index = index
+        self.composer = composer
+        self.threshold = threshold
+        self.understander = Understander(index.normalizer, handoff_keywords=shop.handoff_keywords)
+
+    def respond(self, message: BuyerMessage, state: ConversationState, order: Order | None, now: datetime) -> BrainReply:
+        state = state.model_copy(deep=True)
+        if message.goods_id:
+            state.goods_id = message.goods_id
+        order_status = order.status if order else NO_ORDER
+        understanding = (
+            self.understander.understand(message.text, state) if isinstance(message, TextMessage) else None
+        )
+        hits = []
+        if understanding is not None and state.mode == Mode.BOT:
+            hits = self._retrieve(understanding, order_status, state.goods_id)
+        confidence = hits[0].score if hits else 0.0
+        rule_input = rules.RuleInput(
+            shop=self.shop,
+            state=state,
+            message_type=message.type,
+            order_status=order_status,
+            understanding=understanding,
+            confidence=confidence,
+            same_need_as_before=bool(hits and state.last_item_ids and hits[0].item.item_id == state.last_item_ids[0]),
+        )
+        reason = rules.pre_answer_reason(rule_input)
+        if reason is not None:
+            return self._handoff(message, state, reason, understanding, order_status, confidence, now)
+        if understanding is None:
+            return self._answer(message, state, self._non_text_reply(message), 1.0, [], None)
+        quick = self._small_talk(understanding, order)
+        if quick is not None:
+            return self._answer(message, state, quick, 1.0, [], understanding)
+        reason = rules.post_retrieval_reason(rule_input, self.threshold)
+        composed = None
+        if reason is None:
+            composed = self.composer.compose(understanding.query, hits, {"order_status": order_status})
+            if composed is None:
+                reason = HandoffReason.LOW_CONFIDENCE
+        if reason is not None or composed is None:
+            return self._handoff(message, state, reason or HandoffReason.LOW_CONFIDENCE, understanding,
+                                 order_status, confidence, now)
+        same_need = rule_input.same_need_as_before
+        state.bot_answers_on_topic = state.bot_answers_on_topic + 1 if same_need else 1
+        state.last_item_ids = [hit.item.item_id for hit in hits[:3]]
+        state.last_topic = hits[0].item.topic or hits[0].item.title
+        if not understanding.is_followup:  # a follow-up keeps the need it leans on
+            state.last_query = understanding.text
+        return self._answer(message, state, composed.text, composed.confidence, composed.sources, understanding)
+
+    # --- steps -------------------------------------------------------------------------------------------
+
+    def _retrieve(self, u: Understanding, order_status: str, goods_id: str | None) -> list:  # type: ignore[type-arg]
+        query = u.query
+        if u.intent in (Intent.SHIPPING, Intent.LOGISTICS) and order_status in STATUS_HINTS:
+            query = f"{query} {order_status}"
+        hits = self.index.search_normalized(query, goods_id, k=5)
+        if u.is_followup:
+            # The follow-up alone may be a full question after all: keep whichever reading is surer.
+            alone = self.index.search_normalized(u.text, goods_id, k=5)
+            if alone and hits and alone[0].score > hits[0].score + 0.15:
+                hits = alone
+        return hits
+
+    def _small_talk(self, u: Understanding, order: Order | None) -> str | None:
+        if u.intent == Intent.GREETING:
+            return self.shop.greeting
+        if u.intent == Intent.THANKS:
+            return "不客气哦亲，还有什么问题随时找我~"
+        if u.intent == Intent.LOGISTICS and order is not None and order.status in SHIPPED and order.logistics:
+            logistics = order.logistics
+            latest = logistics.events[-1].desc if logistics.events else "已发出，物流信息更新中"
+            return (
+                f"亲，您的订单由{logistics.company}配送，最新物流：{latest}。"
+                "完整的快递单号和物流信息可以在订单详情里查看哦，一般3-5天送达~"
+            )
+        return None
+
+    @staticmethod
+    def _non_text_reply(message: BuyerMessage) -> str:
+        if isinstance(message, GoodsCardMessage):
+            name = message.goods_name or "这款商品"
+            return f"亲，看到您在看{name}，有什么想了解的可以直接问我哦~"
+        if isinstance(message, OrderCardMessage):
+            return "亲，收到您的订单信息了，请问有什么可以帮您？"
+        word = MEDIA_WORDS.get(message.type, "消息")
+        return f"亲，收到您发的{word}了，请问有什么可以帮您？可以用文字描述一下您的问题哦~"
+
+    def _answer(self, message: BuyerMessage, state: ConversationState, text: str, confidence: float,
+                sources: list[str], u: Understanding | None) -> BrainReply:
+        outcome = Outcome(
+            message_id=message.message_id,
+            conversation_key=f"{message.shop_id}#{message.buyer_id}",
+            action=Action.ANSWER,
+            reply=text,
+            confidence=round(confidence, 4),
+            sources=sources,
+            intent=u.intent.value if u else message.type.value,
+            emotion=u.emotion if u else 0.0,
+            knowledge_version=self.index.version,
+        )
+        return BrainReply(outcome, state, None)
+
+    def _handoff(self, message: BuyerMessage, state: ConversationState, reason: HandoffReason,
+                 u: Understanding | None, order_status: str, confidence: float, now: datetime) -> BrainReply:
+        ticket = None
+        reply: str | None = None
+        if reason != HandoffReason.WITH_HUMAN:
+            outside = not self.shop.agent_hours.contains(now.astimezone(ZoneInfo(self.shop.timezone)).time())
+            reply = self.shop.offline_message if outside else self.shop.handoff_message
+            ticket = HandoffTicket.open(
+                message.shop_id, message.buyer_id, reason, message.message_id,
+                emotion=u.emotion if u else 0.0, goods_id=state.goods_id, order_status=order_status,
+                outside_hours=outside,
+            )
+            state.mode = Mode.HUMAN
+            state.bot_answers_on_topic = 0
+        outcome = Outcome(
+            message_id=message.message_id,
+            conversation_key=f"{message.shop_id}#{message.buyer_id}",
+            action=Action.HANDOFF,
+            reply=reply,
+            handoff_reason=reason,
+            confidence=round(confidence, 4),
+            intent=u.intent.value if u else message.type.value,
+            emotion=u.emotion if u else 0.0,
+            knowledge_version=self.index.version,
+        )
+        return BrainReply(outcome, state, ticket)

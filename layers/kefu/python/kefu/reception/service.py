@@ -1,0 +1,84 @@
+"""The reception service: applies the brain's decision to the world, exactly once per platform message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from kefu.handoff.queue import AgentQueue
+from kefu.models.conversation import Role, Turn
+from kefu.models.decision import Outcome
+from kefu.models.messages import QueuedMessage
+from kefu.models.shop import Order
+from kefu.platform.client import PlatformClient
+from kefu.reception.brain import ShopBrain
+from kefu.store.conversations import ConversationStore
+from kefu.store.ledger import Effects, MessageLedger
+
+
+class ReceptionService:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        ledger: MessageLedger,
+        agent_queue: AgentQueue,
+        platform: PlatformClient,
+        brain_for: Callable[[str], ShopBrain],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._conversations = conversations
+        self._ledger = ledger
+        self._queue = agent_queue
+        self._platform = platform
+        self._brain_for = brain_for
+        self._clock = clock
+
+    def handle(self, queued: QueuedMessage) -> Outcome:
+        message = queued.message
+        entry = self._ledger.get(message.shop_id, message.message_id)
+        if entry is None:
+            entry = self._ledger.record_decision(message.shop_id, message.message_id, self._decide(queued))
+        if not entry.sent:
+            self._apply(entry.effects)
+            self._ledger.mark_sent(message.shop_id, message.message_id)
+        return entry.effects.outcome
+
+    def _decide(self, queued: QueuedMessage) -> Effects:
+        message = queued.message
+        state = self._conversations.load_state(message.shop_id, message.buyer_id)
+        order = self._order(message.shop_id, message.buyer_id, state.order_status)
+        if order is not None:
+            state.order_status, state.order_sn = order.status, order.order_sn
+        elif state.order_status is None:
+            state.order_status = "未下单"
+        brain = self._brain_for(message.shop_id)
+        reply = brain.respond(message, state, order, self._clock())
+        outcome = reply.outcome
+        turns = [
+            Turn(role=Role.BUYER, text=message.text, at=message.sent_at, message_id=message.message_id,
+                 message_type=message.type.value, intent=outcome.intent)
+        ]
+        if outcome.reply:
+            turns.append(Turn(role=Role.BOT, text=outcome.reply, at=self._clock(), message_id=message.message_id,
+                              sources=outcome.sources))
+        return Effects(outcome=outcome, state=reply.state, turns=turns,
+                       handoff=reply.ticket.model_dump(mode="json") if reply.ticket else None)
+
+    def _order(self, shop_id: str, buyer_id: str, cached_status: str | None) -> Order | None:
+        """The buyer's newest order; looked up on every message so status changes are seen."""
+        return self._platform.latest_order(shop_id, buyer_id)
+
+    def _apply(self, effects: Effects) -> None:
+        """Idempotent: every write lands on the same keys when repeated after a crash."""
+        state = effects.state
+        for turn in effects.turns:
+            self._conversations.append_turn(state.shop_id, state.buyer_id, turn)
+        self._conversations.save_state(state)
+        if effects.handoff:
+            from kefu.handoff.queue import HandoffTicket
+
+            self._queue.enqueue(HandoffTicket.model_validate(effects.handoff))
+        if effects.outcome.reply:
+            self._platform.send_message(
+                state.shop_id, state.buyer_id, effects.outcome.reply, client_msg_id=f"re-{effects.outcome.message_id}"
+            )

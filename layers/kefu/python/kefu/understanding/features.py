@@ -1,0 +1,110 @@
+"""Matching features of a normalised text: words, characters, pinyin and concepts.
+
+Pinyin bigrams make homophone typos (发或/发货, 过民/过敏, 湿诊/湿疹) meet their
+intended words without a list of typos; character bigrams catch near-form
+typos; concept features let a buyer's wording (多长时间, 留着下次用) meet the
+shop's wording (停留, 储存) through data-driven synonym groups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+from pypinyin import Style, lazy_pinyin
+
+from kefu.understanding.lexicon import load_data
+
+_CONTENT_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_ALNUM = re.compile(r"[a-z0-9.]+(?:-[0-9.]+)?")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+# Feature families and their weight in similarity; words and concepts carry meaning, single
+# characters and pinyin are the typo safety net.
+FAMILY_WEIGHTS = {"w": 1.0, "b": 0.8, "p": 0.6, "k": 1.4, "n": 1.2, "c": 0.15}
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    from importlib import resources
+
+    text = resources.files("kefu.data").joinpath("stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+@lru_cache(maxsize=8192)
+def char_pinyin(char: str) -> str:
+    return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _CONTENT_CHAR.match(char) else char
+
+
+@dataclass(frozen=True)
+class ConceptTable:
+    """Concept groups, as a surface form → concept id map matched by longest form first."""
+
+    forms: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def load(cls, extra: dict[str, list[str]] | None = None) -> ConceptTable:
+        groups: dict[str, list[str]] = {
+            k: v for k, v in load_data("concepts.json")["groups"].items() if not k.startswith("_")
+        }
+        for name, forms in (extra or {}).items():
+            groups.setdefault(name, []).extend(forms)
+        pairs = [(form, name) for name, forms in groups.items() for form in forms]
+        pairs.sort(key=lambda pair: -len(pair[0]))
+        return cls(tuple(pairs))
+
+    def find(self, text: str) -> set[str]:
+        found: set[str] = set()
+        taken = [False] * len(text)
+        for form, name in self.forms:
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if not any(taken[start:end]):
+                    found.add(name)
+                    for i in range(start, end):
+                        taken[i] = True
+                start = text.find(form, start + 1)
+        return found
+
+
+class Featurizer:
+    def __init__(self, concepts: ConceptTable | None = None) -> None:
+        self.concepts = concepts or ConceptTable.load()
+        self._stop = stopwords()
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one featurizer per shop, bounded cache of hot texts
+    def features(self, text: str) -> Counter[str]:
+        """Weighted bag of features of an already normalised text."""
+        bag: Counter[str] = Counter()
+        for word in jieba.lcut(text, HMM=True):
+            word = word.strip()
+            if not word or word in self._stop:
+                continue
+            if _ALNUM.fullmatch(word):
+                bag[f"n:{word}"] += 1
+            elif _CONTENT_CHAR.search(word) and len(word) > 1:
+                bag[f"w:{word}"] += 1
+        for number in _ALNUM.findall(text):
+            bag[f"n:{number}"] += 1
+        for run in _HAN_RUN.findall(text):
+            chars = [ch for ch in run if ch not in self._stop]
+            for ch in chars:
+                bag[f"c:{ch}"] += 1
+            for first, second in zip(chars, chars[1:], strict=False):
+                bag[f"b:{first}{second}"] += 1
+                bag[f"p:{char_pinyin(first)}_{char_pinyin(second)}"] += 1
+        for concept in self.concepts.find(text):
+            bag[f"k:{concept}"] += 1
+        return bag
+
+    def concepts_of(self, text: str) -> set[str]:
+        return self.concepts.find(text)
+
+
+def family(feature: str) -> str:
+    return feature.split(":", 1)[0]

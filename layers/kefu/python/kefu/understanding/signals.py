@@ -1,0 +1,62 @@
+"""Signal detectors over normalised text: ask-for-human, emotion, after-sale, small talk.
+
+Patterns live in data/signals.json; this module only compiles and combines them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kefu.understanding.lexicon import load_data
+
+_NEGATED_THREAT = re.compile(r"(不会|不|没|别|不想|不打算)(给|打|去)?(差评|投诉|举报)")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict[str, re.Pattern[str]]:
+    data = load_data("signals.json")
+    return {name: re.compile("|".join(f"(?:{p})" for p in pats)) for name, pats in data.items() if not name.startswith("_")}
+
+
+def matches(signal: str, text: str) -> bool:
+    return bool(_patterns()[signal].search(text))
+
+
+@dataclass(frozen=True)
+class Emotion:
+    score: float  # 0 calm … 1 furious
+    insult: bool
+    threat: bool
+    sensitive: bool  # bereavement, illness: never a cheerful canned answer
+
+
+def emotion(text: str, exclamations: int = 0) -> Emotion:
+    insult = matches("insult", text)
+    threat = matches("threat", text) and not _NEGATED_THREAT.search(text)
+    anger_hits = len(_patterns()["anger"].findall(text))
+    score = 0.0
+    if insult:
+        score = max(score, 0.9)
+    if threat:
+        score = max(score, 0.85)
+    score = max(score, min(0.8, 0.35 * anger_hits))
+    if matches("anxiety", text):
+        score = max(score, 0.3)
+    if exclamations >= 2:
+        score = min(1.0, score + 0.15)
+    return Emotion(score=round(score, 2), insult=insult, threat=threat, sensitive=matches("sensitive", text))
+
+
+def asks_for_human(text: str, shop_keywords: list[str]) -> bool:
+    return matches("ask_human", text) or any(keyword and keyword in text for keyword in shop_keywords)
+
+
+def after_sale_needs_human(text: str) -> bool:
+    """A real after-sale event (not a pre-sale 'what if'): return address, refund, damage, missing items, a reaction."""
+    if matches("hypothetical", text) and not matches("after_use", text):
+        return False
+    if matches("after_sale_need", text):
+        return True
+    return matches("reaction", text) and matches("after_use", text) and not matches("test_context", text)

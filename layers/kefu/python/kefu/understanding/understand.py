@@ -1,0 +1,118 @@
+"""Understanding one buyer message: normalised text, intent, emotion, entities, and context."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from kefu.models.conversation import ConversationState
+from kefu.understanding import signals
+from kefu.understanding.normalize import Normalizer
+
+
+class Intent(StrEnum):
+    PRODUCT_QUESTION = "product_question"
+    SHIPPING = "shipping"
+    LOGISTICS = "logistics"
+    AFTER_SALE = "after_sale"
+    COMPLAINT = "complaint"
+    BARGAINING = "bargaining"
+    GREETING = "greeting"
+    THANKS = "thanks"
+    ASK_HUMAN = "ask_human"
+    MEDIA = "media"
+    OTHER = "other"
+
+
+class Entities(BaseModel):
+    order_numbers: list[str] = Field(default_factory=list)
+    colours: list[str] = Field(default_factory=list)
+    sizes: list[str] = Field(default_factory=list)
+    quantities: list[str] = Field(default_factory=list)
+
+
+class Understanding(BaseModel):
+    text: str = Field(description="normalised text")
+    query: str = Field(description="what to look up: the text, completed from context for follow-ups")
+    intent: Intent
+    emotion: float = 0.0
+    insult: bool = False
+    threat: bool = False
+    sensitive: bool = False
+    asks_for_human: bool = False
+    after_sale_needs_human: bool = False
+    dissatisfied: bool = False
+    is_followup: bool = False
+    entities: Entities = Field(default_factory=Entities)
+
+
+_FOLLOWUP_START = re.compile(r"^(那|那么|那要是|要是|如果是|如果|换成|还有)")
+_FOLLOWUP_END = re.compile(r"(呢|的呢|怎么样|咋样)[?？]?$")
+_QUANTITY = re.compile(r"([0-9一二两三四五六七八九十]+)\s*(盒|瓶|个|件|支|套|包|袋)")
+_SIZE = re.compile(r"\b(xs|s|m|l|xl|xxl|xxxl|\d{2,3}码|\d{2,3}cm)\b", re.IGNORECASE)
+FOLLOWUP_MAX_CHARS = 14
+
+
+class Understander:
+    def __init__(self, normalizer: Normalizer | None = None, colours: list[str] | None = None,
+                 handoff_keywords: list[str] | None = None) -> None:
+        self.normalizer = normalizer or Normalizer()
+        self._colours = sorted(set(colours or []), key=len, reverse=True)
+        self._handoff_keywords = [self.normalizer.basic(k) for k in handoff_keywords or []]
+
+    def understand(self, raw: str, state: ConversationState | None = None) -> Understanding:
+        normalized = self.normalizer.normalize(raw)
+        text = normalized.text
+        mood = signals.emotion(text, normalized.exclamations)
+        entities = Entities(
+            order_numbers=normalized.order_numbers,
+            colours=[c for c in self._colours if c in text],
+            sizes=[m.group(0) for m in _SIZE.finditer(text)],
+            quantities=[m.group(0) for m in _QUANTITY.finditer(text)],
+        )
+        understanding = Understanding(
+            text=text,
+            query=text,
+            intent=Intent.OTHER,
+            emotion=mood.score,
+            insult=mood.insult,
+            threat=mood.threat,
+            sensitive=mood.sensitive,
+            asks_for_human=signals.asks_for_human(text, self._handoff_keywords),
+            after_sale_needs_human=signals.after_sale_needs_human(text),
+            dissatisfied=signals.matches("repeat_complaint", text),
+            entities=entities,
+        )
+        understanding.intent = self._intent(understanding)
+        if state is not None and state.last_query and self._leans_on_context(text):
+            understanding.is_followup = True
+            understanding.query = f"{state.last_query} {text}"
+        return understanding
+
+    def _intent(self, u: Understanding) -> Intent:
+        text = u.text
+        if u.asks_for_human:
+            return Intent.ASK_HUMAN
+        if u.insult or u.threat or u.emotion >= 0.6:
+            return Intent.COMPLAINT
+        if u.after_sale_needs_human:
+            return Intent.AFTER_SALE
+        if signals.matches("greeting", text):
+            return Intent.GREETING
+        if signals.matches("thanks", text):
+            return Intent.THANKS
+        if signals.matches("bargain", text):
+            return Intent.BARGAINING
+        if signals.matches("logistics", text):
+            return Intent.LOGISTICS
+        if signals.matches("shipping", text):
+            return Intent.SHIPPING
+        return Intent.PRODUCT_QUESTION if text else Intent.OTHER
+
+    @staticmethod
+    def _leans_on_context(text: str) -> bool:
+        """Elliptical follow-ups: 那长头发呢 / 黑色的呢 / 要是漂过的呢 — short, and not a question of their own."""
+        short = len(text) <= FOLLOWUP_MAX_CHARS
+        return short and bool(_FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text))
