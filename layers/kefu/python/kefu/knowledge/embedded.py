@@ -73,12 +73,17 @@ class EmbeddedIndex:
                 document_frequency[feature] += 1
         total = len(self._views) + 1
         self._idf = {f: math.log(total / (1 + df)) + 1.0 for f, df in document_frequency.items()}
-        self._unknown_idf = math.log(total) + 1.0
+        # A query feature the shop never uses is mostly the buyer's own filler (姐妹们都说, 具体): weigh it like a
+        # middling feature, not like the rarest one. Needs the shop cannot serve are caught by unknown_needs().
+        known = sorted(self._idf.values())
+        self._unknown_idf = known[len(known) // 2] if known else 1.0
         self._postings: dict[str, list[int]] = defaultdict(list)
         for view_id, features in enumerate(view_features):
             for feature in features:
                 self._postings[feature].append(view_id)
-        self.embedder = HashingEmbedder(featurizer=self.featurizer, normalizer=self.normalizer, idf=self._idf)
+        self.embedder = HashingEmbedder(
+            featurizer=self.featurizer, normalizer=self.normalizer, idf=self._idf, default_idf=self._unknown_idf
+        )
         self._matrix = (
             np.vstack([self.embedder.vector(view.text) for view in self._views])
             if self._views

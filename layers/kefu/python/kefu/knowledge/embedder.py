@@ -23,12 +23,13 @@ class HashingEmbedder:
         featurizer: Featurizer | None = None,
         normalizer: Normalizer | None = None,
         idf: Mapping[str, float] | None = None,
+        default_idf: float = 1.0,
     ) -> None:
         self.dimension = dimension
         self._featurizer = featurizer or Featurizer()
         self._normalizer = normalizer or Normalizer()
         self._idf = idf or {}
-        self._default_idf = max(self._idf.values(), default=1.0)
+        self._default_idf = default_idf
 
     def vector(self, normalized_text: str) -> np.ndarray:
         vec = np.zeros(self.dimension, dtype=np.float32)

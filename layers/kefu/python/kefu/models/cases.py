@@ -43,3 +43,4 @@ class ReplayRecord(BaseModel):
     confidence: float
     sources: list[str] = Field(default_factory=list)
     latency_ms: float
+    knowledge_version: str | None = None  # optional extension: which learned version answered

@@ -22,6 +22,8 @@ from kefu.understanding.understand import Intent, Understander, Understanding
 SHIPPED = {"已发货", "部分发货", "交易成功"}
 # Order statuses whose own wording helps retrieval find the rule that explains them.
 STATUS_HINTS = {"待成团", "部分发货", "待付款", "交易关闭", "订单取消"}
+# A logistics question answered from the buyer's own order only when it asks nothing else (发票, 退货 …).
+LOGISTICS_CONCEPTS = frozenset({"tracking", "arrival", "carrier", "ship_time"})
 MEDIA_WORDS = {MessageType.IMAGE: "图片", MessageType.VIDEO: "视频"}
 
 
@@ -105,7 +107,9 @@ class ShopBrain:
             return self.shop.greeting
         if u.intent == Intent.THANKS:
             return "不客气哦亲，还有什么问题随时找我~"
-        if u.intent == Intent.LOGISTICS and order is not None and order.status in SHIPPED and order.logistics:
+        logistics_only = self.index.featurizer.concepts_of(u.text) <= LOGISTICS_CONCEPTS
+        if (u.intent == Intent.LOGISTICS and logistics_only and order is not None and order.status in SHIPPED
+                and order.logistics):
             logistics = order.logistics
             latest = logistics.events[-1].desc if logistics.events else "已发出，物流信息更新中"
             return (

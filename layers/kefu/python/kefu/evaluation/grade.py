@@ -1,0 +1,137 @@
+"""Grading replay output against evaluation cases (shared/formats.md §2, §3).
+
+The grader is deliberately plain: a fact is present when one of its strings
+appears in the reply after removing spaces and punctuation, lower-casing and
+folding Traditional to Simplified.
+"""
+
+from __future__ import annotations
+
+import statistics
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import opencc
+
+from kefu.models.cases import EvalCase, ReplayRecord
+from kefu.models.decision import Action
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    text = _t2s().convert(unicodedata.normalize("NFKC", text)).lower()
+    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in "PZ")
+
+
+def facts_present(reply: str | None, facts: list[list[str]]) -> bool:
+    folded = fold(reply or "")
+    return all(any(fold(option) in folded for option in group) for group in facts)
+
+
+@dataclass
+class TurnGrade:
+    case_id: str
+    turn: int
+    category: str | None
+    expected: Action
+    expected_reason: str | None
+    got: Action
+    got_reason: str | None
+    correct: bool
+    wrong_answer: bool
+    latency_ms: float
+
+
+@dataclass
+class Report:
+    turns: list[TurnGrade] = field(default_factory=list)
+
+    def _ratio(self, numerator: int, denominator: int) -> float:
+        return numerator / denominator if denominator else 0.0
+
+    @property
+    def answer_turns(self) -> list[TurnGrade]:
+        return [t for t in self.turns if t.expected == Action.ANSWER]
+
+    @property
+    def handoff_turns(self) -> list[TurnGrade]:
+        return [t for t in self.turns if t.expected == Action.HANDOFF]
+
+    def figures(self) -> dict[str, float]:
+        answers, handoffs = self.answer_turns, self.handoff_turns
+        predicted_handoffs = [t for t in self.turns if t.got == Action.HANDOFF]
+        latencies = sorted(t.latency_ms for t in self.turns) or [0.0]
+        return {
+            "turns": len(self.turns),
+            "answer_accuracy": self._ratio(sum(t.correct for t in answers), len(answers)),
+            "wrong_answer_rate": self._ratio(sum(t.wrong_answer for t in self.turns), len(self.turns)),
+            "handoff_precision": self._ratio(
+                sum(t.expected == Action.HANDOFF for t in predicted_handoffs), len(predicted_handoffs)
+            ),
+            "handoff_recall": self._ratio(sum(t.got == Action.HANDOFF for t in handoffs), len(handoffs)),
+            "handoff_reason_accuracy": self._ratio(
+                sum(t.got == Action.HANDOFF and (t.expected_reason in (None, t.got_reason)) for t in handoffs),
+                len(handoffs),
+            ),
+            "auto_reception_rate": self._ratio(sum(t.correct for t in answers), len(self.turns)),
+            "latency_p50_ms": statistics.median(latencies),
+            "latency_p95_ms": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],
+        }
+
+    def recall_by_reason(self) -> dict[str, tuple[int, int]]:
+        totals: Counter[str] = Counter()
+        hits: Counter[str] = Counter()
+        for t in self.handoff_turns:
+            reason = t.expected_reason or "any"
+            totals[reason] += 1
+            hits[reason] += t.got == Action.HANDOFF
+        return {reason: (hits[reason], totals[reason]) for reason in sorted(totals)}
+
+    def accuracy_by_category(self) -> dict[str, tuple[int, int]]:
+        totals: Counter[str] = Counter()
+        hits: Counter[str] = Counter()
+        for t in self.turns:
+            key = t.category or "-"
+            totals[key] += 1
+            hits[key] += t.correct
+        return {key: (hits[key], totals[key]) for key in sorted(totals)}
+
+
+def grade(cases: list[EvalCase], records: list[ReplayRecord]) -> Report:
+    by_key = {(r.case_id, r.turn): r for r in records}
+    report = Report()
+    for case in cases:
+        for index, turn in enumerate(case.turns):
+            record = by_key.get((case.id, index))
+            if record is None:
+                raise ValueError(f"replay output has no line for case {case.id} turn {index}")
+            expect = turn.expect
+            if expect.action == Action.ANSWER:
+                correct = record.action == Action.ANSWER and facts_present(record.reply, expect.facts)
+                wrong = record.action == Action.ANSWER and not correct
+            else:
+                correct = record.action == Action.HANDOFF and (
+                    expect.reason is None or record.handoff_reason == expect.reason
+                )
+                wrong = record.action == Action.ANSWER  # an answer where a handoff was due
+            report.turns.append(
+                TurnGrade(
+                    case_id=case.id,
+                    turn=index,
+                    category=case.category,
+                    expected=expect.action,
+                    expected_reason=expect.reason.value if expect.reason else None,
+                    got=record.action,
+                    got_reason=record.handoff_reason.value if record.handoff_reason else None,
+                    correct=correct,
+                    wrong_answer=wrong,
+                    latency_ms=record.latency_ms,
+                )
+            )
+    return report
