@@ -26,6 +26,7 @@ _SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
 # How much a view kind can be trusted to stand for the item.
 VIEW_WEIGHTS = {"question": 1.0, "title": 0.95, "sentence": 0.9}
 LEXICAL_SHARE = 0.6
+ITEM_SHARE = 0.4
 # Logistic calibration of the fused score (fit on held-out paraphrases, see benchmarks/calibrate.py).
 CALIBRATION_CENTER = 0.42
 CALIBRATION_SLOPE = 12.0
@@ -77,6 +78,9 @@ class EmbeddedIndex:
         # middling feature, not like the rarest one. Needs the shop cannot serve are caught by unknown_needs().
         known = sorted(self._idf.values())
         self._unknown_idf = known[len(known) // 2] if known else 1.0
+        self._item_features: list[set[str]] = [set() for _ in self._items]
+        for view, features in zip(self._views, view_features, strict=True):
+            self._item_features[view.item_index].update(features)
         self._postings: dict[str, list[int]] = defaultdict(list)
         for view_id, features in enumerate(view_features):
             for feature in features:
@@ -145,7 +149,11 @@ class EmbeddedIndex:
         hits: list[SearchHit] = []
         for item_index, view_id in best.items():
             item = self._items[item_index]
-            raw = float(fused[view_id]) + _goods_adjustment(item, goods_id)
+            # The best single view may match only half the question (多久 in a title); the item as a whole
+            # should cover all of it (多久 and 洗头).
+            item_coverage = sum(w for f, w in weights.items() if f in self._item_features[item_index]) / total
+            raw = (ITEM_SHARE * item_coverage + (1 - ITEM_SHARE) * float(fused[view_id])
+                   + _goods_adjustment(item, goods_id))
             hits.append(
                 SearchHit(
                     item=item,

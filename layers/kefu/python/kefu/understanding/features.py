@@ -21,6 +21,11 @@ from kefu.understanding.lexicon import load_data
 _CONTENT_CHAR = re.compile(r"[\u4e00-\u9fff]")
 _ALNUM = re.compile(r"[a-z0-9.]+(?:-[0-9.]+)?")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# Answer types: a question about 多久 meets an answer that states a duration, 多少钱 one that states a price.
+_ANSWER_TYPES = (
+    ("duration", re.compile(r"[0-9一二两三四五六七八九十半]+\s*(?:-\s*[0-9]+\s*)?(?:分钟|小时|天|周|个月|工作日)")),
+    ("price", re.compile(r"[0-9]+(?:\.[0-9]+)?\s*元|¥\s*[0-9]")),
+)
 
 # Feature families and their weight in similarity; words and concepts carry meaning, single
 # characters and pinyin are the typo safety net.
@@ -100,6 +105,9 @@ class Featurizer:
                 bag[f"p:{char_pinyin(first)}_{char_pinyin(second)}"] += 1
         for concept in self.concepts.find(text):
             bag[f"k:{concept}"] += 1
+        for concept, pattern in _ANSWER_TYPES:
+            if pattern.search(text):
+                bag[f"k:{concept}"] += 1
         return bag
 
     def concepts_of(self, text: str) -> set[str]:

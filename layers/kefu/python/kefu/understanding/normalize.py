@@ -31,7 +31,8 @@ ORDER_SN = re.compile(r"(?<![\dA-Za-z])(?:\d{6}-\d{6,}|\d{15,24})(?![\dA-Za-z])"
 
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
+    # tw2sp also maps Taiwan vocabulary (矽油→硅油, 軟體→软件), a superset of plain t2s for buyers' text.
+    return opencc.OpenCC("tw2sp")
 
 
 def _is_emoji(char: str) -> bool:
