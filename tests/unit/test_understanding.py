@@ -38,7 +38,7 @@ def test_normalize_maps_dialect_traditional_and_width(normalizer: Normalizer, ra
 def test_normalize_drops_emoji_stickers_invisible_and_repeats(normalizer: Normalizer) -> None:
     result = normalizer.normalize("亲\u200b在吗😊😊[太阳]!!!\u202e")
     assert result.text == "亲在吗 !"
-    assert result.exclamations == 1
+    assert result.exclamations == 3  # counted before collapsing: !!! is a sign of anger
 
 
 def test_normalize_extracts_order_numbers_and_placeholders(normalizer: Normalizer) -> None:
