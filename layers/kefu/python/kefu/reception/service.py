@@ -16,6 +16,10 @@ from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import Effects, MessageLedger
 
 
+class MessageBusy(RuntimeError):
+    """Another worker is applying this message right now; the queue will deliver it again."""
+
+
 class ReceptionService:
     def __init__(
         self,
@@ -25,7 +29,9 @@ class ReceptionService:
         platform: PlatformClient,
         brain_for: Callable[[str], ShopBrain],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease_s: float = 30.0,
     ) -> None:
+        self._lease_s = lease_s
         self._conversations = conversations
         self._ledger = ledger
         self._queue = agent_queue
@@ -39,6 +45,8 @@ class ReceptionService:
         if entry is None:
             entry = self._ledger.record_decision(message.shop_id, message.message_id, self._decide(queued))
         if not entry.sent:
+            if not self._ledger.try_lease(message.shop_id, message.message_id, self._lease_s):
+                raise MessageBusy(f"message {message.message_id} is being applied by another worker; retry later")
             self._apply(entry.effects)
             self._ledger.mark_sent(message.shop_id, message.message_id)
         return entry.effects.outcome

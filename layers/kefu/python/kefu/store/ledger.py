@@ -11,6 +11,7 @@ a deterministic client message id the platform deduplicates on.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -70,6 +71,31 @@ class MessageLedger:
                 raise
             return existing
         return LedgerEntry(effects=effects, sent=False)
+
+    def try_lease(self, shop_id: str, message_id: str, lease_s: float) -> bool:
+        """Take the right to apply a decided outcome; a worker that died leaves a lease that expires.
+
+        Two workers holding the same message (a visibility timeout shorter than the work) cannot both
+        apply it: the second one is refused and retries later, when it finds the message sent.
+        """
+        now = datetime.now(UTC).timestamp()
+        try:
+            self._table.update_item(
+                Key={"pk": self.key(shop_id, message_id)},
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="#s = :decided AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":decided": "decided",
+                    ":now": Decimal(str(now)),
+                    ":until": Decimal(str(now + lease_s)),
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def mark_sent(self, shop_id: str, message_id: str) -> None:
         self._table.update_item(
