@@ -64,21 +64,38 @@ def ensure_setup(log: bool = False) -> Path:
     root = cache_dir()
     stamp = root / "stamp"
     wanted = _inputs_hash()
-    if stamp.exists() and stamp.read_text().strip() == wanted and (root / "classes").is_dir():
+    complete = (root / "classes" / "KefuTestNode.class").exists() and any(
+        (root / "knn").glob("opensearch-knn-*.jar")
+    )
+    if complete and stamp.exists() and stamp.read_text().strip() == wanted:
         return root
     mvn, javac = _require("mvn"), _require("javac")
     _require("java")
-    for sub in ("lib", "knn", "classes"):
+    for sub in ("lib", "knn", "classes", "markers", "target"):
         shutil.rmtree(root / sub, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    cmd = [mvn, "-B", "-q", "-f", str(POM), f"-Dkefu.opensearch.dir={root}",
-           "dependency:copy-dependencies", "dependency:unpack"]
+    cmd = [
+        mvn,
+        "-B",
+        "-q",
+        "-f",
+        str(POM),
+        f"-Dkefu.opensearch.dir={root}",
+        "dependency:copy-dependencies",
+        "dependency:unpack",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise NodeSetupError(f"Maven could not resolve the OpenSearch jars:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
-    done = subprocess.run([javac, "-d", str(root / "classes"), "-cp", classpath(root, with_launcher=False),
-                           str(LAUNCHER)], capture_output=True, text=True, check=False)
+        raise NodeSetupError(
+            f"Maven could not resolve the OpenSearch jars:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
+        )
+    done = subprocess.run(
+        [javac, "-d", str(root / "classes"), "-cp", classpath(root, with_launcher=False), str(LAUNCHER)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise NodeSetupError(f"javac failed on the launcher:\n{done.stdout}{done.stderr}")
     stamp.write_text(wanted + "\n")
@@ -154,10 +171,19 @@ def start_node(home: Path | None = None, timeout: float = 90.0, heap: str = "512
     log_path = home / "node.log"
     port = _free_port()
     cmd = [
-        java, f"-Xms{heap}", f"-Xmx{heap}",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",  # small, short-lived node: start fast, stay lean
-        "-Djava.awt.headless=true", "-Dlog4j2.disable.jmx=true", "-Dfile.encoding=UTF-8",
-        "-cp", classpath(root), "KefuTestNode", str(home), str(port),
+        java,
+        f"-Xms{heap}",
+        f"-Xmx{heap}",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",  # small, short-lived node: start fast, stay lean
+        "-Djava.awt.headless=true",
+        "-Dlog4j2.disable.jmx=true",
+        "-Dfile.encoding=UTF-8",
+        "-cp",
+        classpath(root),
+        "KefuTestNode",
+        str(home),
+        str(port),
     ]
     started = time.monotonic()
     with log_path.open("wb") as log:
@@ -167,8 +193,9 @@ def start_node(home: Path | None = None, timeout: float = 90.0, heap: str = "512
     deadline = started + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            tail = node.log_tail()
             node.stop()
-            raise NodeSetupError(f"the OpenSearch node exited with {proc.returncode}:\n{node.log_tail()}")
+            raise NodeSetupError(f"the OpenSearch node exited with {proc.returncode}:\n{tail}")
         if READY_MARK in log_path.read_text(errors="replace") and _health(url) in ("green", "yellow"):
             node.started_in_s = time.monotonic() - started
             return node

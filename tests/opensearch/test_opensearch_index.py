@@ -1,0 +1,559 @@
+"""The OpenSearch adapter against a real single node (OpenSearch 2.19.1 + k-NN 2.19.1.0, Lucene HNSW).
+
+Tests marked ``opensearch`` use the session node from conftest.py; the few without the marker
+check client construction and the hybrid request shape without a node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import threading
+import time
+import unicodedata
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pytest
+from kefu.knowledge import opensearch_index as osi
+from kefu.knowledge.opensearch_index import (
+    OpenSearchIndex,
+    OpenSearchIndexWriter,
+    PublishError,
+    alias_name,
+    index_name,
+    opensearch_client,
+)
+from kefu.models.knowledge import ItemKind, KnowledgeItem
+from kefu.settings import Settings
+from opensearchpy import OpenSearch, Urllib3HttpConnection
+from opensearchpy.exceptions import ConnectionError as OSConnectionError
+from opensearchpy.exceptions import NotFoundError, RequestError
+
+
+class NgramEmbedder:
+    """Deterministic test embedder: signed hashing of character uni- and bigrams into 64 dims."""
+
+    dimension = 64
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        return [self._one(text) for text in texts]
+
+    def _one(self, text: str) -> list[float]:
+        chars = [c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum()]
+        vec = [0.0] * self.dimension
+        for gram in chars + [a + b for a, b in itertools.pairwise(chars)]:
+            digest = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=8).digest(), "big")
+            vec[digest % self.dimension] += 1.0 if digest >> 63 else -1.0
+        norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+        return [x / norm for x in vec]
+
+
+def item(
+    shop: str, item_id: str, title: str, questions: list[str], answer: str, **extra: Any
+) -> KnowledgeItem:
+    return KnowledgeItem(
+        item_id=item_id,
+        shop_id=shop,
+        kind=extra.pop("kind", ItemKind.RULE_SECTION),
+        title=title,
+        questions=questions,
+        answer=answer,
+        source=extra.pop("source", f"rules.md#{title}"),
+        **extra,
+    )
+
+
+SHOP_A, SHOP_B = "shop-a", "shop-b"
+
+ITEMS_A = [
+    item(
+        SHOP_A,
+        "a-ship",
+        "发货时间",
+        ["什么时候发货", "多久能发货"],
+        "付款后48小时内从杭州仓发货，节假日顺延。",
+    ),
+    item(
+        SHOP_A,
+        "a-return",
+        "退换货",
+        ["可以退货吗", "不满意能退吗"],
+        "签收7天内未拆封可无理由退货，运费由买家承担。",
+    ),
+    item(SHOP_A, "a-express", "快递", ["发什么快递", "用的哪家快递"], "默认发中通快递，偏远地区发邮政。"),
+    item(
+        SHOP_A,
+        "a-usage",
+        "植物泡泡染发剂 使用方法",
+        ["怎么用", "染发剂怎么使用"],
+        "洗发后擦至半干，戴手套均匀涂抹，停留20分钟后冲洗。",
+        kind=ItemKind.PRODUCT_SECTION,
+        goods_id="g1",
+        topic="usage",
+    ),
+    item(
+        SHOP_A,
+        "a-color",
+        "植物泡泡染发剂 颜色",
+        ["有哪些颜色", "有黑色吗"],
+        "有自然黑、深棕、酒红三种颜色。",
+        kind=ItemKind.PRODUCT_FACT,
+        goods_id="g1",
+    ),
+    item(
+        SHOP_A,
+        "a-price",
+        "护发素 价格",
+        ["护发素多少钱", "护发素怎么卖"],
+        "护发素单价39元，两瓶69元。",
+        kind=ItemKind.PRODUCT_FACT,
+        goods_id="g2",
+    ),
+]
+ITEMS_B = [
+    item(SHOP_B, "b-ship", "发货时间", ["几天能发货", "请问几天能发货呀"], "现货当天发货，预售15天内发货。"),
+    item(SHOP_B, "b-gift", "赠品", ["送什么赠品"], "每单送一次性手套两副。"),
+]
+
+
+@pytest.fixture(scope="module")
+def published(os_client: OpenSearch) -> dict[str, OpenSearchIndex]:
+    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.05)
+    writer.publish(SHOP_A, "v1", ITEMS_A)
+    writer.publish(SHOP_B, "v1", ITEMS_B)
+    return {shop: OpenSearchIndex(os_client, shop, NgramEmbedder()) for shop in (SHOP_A, SHOP_B)}
+
+
+def alias_targets(client: OpenSearch, alias: str) -> list[str]:
+    try:
+        return sorted(client.indices.get_alias(name=alias).keys())
+    except NotFoundError:
+        return []
+
+
+# ------------------------------------------------------------------ mapping
+
+
+@pytest.mark.opensearch
+def test_mapping_is_created_as_specified(
+    os_client: OpenSearch, published: dict[str, OpenSearchIndex]
+) -> None:
+    name = index_name(SHOP_A, "v1")
+    assert name == "kefu-shop-a-v1"
+    assert alias_targets(os_client, alias_name(SHOP_A)) == [name]
+
+    mapping = os_client.indices.get_mapping(index=name)[name]["mappings"]
+    assert mapping["_meta"]["kefu"] == {"shop_id": SHOP_A, "version": "v1", "schema": osi.SCHEMA_VERSION}
+    props = mapping["properties"]
+    vector = props["embedding"]
+    assert vector["type"] == "knn_vector"
+    assert vector["dimension"] == NgramEmbedder.dimension
+    assert vector["method"]["name"] == "hnsw"
+    assert vector["method"]["engine"] == "lucene"
+    assert vector["method"]["space_type"] == "cosinesimil"
+    for field in ("title", "questions", "answer"):
+        assert props[field] == {"type": "text", "analyzer": osi.ANALYZER}
+    for field in ("shop_id", "goods_id", "kind", "source", "item_id"):
+        assert props[field]["type"] == "keyword"
+
+    settings = os_client.indices.get_settings(index=name)[name]["settings"]["index"]
+    assert settings["knn"] == "true"
+    analyzer = settings["analysis"]["analyzer"][osi.ANALYZER]
+    assert analyzer["tokenizer"] == "standard"
+    assert analyzer["filter"] == ["cjk_width", "lowercase", "kefu_cjk_bigram"]
+    assert settings["analysis"]["filter"]["kefu_cjk_bigram"]["type"] == "cjk_bigram"
+
+    # The analyzer really is CJK-aware on this node: bigrams, full-width folded.
+    tokens = os_client.indices.analyze(
+        index=name, body={"analyzer": osi.ANALYZER, "text": "几天能发货ＸＬ码"}
+    )
+    terms = {token["token"] for token in tokens["tokens"]}
+    assert {"几天", "发货", "xl", "码"} <= terms
+
+
+# ------------------------------------------------------------------ retrieval
+
+
+@pytest.mark.opensearch
+def test_paraphrase_finds_the_right_item(published: dict[str, OpenSearchIndex]) -> None:
+    index = published[SHOP_A]
+    cases = {
+        "请问几天能发货呀": "a-ship",
+        "能不能退货": "a-return",
+        "你们发的是什么快递": "a-express",
+    }
+    for query, expected in cases.items():
+        hits = index.search(query, k=3)
+        assert hits, query
+        assert hits[0].item.item_id == expected, (query, [(h.item.item_id, h.score) for h in hits])
+    usage = index.search("这个染发剂该怎样使用", goods_id="g1", k=3)
+    assert usage[0].item.item_id == "a-usage"
+    assert usage[0].matched_question == "染发剂怎么使用"
+
+
+@pytest.mark.opensearch
+def test_goods_filter_keeps_the_goods_and_shop_wide_items(published: dict[str, OpenSearchIndex]) -> None:
+    hits = published[SHOP_A].search("多少钱", goods_id="g1", k=10)
+    ids = {hit.item.item_id for hit in hits}
+    assert "a-price" not in ids  # another goods' fact
+    assert all(hit.item.goods_id in (None, "g1") for hit in hits)
+    priced = published[SHOP_A].search("多少钱", goods_id="g2", k=10)
+    assert priced[0].item.item_id == "a-price"
+
+
+@pytest.mark.opensearch
+def test_scores_are_confidences_in_unit_interval(published: dict[str, OpenSearchIndex]) -> None:
+    index = published[SHOP_A]
+    good = index.search("请问几天能发货呀", k=5)
+    nonsense = index.search("今天天气怎么样", k=5)
+    for hit in good + nonsense:
+        assert 0.0 <= hit.score <= 1.0
+        assert 0.0 <= hit.lexical <= 1.0
+        assert 0.0 <= hit.vector <= 1.0
+    # Min-max alone would give the best nonsense hit 1.0; the calibrated score does not.
+    # (Absolute levels depend on the embedder: see the test with the project's embedder.)
+    assert good[0].item.item_id == "a-ship"
+    assert not nonsense or nonsense[0].score < min(0.1, good[0].score / 2)
+    assert [h.score for h in good] == sorted((h.score for h in good), reverse=True)
+
+
+@pytest.mark.opensearch
+def test_items_and_version_round_trip(published: dict[str, OpenSearchIndex]) -> None:
+    index = published[SHOP_A]
+    assert index.version == "v1"
+    assert sorted(index.items(), key=lambda i: i.item_id) == sorted(ITEMS_A, key=lambda i: i.item_id)
+    unknown = OpenSearchIndex(published[SHOP_A].client, "never-published", NgramEmbedder())
+    assert unknown.version == ""
+    assert unknown.search("发货") == []
+    assert unknown.items() == []
+
+
+# ------------------------------------------------------------------ tenancy
+
+
+@pytest.mark.opensearch
+def test_a_shop_never_sees_another_shops_items(
+    os_client: OpenSearch, published: dict[str, OpenSearchIndex]
+) -> None:
+    # Shop B has this exact question; shop A must still only answer from its own knowledge.
+    hits = published[SHOP_A].search("请问几天能发货呀", k=10)
+    assert hits and all(hit.item.shop_id == SHOP_A for hit in hits)
+    assert all(hit.item.shop_id == SHOP_B for hit in published[SHOP_B].search("什么时候发货", k=10))
+
+    # Even a foreign document that lands in A's index (a bad write) is filtered out by shop_id.
+    stray = ITEMS_B[0].model_copy(update={"item_id": "stray-b"})
+    source = stray.model_dump(mode="json") | {"embedding": NgramEmbedder().embed([stray.search_text()])[0]}
+    os_client.index(index=alias_name(SHOP_A), id="stray-b", body=source, params={"refresh": "true"})
+    try:
+        for query in ("请问几天能发货呀", "现货当天发货"):
+            assert all(hit.item.shop_id == SHOP_A for hit in published[SHOP_A].search(query, k=10))
+        assert all(i.shop_id == SHOP_A for i in published[SHOP_A].items())
+    finally:
+        os_client.delete(index=index_name(SHOP_A, "v1"), id="stray-b", params={"refresh": "true"})
+
+    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0)
+    with pytest.raises(ValueError, match="other shops"):
+        writer.publish(SHOP_A, "v9", [*ITEMS_A, ITEMS_B[1]])
+    assert not os_client.indices.exists(index=index_name(SHOP_A, "v9"))
+
+
+# ------------------------------------------------------------------ hybrid
+
+
+@pytest.mark.opensearch
+def test_hybrid_pipeline_or_documented_fallback(
+    os_client: OpenSearch, published: dict[str, OpenSearchIndex]
+) -> None:
+    index = OpenSearchIndex(os_client, SHOP_A, NgramEmbedder())
+    mode = index.mode
+    assert mode in (OpenSearchIndex.HYBRID, OpenSearchIndex.CLIENT_FUSION)
+    if mode == OpenSearchIndex.CLIENT_FUSION:
+        # The fallback is taken only because this node has no neural-search plugin (it is not
+        # published on Maven Central): the node itself refuses the normalization processor.
+        with pytest.raises(RequestError, match="normalization-processor"):
+            os_client.transport.perform_request(
+                "PUT", "/_search/pipeline/kefu-probe", body=osi.pipeline_body(osi.DEFAULT_LEG_WEIGHTS)
+            )
+    else:
+        pid = osi.pipeline_id(osi.DEFAULT_LEG_WEIGHTS)
+        assert pid in os_client.transport.perform_request("GET", f"/_search/pipeline/{pid}")
+    # Detected once: a second look does not ask the node again.
+    calls: list[str] = []
+    original = os_client.transport.perform_request
+
+    def spy(method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(url)
+        return original(method, url, *args, **kwargs)
+
+    os_client.transport.perform_request = spy  # type: ignore[method-assign]
+    try:
+        index.search("发货", k=1)
+        index.search("退货", k=1)
+    finally:
+        os_client.transport.perform_request = original  # type: ignore[method-assign]
+    assert not any("_search/pipeline" in url for url in calls)
+
+
+def test_client_side_fusion_matches_the_normalization_processor() -> None:
+    lexical = {"a": 12.0, "b": 4.0, "c": 8.0}
+    vector = {"a": 0.6, "d": 0.9}
+    fused = osi.fuse(lexical, vector, (0.3, 0.7))
+    # min-max per leg; a document missing from a leg scores 0 there; weighted arithmetic mean.
+    assert fused["a"] == pytest.approx(0.3 * 1.0 + 0.7 * 0.0)
+    assert fused["d"] == pytest.approx(0.7 * 1.0)
+    assert fused["c"] == pytest.approx(0.3 * 0.5)
+    assert fused["b"] == pytest.approx(0.0)
+    assert osi.fuse({"x": 3.0}, {}, (0.3, 0.7)) == {"x": pytest.approx(0.3)}
+
+
+class _RecordingClient:
+    """Stands in for a node with neural-search: records the request, answers a hand-written response.
+
+    The response has the shape of an ordinary search response (what the hybrid query returns after
+    the normalization processor); it was written by hand, not recorded from a node with the plugin.
+    """
+
+    def __init__(self, vector: list[float]) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.transport = self
+        self._source = ITEMS_A[0].model_dump(mode="json") | {"embedding": vector}
+
+    def perform_request(self, method: str, url: str, body: Any = None, **_: Any) -> Any:
+        self.requests.append({"method": method, "url": url, "body": body})
+        return {}
+
+    def search(self, index: str, body: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        self.requests.append({"index": index, "body": body, "params": params})
+        return {"hits": {"hits": [{"_id": "a-ship", "_score": 1.0, "_source": self._source}]}}
+
+
+def test_hybrid_request_shape_without_a_node() -> None:
+    embedder = NgramEmbedder()
+    client = _RecordingClient(embedder.embed([ITEMS_A[0].search_text()])[0])
+    index = OpenSearchIndex(client, SHOP_A, embedder, hybrid=True)  # type: ignore[arg-type]
+    hits = index.search("什么时候发货", goods_id="g1", k=3)
+    assert [h.item.item_id for h in hits] == ["a-ship"]
+    request = client.requests[-1]
+    assert request["index"] == "kefu-shop-a"
+    assert request["params"] == {"search_pipeline": osi.pipeline_id(osi.DEFAULT_LEG_WEIGHTS)}
+    lexical, knn = request["body"]["query"]["hybrid"]["queries"]
+    shop_filter = {"term": {"shop_id": SHOP_A}}
+    assert shop_filter in lexical["bool"]["filter"]
+    assert shop_filter in knn["knn"]["embedding"]["filter"]["bool"]["filter"]
+    assert lexical["bool"]["filter"] == knn["knn"]["embedding"]["filter"]["bool"]["filter"]
+    assert len(knn["knn"]["embedding"]["vector"]) == embedder.dimension
+    body = osi.pipeline_body((0.3, 0.7))["phase_results_processors"][0]["normalization-processor"]
+    assert body["normalization"] == {"technique": "min_max"}
+    assert body["combination"] == {"technique": "arithmetic_mean", "parameters": {"weights": [0.3, 0.7]}}
+
+
+# ------------------------------------------------------------------ publishing
+
+
+@pytest.mark.opensearch
+def test_republish_swaps_the_alias_atomically_and_prunes(os_client: OpenSearch) -> None:
+    shop, alias = "shop-swap", alias_name("shop-swap")
+    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0)
+    reader = OpenSearchIndex(os_client, shop, NgramEmbedder())
+    v1 = [item(shop, "ship", "发货时间", ["什么时候发货"], "48小时内发货。")]
+    v2 = [item(shop, "ship", "发货时间", ["什么时候发货"], "今天下单今天发货。")]
+    v3 = [item(shop, "ship", "发货时间", ["什么时候发货"], "顺丰包邮，次日发货。")]
+    writer.publish(shop, "v1", v1)
+    assert reader.version == "v1"
+
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.append(len(alias_targets(os_client, alias)))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        time.sleep(0.05)
+        writer.publish(shop, "v2", v2)
+        time.sleep(0.05)
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    assert len(seen) > 5 and set(seen) == {1}, seen  # never zero, never two targets
+
+    assert alias_targets(os_client, alias) == [index_name(shop, "v2")]
+    assert reader.version == "v2"
+    assert reader.search("什么时候发货", k=1)[0].item.answer == "今天下单今天发货。"
+    assert os_client.indices.exists(index=index_name(shop, "v1"))  # the previous one is kept
+
+    writer.publish(shop, "v3", v3)
+    assert alias_targets(os_client, alias) == [index_name(shop, "v3")]
+    assert not os_client.indices.exists(index=index_name(shop, "v1"))  # beyond one previous: gone
+    assert os_client.indices.exists(index=index_name(shop, "v2"))
+    assert reader.search("什么时候发货", k=1)[0].item.answer == "顺丰包邮，次日发货。"
+
+    # Same version again: a no-op, the live index is not rebuilt under the alias.
+    created = os_client.indices.get_settings(index=index_name(shop, "v3"))
+    writer.publish(shop, "v3", v3)
+    assert os_client.indices.get_settings(index=index_name(shop, "v3")) == created
+
+
+@pytest.mark.opensearch
+def test_pruning_never_touches_a_shop_whose_id_extends_ours(os_client: OpenSearch) -> None:
+    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0, keep_previous=0)
+    writer.publish("ext-x", "v1", [item("ext-x", "i", "t", [], "a")])
+    # alias kefu-ext-x; this other shop's indices are named kefu-ext-x-2-... and match kefu-ext-x-*
+    writer.publish("ext-x-2", "v1", [item("ext-x-2", "i", "t", [], "a")])
+    writer.publish("ext-x", "v2", [item("ext-x", "i", "t", [], "b")])
+    assert os_client.indices.exists(index=index_name("ext-x-2", "v1"))
+    assert not os_client.indices.exists(index=index_name("ext-x", "v1"))
+
+
+class FlakyConnection(Urllib3HttpConnection):
+    """Fault injection at the HTTP connection: each _bulk call takes the next step of ``plan``."""
+
+    plan: ClassVar[list[str]] = []  # "drop": connection reset; "reject": every item 429; "pass"
+    bulk_calls = 0
+
+    def perform_request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        body: bytes | None = None,
+        timeout: float | None = None,
+        ignore: Any = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        if url.endswith("/_bulk"):
+            cls = type(self)
+            cls.bulk_calls += 1
+            step = cls.plan.pop(0) if cls.plan else "pass"
+            if step == "drop":
+                raise OSConnectionError("N/A", "injected connection reset", OSError("reset"))
+            if step == "reject":
+                text = body.decode() if isinstance(body, bytes) else str(body)
+                lines = [line for line in text.splitlines() if line.strip()]
+                items = [
+                    {
+                        "index": {
+                            "_index": json.loads(line)["index"]["_index"],
+                            "_id": json.loads(line)["index"]["_id"],
+                            "status": 429,
+                            "error": {"type": "es_rejected_execution_exception", "reason": "injected"},
+                        }
+                    }
+                    for line in lines[::2]
+                ]
+                return (
+                    200,
+                    {"content-type": "application/json"},
+                    json.dumps({"took": 1, "errors": True, "items": items}),
+                )
+        return super().perform_request(method, url, params, body, timeout, ignore, headers)
+
+
+@pytest.mark.opensearch
+def test_bulk_retries_transient_failures(opensearch_node: Any) -> None:
+    client = OpenSearch(
+        hosts=[opensearch_node.url], connection_class=FlakyConnection, max_retries=3, timeout=30
+    )
+    FlakyConnection.plan, FlakyConnection.bulk_calls = ["drop", "reject"], 0
+    shop = "shop-retry"
+    items = [item(shop, f"q{i}", f"问题{i}", [f"第{i}个问题是什么"], f"答案{i}") for i in range(25)]
+    writer = OpenSearchIndexWriter(
+        client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.05, max_retries=3
+    )
+    writer.publish(shop, "v1", items)
+    # 1: reset (transport retries), 2: all items 429 (bulk helper backs off, resends), 3: through.
+    assert FlakyConnection.bulk_calls == 3
+    assert client.count(index=alias_name(shop))["count"] == 25
+    assert (
+        OpenSearchIndex(client, shop, NgramEmbedder()).search("第7个问题是什么", k=1)[0].item.item_id == "q7"
+    )
+
+
+@pytest.mark.opensearch
+def test_a_failed_publish_leaves_the_previous_version_serving(opensearch_node: Any) -> None:
+    client = OpenSearch(
+        hosts=[opensearch_node.url], connection_class=FlakyConnection, max_retries=3, timeout=30
+    )
+    shop = "shop-fail"
+    writer = OpenSearchIndexWriter(
+        client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.02, max_retries=2
+    )
+    FlakyConnection.plan, FlakyConnection.bulk_calls = [], 0
+    writer.publish(shop, "v1", [item(shop, "i", "发货时间", [], "48小时内发货")])
+    FlakyConnection.plan = ["reject"] * 10  # the node keeps rejecting: retries run out
+    with pytest.raises(PublishError):
+        writer.publish(shop, "v2", [item(shop, "i", "发货时间", [], "当天发货")])
+    FlakyConnection.plan = []
+    assert alias_targets(client, alias_name(shop)) == [index_name(shop, "v1")]
+    assert not client.indices.exists(index=index_name(shop, "v2"))
+    assert OpenSearchIndex(client, shop, NgramEmbedder()).search("发货", k=1)[0].item.answer == "48小时内发货"
+
+
+# ------------------------------------------------------------------ the project's embedder
+
+
+@pytest.mark.opensearch
+def test_with_the_project_offline_embedder(os_client: OpenSearch) -> None:
+    embedder_module = pytest.importorskip("kefu.knowledge.embedder")
+    from kefu.understanding.normalize import Normalizer
+
+    embedder = embedder_module.HashingEmbedder(dimension=256)
+    shop = "shop-real"
+    items = [i.model_copy(update={"shop_id": shop}) for i in ITEMS_A]
+    OpenSearchIndexWriter(os_client, embedder, number_of_replicas=0).publish(shop, "v1", items)
+    normalizer = Normalizer()
+    # The normaliser the reader uses by default, passed explicitly here to show the seam.
+    index = OpenSearchIndex(os_client, shop, embedder, normalize=lambda text: normalizer.normalize(text).text)
+    for query, expected in {
+        "请问几天能发货呀": "a-ship",
+        "能不能退货": "a-return",
+        "發什麼快遞": "a-express",
+    }.items():
+        hits = index.search(query, k=3)
+        assert hits[0].item.item_id == expected, (query, [(h.item.item_id, h.score) for h in hits])
+        # Same calibration as the embedded index: a paraphrase clears the default answer threshold.
+        assert Settings().answer_threshold < hits[0].score <= 1.0
+    for off_topic in ("今天天气怎么样", "你好"):
+        assert all(hit.score < 0.2 for hit in index.search(off_topic, k=3))
+
+
+# ------------------------------------------------------------------ client construction (no node)
+
+
+def test_client_signs_with_sigv4_for_aws_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opensearchpy import AWSV4SignerAuth, RequestsHttpConnection
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    settings = Settings(
+        region="cn-north-1",
+        opensearch_endpoint="https://abc123.cn-north-1.aoss.amazonaws.com.cn",
+        opensearch_service="aoss",
+    )
+    client = opensearch_client(settings)
+    connection = client.transport.get_connection()
+    assert isinstance(connection, RequestsHttpConnection)
+    auth = connection.session.auth
+    assert isinstance(auth, AWSV4SignerAuth)
+    assert (auth.service, auth.signer.region) == ("aoss", "cn-north-1")
+    assert connection.host == "https://abc123.cn-north-1.aoss.amazonaws.com.cn:443"
+
+    local = opensearch_client(Settings(opensearch_endpoint="http://127.0.0.1:9200"))
+    plain = local.transport.get_connection()
+    assert plain.host == "http://127.0.0.1:9200"
+    assert getattr(plain, "session", None) is None or plain.session.auth is None
+
+    with pytest.raises(ValueError, match="KEFU_OPENSEARCH_ENDPOINT"):
+        opensearch_client(Settings())
+
+
+def test_index_names_are_safe() -> None:
+    assert alias_name("Hair Dye/Demo") == "kefu-hair-dye-demo"
+    assert index_name("hair-dye-demo", "2024-06-01T10:00Z") == "kefu-hair-dye-demo-2024-06-01t10-00z"
+    with pytest.raises(ValueError):
+        alias_name("***")
