@@ -12,6 +12,7 @@ exits when its stdin closes, so a killed test run never leaves a node behind.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 POM = HERE / "pom.xml"
 LAUNCHER = HERE / "launcher" / "KefuTestNode.java"
+LOG_CONFIG = HERE / "launcher" / "log4j2.properties"
 READY_MARK = "KEFU_NODE_READY http="
 
 
@@ -62,6 +64,14 @@ def _require(tool: str) -> str:
 def ensure_setup(log: bool = False) -> Path:
     """Resolve the jars and compile the launcher unless the cache already matches the inputs."""
     root = cache_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    # Two test runs setting up at once would delete each other's jars: one at a time.
+    with (root / "setup.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _setup(root, log)
+
+
+def _setup(root: Path, log: bool) -> Path:
     stamp = root / "stamp"
     wanted = _inputs_hash()
     complete = (root / "classes" / "KefuTestNode.class").exists() and any(
@@ -179,6 +189,7 @@ def start_node(home: Path | None = None, timeout: float = 90.0, heap: str = "512
         "-Djava.awt.headless=true",
         "-Dlog4j2.disable.jmx=true",
         "-Dfile.encoding=UTF-8",
+        f"-Dlog4j2.configurationFile={LOG_CONFIG}",
         "-cp",
         classpath(root),
         "KefuTestNode",

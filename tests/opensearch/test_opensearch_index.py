@@ -333,7 +333,7 @@ class _RecordingClient:
 def test_hybrid_request_shape_without_a_node() -> None:
     embedder = NgramEmbedder()
     client = _RecordingClient(embedder.embed([ITEMS_A[0].search_text()])[0])
-    index = OpenSearchIndex(client, SHOP_A, embedder, hybrid=True)  # type: ignore[arg-type]
+    index = OpenSearchIndex(client, SHOP_A, embedder, hybrid=True)
     hits = index.search("什么时候发货", goods_id="g1", k=3)
     assert [h.item.item_id for h in hits] == ["a-ship"]
     request = client.requests[-1]
@@ -557,3 +557,18 @@ def test_index_names_are_safe() -> None:
     assert index_name("hair-dye-demo", "2024-06-01T10:00Z") == "kefu-hair-dye-demo-2024-06-01t10-00z"
     with pytest.raises(ValueError):
         alias_name("***")
+
+
+@pytest.mark.opensearch
+def test_lucene_engine_runs_without_native_libraries(opensearch_node: Any, published: Any) -> None:
+    # The k-NN zip from Maven Central carries no nmslib/faiss JNI libraries; by now the suite has
+    # created, filled and searched Lucene HNSW indexes, and the plugin never tried to load one.
+    log = opensearch_node.log_path.read_text(errors="replace")
+    assert "loaded plugin [org.opensearch.knn.plugin.KNNPlugin]" in log
+    for marker in (
+        "UnsatisfiedLinkError",
+        "opensearchknn_faiss",
+        "opensearchknn_nmslib",
+        "opensearchknn_common",
+    ):
+        assert marker not in log

@@ -2,7 +2,7 @@
 // Plugins are passed as classes (the way the test framework's MockNode does it) instead of being
 // installed from zips, so no distribution, no plugin CLI and no security manager are needed.
 //
-// usage: java -cp <jars>:<dir of this class> KefuTestNode <home dir> <http port>
+// usage: java -Dlog4j2.configurationFile=<log4j2.properties> -cp <jars>:<dir of this class> KefuTestNode <home> <port>
 // It prints "KEFU_NODE_READY http=<host:port>" once started and stops on stdin EOF or SIGTERM.
 
 import java.nio.file.Files;
@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
 import org.opensearch.http.HttpServerTransport;
@@ -66,7 +65,6 @@ public final class KefuTestNode extends Node {
             .put("cluster.routing.allocation.disk.threshold_enabled", false)
             .put("action.auto_create_index", false)
             .build();
-        LogConfigurator.configureWithoutConfig(settings);
         Environment env = InternalSettingsPreparer.prepareEnvironment(settings, java.util.Collections.emptyMap(), home.resolve("config"), () -> "kefu-test-node");
         KefuTestNode node = new KefuTestNode(env, plugins());
 
