@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 # Modules that contribute commands; each defines register(subparsers) -> None.
 COMMAND_MODULES: tuple[str, ...] = (
+    "kefu.cli.deploy",
     "kefu.cli.evaluation",
+    "kefu.cli.knowledge",
 )
 
 

@@ -51,3 +51,7 @@ class KnowledgeSnapshot(BaseModel):
     shop: ShopConfig
     items: list[KnowledgeItem]
     report: dict[str, object] = Field(default_factory=dict)
+    # Optional (added by the learner): when it was learned and a hash per bundle file, so re-learning
+    # can tell what changed and reuse work for unchanged inputs.
+    learned_at: str | None = None
+    source_hashes: dict[str, str] = Field(default_factory=dict)
