@@ -14,7 +14,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 from kefu.knowledge import opensearch_index as osi
@@ -288,12 +288,10 @@ def test_hybrid_pipeline_or_documented_fallback(
         calls.append(url)
         return original(method, url, *args, **kwargs)
 
-    os_client.transport.perform_request = spy  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os_client.transport, "perform_request", spy)
         index.search("发货", k=1)
         index.search("退货", k=1)
-    finally:
-        os_client.transport.perform_request = original  # type: ignore[method-assign]
     assert not any("_search/pipeline" in url for url in calls)
 
 
@@ -333,7 +331,7 @@ class _RecordingClient:
 def test_hybrid_request_shape_without_a_node() -> None:
     embedder = NgramEmbedder()
     client = _RecordingClient(embedder.embed([ITEMS_A[0].search_text()])[0])
-    index = OpenSearchIndex(client, SHOP_A, embedder, hybrid=True)
+    index = OpenSearchIndex(cast(Any, client), SHOP_A, embedder, hybrid=True)
     hits = index.search("什么时候发货", goods_id="g1", k=3)
     assert [h.item.item_id for h in hits] == ["a-ship"]
     request = client.requests[-1]
