@@ -1,0 +1,1 @@
+"""The kefu CDK app: one stack per merchant (see docs/deploy.md)."""

@@ -1,0 +1,61 @@
+"""Intake: the public webhook API (``POST /webhook/pdd``, ``POST /webhook/hmac``) and its Lambda."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigateway
+from constructs import Construct
+from kefu import resources
+
+from infra.flows import grants
+from infra.flows.answering import Answering
+from infra.flows.api import rest_api
+from infra.flows.lambdas import KefuFunction, Runtime
+from infra.flows.state import State
+from infra.nag import acknowledge
+
+WEBHOOK_ROUTES = ("pdd", "hmac")
+
+
+class Intake(Construct):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, state: State, answering: Answering, runtime: Runtime
+    ) -> None:
+        super().__init__(scope, construct_id)
+        config = runtime.config
+        self.webhook = KefuFunction(
+            self,
+            "Webhook",
+            name="webhook",
+            runtime=runtime,
+            memory_mb=512,
+            timeout=Duration.seconds(10),  # the platform expects a fast 200; the work happens behind SQS
+            description=f"kefu {config.shop_id}: verify, validate, dedupe and enqueue platform messages",
+        )
+        role = self.webhook.role
+        ledger = resources.MESSAGE_LEDGER
+        grants.table_access(role, state.table(ledger), ledger, write=True)
+        grants.queue_send(role, answering.inbound)
+        grants.key_use(role, state.key, encrypt=True)
+        grants.secret_read(role, state.platform_secret)
+
+        self.api = rest_api(
+            self,
+            "Api",
+            config=config,
+            description=f"kefu {config.shop_id}: platform webhooks",
+            rate=config.intake.throttle_rate_per_s,
+            burst=config.intake.throttle_burst,
+            account_logging_role=True,
+        )
+        integration = apigateway.LambdaIntegration(self.webhook.function, allow_test_invoke=False)
+        webhook = self.api.root.add_resource("webhook")
+        for route in WEBHOOK_ROUTES:
+            method = webhook.add_resource(route).add_method("POST", integration)
+            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                acknowledge(
+                    method,
+                    rule,
+                    "Called by the e-commerce platform, which cannot hold AWS or Cognito credentials: "
+                    "the handler verifies the platform signature and timestamp of every request.",
+                )
