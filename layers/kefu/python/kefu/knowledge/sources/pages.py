@@ -79,7 +79,7 @@ class _PageParser(HTMLParser):
 
     # -- parser callbacks ------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title" and not self._skip_depth:
+        if tag == "title":  # inside <head>, which is otherwise skipped
             self._in_title = True
             return
         if self._skip_depth:
