@@ -55,6 +55,7 @@ class Sku(BaseModel):
     price_yuan: float
     stock: int = 0
     single_price_yuan: float | None = None
+    on_sale: bool = True  # the platform's is_onsale; an off-sale spec can't be bought
 
 
 class Product(BaseModel):
@@ -72,11 +73,13 @@ class Product(BaseModel):
 class LogisticsEvent(BaseModel):
     time: str
     desc: str
+    action: str | None = Field(default=None, description="the carrier's node code: GOT, SEND, SIGN, ...")
 
 
 class Logistics(BaseModel):
     company: str
     tracking_no: str = ""
+    company_code: str | None = Field(default=None, description="the platform's carrier code, e.g. ZTO")
     events: list[LogisticsEvent] = Field(default_factory=list)
 
 
