@@ -12,6 +12,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kefu.cli.deploy",
     "kefu.cli.evaluation",
     "kefu.cli.knowledge",
+    "kefu.cli.runtime",
 )
 
 

@@ -160,7 +160,10 @@ class MotoServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
+        from kefu.local import moto_fixes
+
         use_dummy_credentials()
+        moto_fixes.apply()  # long polls must not busy-loop inside our process
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call is noise
         self._server.start()
         return self

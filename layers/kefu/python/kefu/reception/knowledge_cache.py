@@ -70,7 +70,7 @@ def s3_brain_cache(s3: Any, bucket: str, shop_id: str, refresh_s: float, thresho
     return BrainCache(
         shop_id,
         load_snapshot=lambda shop: snapshots.load_current(s3, bucket, shop),
-        current_version=lambda shop: snapshots.current_version(s3, bucket, shop),
+        current_version=lambda shop: (snapshots.read_pointer(s3, bucket, shop) or {}).get("version"),
         refresh_s=refresh_s,
         composer=composer,
         threshold=threshold,
