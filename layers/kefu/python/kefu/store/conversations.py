@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
-from kefu.models.conversation import ConversationState, Turn
+from kefu.models.conversation import ConversationState, Mode, Turn
 from kefu.models.messages import conversation_key
 
 STATE_SK = "STATE"
@@ -20,28 +21,84 @@ class ConversationStore:
         self._ttl = timedelta(days=turn_ttl_days)
 
     def load_state(self, shop_id: str, buyer_id: str) -> ConversationState:
+        """The conversation's state; the ``mode`` attribute wins over the JSON blob (agents change it alone).
+
+        ``state.version`` carries the mode version read here, so that ``save_state`` can tell whether an
+        agent changed the mode while the bot was deciding.
+        """
         response = self._table.get_item(
             Key={"pk": conversation_key(shop_id, buyer_id), "sk": STATE_SK}, ConsistentRead=True
         )
         item = response.get("Item")
         if not item:
             return ConversationState(shop_id=shop_id, buyer_id=buyer_id)
-        return ConversationState.model_validate_json(item["state"])
+        if "state" in item:
+            state = ConversationState.model_validate_json(item["state"])
+        else:  # only set_mode has written so far
+            state = ConversationState(shop_id=shop_id, buyer_id=buyer_id)
+        if item.get("mode"):
+            state.mode = Mode(item["mode"])
+        state.version = int(item.get("mode_version", 0))
+        return state
 
     def save_state(self, state: ConversationState) -> None:
-        self._table.put_item(
-            Item={
-                "pk": conversation_key(state.shop_id, state.buyer_id),
-                "sk": STATE_SK,
-                "state": state.model_dump_json(),
-                "mode": state.mode.value,
-                "expires_at": self._expiry(),
-            }
+        """Store the bot's state without undoing an agent's mode change.
+
+        The bot only ever turns a conversation to human (a handoff); agents turn it back (resolve, give
+        back) with ``set_mode``, which bumps ``mode_version``. So: a ``bot`` mode is written only where
+        none is stored yet, and a ``human`` mode only while the mode version is still the one the bot
+        loaded — a state decided before an agent handed the conversation back cannot take it away again.
+        """
+        key = {"pk": conversation_key(state.shop_id, state.buyer_id), "sk": STATE_SK}
+        values: dict[str, Any] = {
+            ":state": state.model_dump_json(),
+            ":expires": self._expiry(),
+            ":zero": 0,
+        }
+        base = "SET #state = :state, expires_at = :expires, mode_version = if_not_exists(mode_version, :zero)"
+        names = {"#state": "state", "#mode": "mode"}
+        if state.mode == Mode.HUMAN:
+            try:
+                self._table.update_item(
+                    Key=key,
+                    UpdateExpression=base + ", #mode = :mode",
+                    ConditionExpression="attribute_not_exists(mode_version) OR mode_version = :loaded",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues={**values, ":mode": state.mode.value, ":loaded": state.version},
+                )
+                return
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                    raise
+                # An agent changed the mode meanwhile: theirs stands, the rest of the state is saved.
+        self._table.update_item(
+            Key=key,
+            UpdateExpression=base + ", #mode = if_not_exists(#mode, :bot)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":bot": Mode.BOT.value},
         )
 
+    def set_mode(self, shop_id: str, buyer_id: str, mode: Mode) -> None:
+        """An agent's change of mode: touches only ``mode`` (and its version), never the bot's state.
+
+        Setting the mode it already has is a no-op, so the version moves only on a real change.
+        """
+        try:
+            self._table.update_item(
+                Key={"pk": conversation_key(shop_id, buyer_id), "sk": STATE_SK},
+                UpdateExpression="SET #mode = :mode, expires_at = :expires ADD mode_version :one",
+                ConditionExpression="attribute_not_exists(#mode) OR #mode <> :mode",
+                ExpressionAttributeNames={"#mode": "mode"},
+                ExpressionAttributeValues={":mode": Mode(mode).value, ":expires": self._expiry(), ":one": 1},
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
     def append_turn(self, shop_id: str, buyer_id: str, turn: Turn) -> None:
-        """Idempotent: the sort key is made of the turn's time and message id, so a replayed write lands on itself."""
-        sort_key = f"{TURN_PREFIX}{turn.at.astimezone(UTC).isoformat()}#{turn.role.value}#{turn.message_id or ''}"
+        """Idempotent: the sort key is the turn's time and message id; a replayed write lands on itself."""
+        at = turn.at.astimezone(UTC).isoformat()
+        sort_key = f"{TURN_PREFIX}{at}#{turn.role.value}#{turn.message_id or ''}"
         self._table.put_item(
             Item={
                 "pk": conversation_key(shop_id, buyer_id),
