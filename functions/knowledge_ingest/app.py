@@ -1,4 +1,4 @@
-"""Knowledge ingest Lambda: a shop bundle uploaded to S3 is learned and published. Logic: kefu.knowledge.ingest."""
+"""Knowledge ingest Lambda: an uploaded shop bundle is learned and published (kefu.knowledge.ingest)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from kefu.adapters.aws import AwsClients
 from kefu.knowledge.ingest import IngestError, ingest_bundle
 from kefu.settings import get_settings
@@ -42,7 +41,9 @@ def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
                 "previous_version": outcome.previous_version,
                 "items": outcome.items,
                 "published": outcome.published,
-                "changes": {k: outcome.report["changes"][k] for k in ("added", "changed", "removed", "unchanged")},
+                "changes": {
+                    k: outcome.report["changes"][k] for k in ("added", "changed", "removed", "unchanged")
+                },
             },
         )
         results.append(

@@ -6,12 +6,12 @@ import importlib.util
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
 from kefu import resources
 from kefu.knowledge.ingest import IngestError, extract_archive
 from kefu.knowledge.snapshot import load_current, pointer_key
@@ -52,8 +52,17 @@ def _event(bucket: str, key: str, size: int) -> dict[str, Any]:
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "configurationId": "bundle-upload",
-                    "bucket": {"name": bucket, "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": f"arn:aws:s3:::{bucket}"},
-                    "object": {"key": key.replace(" ", "+"), "size": size, "eTag": "etag", "sequencer": "0A1B2C3D4E5F678901"},
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "EXAMPLE"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "key": key.replace(" ", "+"),
+                        "size": size,
+                        "eTag": "etag",
+                        "sequencer": "0A1B2C3D4E5F678901",
+                    },
                 },
             }
         ]
@@ -68,13 +77,15 @@ class _Context:
 
 
 @pytest.fixture
-def handler_module(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def handler_module(local_aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     for name, value in local_aws.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("KEFU_SHOP_ID", SHOP_ID)
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "kefu-knowledge-ingest")
     get_settings.cache_clear()
-    spec = importlib.util.spec_from_file_location("knowledge_ingest_app", REPO / "functions/knowledge_ingest/app.py")
+    spec = importlib.util.spec_from_file_location(
+        "knowledge_ingest_app", REPO / "functions/knowledge_ingest/app.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -113,7 +124,9 @@ def test_uploaded_bundle_is_learned_and_published(
     assert again["status"] == "unchanged" and again["version"] == snapshot.version
 
 
-def test_bundle_for_another_shop_is_refused(handler_module: ModuleType, local_aws: LocalAws, demo_shop: Path) -> None:
+def test_bundle_for_another_shop_is_refused(
+    handler_module: ModuleType, local_aws: LocalAws, demo_shop: Path
+) -> None:
     body = _zip_bundle(demo_shop, shop_id="other-shop")
     key = "shops/other-shop/bundle/b.zip"
     s3, bucket = _upload(local_aws, key, body)

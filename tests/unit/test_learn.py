@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from kefu.knowledge.learn import LearnResult, learn_bundle
 from kefu.knowledge.mining import RuleChecker, answer_polarity
 from kefu.knowledge.snapshot import load_file, save_file
@@ -80,7 +79,12 @@ def test_page_sections_tables_and_boilerplate() -> None:
 
 def test_detail_blocks_and_spec_dimensions() -> None:
     blocks = split_detail("开头介绍。\n\n【颜色】红、蓝。\n【使用方法】\n1. 打开\n2. 使用\n【注意】\n- 小心")
-    assert blocks == [("简介", "开头介绍。"), ("颜色", "红、蓝。"), ("使用方法", "1. 打开\n2. 使用"), ("注意", "小心")]
+    assert blocks == [
+        ("简介", "开头介绍。"),
+        ("颜色", "红、蓝。"),
+        ("使用方法", "1. 打开\n2. 使用"),
+        ("注意", "小心"),
+    ]
     skus = [
         Sku(sku_id="1", spec="红色 1瓶", price_yuan=10, stock=5),
         Sku(sku_id="2", spec="红色 2瓶装", price_yuan=18, stock=0),
@@ -188,7 +192,9 @@ def test_learning_is_fast(demo_shop: Path) -> None:
 # ------------------------------------------------------------------ updates
 
 
-def test_relearning_unchanged_bundle_keeps_version(learned: LearnResult, demo_shop: Path, tmp_path: Path) -> None:
+def test_relearning_unchanged_bundle_keeps_version(
+    learned: LearnResult, demo_shop: Path, tmp_path: Path
+) -> None:
     path = save_file(learned.snapshot, tmp_path / "k.json.gz")
     previous = load_file(path)
     again = learn_bundle(demo_shop, previous=previous)
@@ -199,7 +205,9 @@ def test_relearning_unchanged_bundle_keeps_version(learned: LearnResult, demo_sh
     assert [i.model_dump() for i in again.snapshot.items] == [i.model_dump() for i in learned.snapshot.items]
 
 
-def test_removed_rule_section_and_product_disappear(learned: LearnResult, demo_shop: Path, tmp_path: Path) -> None:
+def test_removed_rule_section_and_product_disappear(
+    learned: LearnResult, demo_shop: Path, tmp_path: Path
+) -> None:
     shop = _copy(demo_shop, tmp_path)
     rules = shop / "rules" / "invoice.md"
     text = rules.read_text(encoding="utf-8")

@@ -5,8 +5,18 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from kefu.privacy.pii import ADDRESS, EMAIL, ID_CARD, MOBILE, NAME, ORDER_NO, PHONE, TRACKING_NO, find_pii, mask_pii
+from kefu.privacy.pii import (
+    ADDRESS,
+    EMAIL,
+    ID_CARD,
+    MOBILE,
+    NAME,
+    ORDER_NO,
+    PHONE,
+    TRACKING_NO,
+    find_pii,
+    mask_pii,
+)
 
 
 @pytest.mark.parametrize(

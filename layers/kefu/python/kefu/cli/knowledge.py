@@ -22,7 +22,10 @@ def register(subparsers: Any) -> None:
     )
     learn.add_argument("--shop", type=Path, required=True, help="the shop bundle folder (has shop.json)")
     learn.add_argument(
-        "--out", type=Path, default=None, help=f"snapshot file to write (default {DEFAULT_DIR}/<shop_id>.json.gz)"
+        "--out",
+        type=Path,
+        default=None,
+        help=f"snapshot file to write (default {DEFAULT_DIR}/<shop_id>.json.gz)",
     )
     learn.add_argument(
         "--previous",
@@ -30,7 +33,9 @@ def register(subparsers: Any) -> None:
         default=None,
         help="snapshot of the last learning, to report what changed (default: the --out file if it exists)",
     )
-    learn.add_argument("--json", action="store_true", help="print the full report as JSON instead of the table")
+    learn.add_argument(
+        "--json", action="store_true", help="print the full report as JSON instead of the table"
+    )
     learn.set_defaults(handler=_learn)
 
     knowledge = subparsers.add_parser(
@@ -42,12 +47,18 @@ def register(subparsers: Any) -> None:
     sub.required = True
 
     def common(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--snapshot", type=Path, default=None, help="a snapshot file written by 'kefu learn'")
+        parser.add_argument(
+            "--snapshot", type=Path, default=None, help="a snapshot file written by 'kefu learn'"
+        )
         parser.add_argument("--shop", type=Path, default=None, help="learn this bundle in memory instead")
 
-    listing = sub.add_parser("list", help="one line per item: id, kind, title, source", description="List items.")
+    listing = sub.add_parser(
+        "list", help="one line per item: id, kind, title, source", description="List items."
+    )
     common(listing)
-    listing.add_argument("--kind", default=None, help="only items of this kind (rule_section, product_fact, ...)")
+    listing.add_argument(
+        "--kind", default=None, help="only items of this kind (rule_section, product_fact, ...)"
+    )
     listing.add_argument("--goods", default=None, help="only items about this goods_id")
     listing.set_defaults(handler=_list)
 
@@ -208,15 +219,21 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
-def search_snapshot(snapshot: Any, text: str, goods_id: str | None, k: int) -> list[tuple[float, Any, str | None]]:
+def search_snapshot(
+    snapshot: Any, text: str, goods_id: str | None, k: int
+) -> list[tuple[float, Any, str | None]]:
     """The project's retriever when present; a plain fuzzy ranking otherwise."""
+    import importlib
+
     try:
-        from kefu.knowledge.embedded import EmbeddedIndex
+        embedded: Any = importlib.import_module("kefu.knowledge.embedded")
     except ImportError:
-        EmbeddedIndex = None  # noqa: N806
-    if EmbeddedIndex is not None:
-        index = EmbeddedIndex(snapshot)
-        return [(hit.score, hit.item, hit.matched_question) for hit in index.search(text, goods_id=goods_id, k=k)]
+        embedded = None
+    if embedded is not None and hasattr(embedded, "EmbeddedIndex"):
+        index = embedded.EmbeddedIndex(snapshot)
+        return [
+            (hit.score, hit.item, hit.matched_question) for hit in index.search(text, goods_id=goods_id, k=k)
+        ]
     from rapidfuzz import fuzz
 
     from kefu.knowledge.sources.text import compact

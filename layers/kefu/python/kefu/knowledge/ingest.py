@@ -95,33 +95,36 @@ def extract_archive(archive: Path, target: Path) -> None:
                     written = 0
                     while chunk := source.read(1 << 16):
                         written += len(chunk)
-                        if written > member.file_size or total - member.file_size + written > MAX_EXTRACTED_BYTES:
+                        if (
+                            written > member.file_size
+                            or total - member.file_size + written > MAX_EXTRACTED_BYTES
+                        ):
                             raise IngestError("archive member larger than declared or beyond the size limit")
                         sink.write(chunk)
         return
     if name.endswith((".tar.gz", ".tgz", ".tar")):
         with tarfile.open(archive, "r:*") as bundle:
             count = 0
-            for member in bundle:
+            for entry in bundle:
                 count += 1
                 if count > MAX_MEMBERS:
                     raise IngestError(f"archive has more than {MAX_MEMBERS} members")
-                path = _safe_member(member.name)
-                if member.isdir():
+                path = _safe_member(entry.name)
+                if entry.isdir():
                     (target / path).mkdir(parents=True, exist_ok=True)
                     continue
-                if not member.isfile():
-                    raise IngestError(f"only regular files are allowed in a bundle: {member.name!r}")
-                total += member.size
+                if not entry.isfile():
+                    raise IngestError(f"only regular files are allowed in a bundle: {entry.name!r}")
+                total += entry.size
                 if total > MAX_EXTRACTED_BYTES:
                     raise IngestError("archive expands beyond the size limit")
                 destination = target / path
                 destination.parent.mkdir(parents=True, exist_ok=True)
-                source = bundle.extractfile(member)
-                if source is None:
+                stream = bundle.extractfile(entry)
+                if stream is None:
                     continue
-                with source, destination.open("wb") as sink:
-                    shutil.copyfileobj(source, sink)
+                with stream, destination.open("wb") as sink:
+                    shutil.copyfileobj(stream, sink)
         return
     raise IngestError(f"unsupported archive type: {archive.name}")
 

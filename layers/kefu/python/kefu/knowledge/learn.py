@@ -146,9 +146,10 @@ def _drop_summary(dropped: list[Dropped]) -> dict[str, dict[str, Any]]:
 def _reuse_mining(previous: KnowledgeSnapshot | None, mining_key: str, shop_id: str) -> MiningResult | None:
     if previous is None or previous.shop_id != shop_id:
         return None
-    report = previous.report if isinstance(previous.report, dict) else {}
-    mining = report.get("mining") if isinstance(report.get("mining"), dict) else None
-    if not mining or mining.get("key") != mining_key:
+    mining: Any = previous.report.get("mining")
+    if not isinstance(mining, dict):
+        return None
+    if mining.get("key") != mining_key:
         return None
     result = MiningResult()
     result.items = [item for item in previous.items if item.kind == ItemKind.MINED_QA]
@@ -210,7 +211,7 @@ def learn_bundle(
     chat_dropped: list[Dropped] = []
     if mining_result is not None:
         say("chat logs unchanged: mined items reused")
-        previous_mining = previous.report.get("mining", {}) if previous else {}
+        previous_mining: Any = previous.report.get("mining", {}) if previous else {}
         if isinstance(previous_mining, dict):
             sessions = int(previous_mining.get("sessions", 0))
             duplicates = int(previous_mining.get("duplicate_sessions", 0))
@@ -224,7 +225,8 @@ def learn_bundle(
         source_file = chat_files[0].relative_to(shop_dir).as_posix() if len(chat_files) == 1 else "chat_logs"
         mining_result = mine(logs, shop_id, reference, source_file)
         mining_result.dropped.extend(d for d in logs.dropped if d.reason == "duplicate_session")
-        say(f"mined: {len(mining_result.items)} question clusters kept of {mining_result.stats.get('clusters', 0)}")
+        kept, total = len(mining_result.items), mining_result.stats.get("clusters", 0)
+        say(f"mined: {kept} question clusters kept of {total}")
     else:
         mining_result = MiningResult()
 
@@ -263,7 +265,12 @@ def learn_bundle(
             "clusters_kept": len(mining_result.items),
             "stats": mining_result.stats,
             "kept": [
-                {"cluster": c.cluster_id, "title": c.title, "sessions": c.sessions, "variants": len(c.questions)}
+                {
+                    "cluster": c.cluster_id,
+                    "title": c.title,
+                    "sessions": c.sessions,
+                    "variants": len(c.questions),
+                }
                 for c in mining_result.clusters
                 if c.kept
             ],

@@ -32,6 +32,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 
 from kefu.knowledge.sources import Dropped
 from kefu.knowledge.sources.chat_logs import ChatLogs, QAPair, qa_pairs
@@ -148,7 +149,7 @@ def pinyin_bigrams(text: str) -> frozenset[str]:
     syllables = [_syllable(ch) for ch in text]
     if len(syllables) < 2:
         return frozenset(syllables)
-    return frozenset(f"{a} {b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    return frozenset(f"{a} {b}" for a, b in pairwise(syllables))
 
 
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -252,9 +253,17 @@ class RuleChecker:
         scores = self._scores(
             match_features(expand(normalize_question(question))), match_features(normalize_answer(answer))
         )
-        best_negative = max(((s, p) for p, s in scores.items() if self.sentences[p].negative), default=(0.0, -1))
-        best_positive = max(((s, p) for p, s in scores.items() if not self.sentences[p].negative), default=(0.0, -1))
-        if polarity > 0 and best_negative[0] >= CONFLICT_MIN and best_negative[0] >= best_positive[0] + CONFLICT_MARGIN:
+        best_negative = max(
+            ((s, p) for p, s in scores.items() if self.sentences[p].negative), default=(0.0, -1)
+        )
+        best_positive = max(
+            ((s, p) for p, s in scores.items() if not self.sentences[p].negative), default=(0.0, -1)
+        )
+        if (
+            polarity > 0
+            and best_negative[0] >= CONFLICT_MIN
+            and best_negative[0] >= best_positive[0] + CONFLICT_MARGIN
+        ):
             return self.sentences[best_negative[1]].text
         if (
             polarity < 0
@@ -452,7 +461,9 @@ def _linked(a: Candidate, b: Candidate, answer_a: Candidate, answer_b: Candidate
         return False
     # Similar answers, but one denies what the other grants (没拆的能退 / 拆了能退): different questions.
     negations = lexicon().negations
-    return bool(negations.search(compact(answer_a.answer))) == bool(negations.search(compact(answer_b.answer)))
+    return bool(negations.search(compact(answer_a.answer))) == bool(
+        negations.search(compact(answer_b.answer))
+    )
 
 
 def cluster(candidates: list[Candidate]) -> list[list[Candidate]]:
@@ -519,7 +530,9 @@ def _title(question: str) -> str:
     text = to_simplified(question).strip()
     # Drop leading greetings ("在吗 这个…", "亲 …") from the title.
     words = text.split()
-    while len(words) > 1 and (compact(words[0]) in lex.chatter or not lex.particles.sub("", compact(words[0]))):
+    while len(words) > 1 and (
+        compact(words[0]) in lex.chatter or not lex.particles.sub("", compact(words[0]))
+    ):
         words.pop(0)
     return " ".join(words)
 
@@ -539,13 +552,15 @@ def choose_answer(group: list[Candidate]) -> tuple[Candidate | None, str | None]
         score = agreement + 0.5 * candidate.grounding + 0.1 * support
         scored.append((score, support, candidate))
     scored.sort(key=lambda entry: (-entry[0], entry[2].pair.session))
-    best_score, best_support, best = scored[0]
+    _, best_support, best = scored[0]
     if len(answered) >= 3 and best_support == 0 and best.grounding < 0.3:
         return None, "no_consensus"
     return best, None
 
 
-def mine(logs: ChatLogs, shop_id: str, reference_texts: list[tuple[str, str]], source_file: str) -> MiningResult:
+def mine(
+    logs: ChatLogs, shop_id: str, reference_texts: list[tuple[str, str]], source_file: str
+) -> MiningResult:
     result = MiningResult()
     checker = RuleChecker(reference_texts)
     candidates = build_candidates(logs, checker, result)
@@ -573,18 +588,24 @@ def mine(logs: ChatLogs, shop_id: str, reference_texts: list[tuple[str, str]], s
         sessions = {c.pair.session for c in group}
         variants = _variants(group)
         if len(sessions) < MIN_SESSIONS:
-            result.clusters.append(MinedCluster(cluster_id, title, len(sessions), variants, None, False, "asked_once"))
+            result.clusters.append(
+                MinedCluster(cluster_id, title, len(sessions), variants, None, False, "asked_once")
+            )
             result.dropped.append(Dropped("asked_once", f"{source_file}#{cluster_id}", _clip(title)))
             continue
         chosen, reason = choose_answer(group)
         if chosen is None:
-            result.clusters.append(MinedCluster(cluster_id, title, len(sessions), variants, None, False, reason))
-            result.dropped.append(Dropped(reason or "no_usable_answer", f"{source_file}#{cluster_id}", _clip(title)))
+            result.clusters.append(
+                MinedCluster(cluster_id, title, len(sessions), variants, None, False, reason)
+            )
+            result.dropped.append(
+                Dropped(reason or "no_usable_answer", f"{source_file}#{cluster_id}", _clip(title))
+            )
             continue
         for candidate in group:
-            if candidate.verdict is None and candidate is not chosen:
-                if dice(candidate.answer_grams, chosen.answer_grams) < ANSWER_AGREE:
-                    result.stats["one_off_answers"] = result.stats.get("one_off_answers", 0) + 1
+            one_off = candidate.verdict is None and candidate is not chosen
+            if one_off and dice(candidate.answer_grams, chosen.answer_grams) < ANSWER_AGREE:
+                result.stats["one_off_answers"] = result.stats.get("one_off_answers", 0) + 1
         # The title is the question the chosen answer actually answered, so title and answer always fit.
         title = _title(chosen.question)
         answer = chosen.answer.strip()

@@ -100,12 +100,16 @@ def read_pointer(s3: Any, bucket: str, shop_id: str, prefix: str = DEFAULT_PREFI
     return pointer
 
 
-def load_version(s3: Any, bucket: str, shop_id: str, version: str, prefix: str = DEFAULT_PREFIX) -> KnowledgeSnapshot:
+def load_version(
+    s3: Any, bucket: str, shop_id: str, version: str, prefix: str = DEFAULT_PREFIX
+) -> KnowledgeSnapshot:
     body = s3.get_object(Bucket=bucket, Key=snapshot_key(shop_id, version, prefix))["Body"].read()
     return loads(body)
 
 
-def load_current(s3: Any, bucket: str, shop_id: str, prefix: str = DEFAULT_PREFIX) -> KnowledgeSnapshot | None:
+def load_current(
+    s3: Any, bucket: str, shop_id: str, prefix: str = DEFAULT_PREFIX
+) -> KnowledgeSnapshot | None:
     """The snapshot the pointer names, or None when the shop has not been learned yet."""
     pointer = read_pointer(s3, bucket, shop_id, prefix)
     if not pointer:

@@ -69,12 +69,16 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "id_card",
         ID_CARD,
-        _compile(r"(?<![\dA-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"),
+        _compile(
+            r"(?<![\dA-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"
+        ),
     ),
     _Pattern(
         "mobile",
         MOBILE,
-        _compile(rf"(?<![\dA-Za-z])(?:(?:\+|00)?86{_DIGIT_SEP})?1[3-9]\d{_DIGIT_SEP}\d{{4}}{_DIGIT_SEP}\d{{4}}(?!\d)"),
+        _compile(
+            rf"(?<![\dA-Za-z])(?:(?:\+|00)?86{_DIGIT_SEP})?1[3-9]\d{_DIGIT_SEP}\d{{4}}{_DIGIT_SEP}\d{{4}}(?!\d)"
+        ),
     ),
     _Pattern(
         "phone",
@@ -87,7 +91,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "tracking_no",
         TRACKING_NO,
-        _compile(r"(?<![A-Za-z0-9])(?:SF|JT|YT|ZTO|STO|JD|JDV|EMS|YD|DPK|KYE|EA|EB|EE|LP)\d{9,16}(?:[A-Z]{2})?(?!\d)"),
+        _compile(
+            r"(?<![A-Za-z0-9])(?:SF|JT|YT|ZTO|STO|JD|JDV|EMS|YD|DPK|KYE|EA|EB|EE|LP)\d{9,16}(?:[A-Z]{2})?(?!\d)"
+        ),
     ),
     # Any other run of 10+ digits is an order or tracking number (never a price or a duration).
     _Pattern("order_no", ORDER_NO, _compile(r"(?<![\d.])\d{10,24}(?![\d.])")),
@@ -108,7 +114,9 @@ _PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "address",
         ADDRESS,
-        _compile(rf"(?:[{_CJK}]{{2,8}}?(?:省|市|自治区)){{1,3}}[{_CJK}]{{1,8}}?(?:区|县|镇)[{_CJK}\d]{{2,16}}?(?:小区|花园|公寓|大厦|村)"),
+        _compile(
+            rf"(?:[{_CJK}]{{2,8}}?(?:省|市|自治区)){{1,3}}[{_CJK}]{{1,8}}?(?:区|县|镇)[{_CJK}\d]{{2,16}}?(?:小区|花园|公寓|大厦|村)"
+        ),
     ),
     # Labelled address: "地址：..." up to the end of the clause.
     _Pattern("address", ADDRESS, _compile(rf"地址[:：是为\s]*(?P<v>[{_CJK}\dA-Za-z\-#]{{4,40}})")),
@@ -130,7 +138,9 @@ _NAME_NEAR = re.compile(
     rf"|(?<=\[手机号\])\s*([{_SURNAMES}][{_CJK}]{{1,2}})(?![{_CJK}])"
 )
 # Words that look like "surname + 1-2 chars" but are common chat words next to phone numbers.
-_NOT_NAMES = frozenset({"电话", "手机", "号码", "联系", "电话是", "手机号", "打电话", "留电话", "收", "方便", "明天", "今天"})
+_NOT_NAMES = frozenset(
+    {"电话", "手机", "号码", "联系", "电话是", "手机号", "打电话", "留电话", "收", "方便", "明天", "今天"}
+)
 _PREFIX_NOT_NAME = ("电话", "手机", "号码", "联系", "方式", "打", "收")
 
 

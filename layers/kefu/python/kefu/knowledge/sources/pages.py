@@ -18,20 +18,67 @@ from kefu.knowledge.sources.text import content_hash, guess_topic, stable_id, ti
 from kefu.models.knowledge import ItemKind, KnowledgeItem
 
 _SKIP_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "svg", "iframe", "nav", "header", "footer", "form", "button",
-     "select", "input", "textarea", "canvas", "object", "embed", "head", "aside", "menu"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "iframe",
+        "nav",
+        "header",
+        "footer",
+        "form",
+        "button",
+        "select",
+        "input",
+        "textarea",
+        "canvas",
+        "object",
+        "embed",
+        "head",
+        "aside",
+        "menu",
+    }
 )
-_VOID_TAGS = frozenset({"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"})
+_VOID_TAGS = frozenset(
+    {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"}
+)
 _BLOCK_TAGS = frozenset(
-    {"p", "div", "section", "article", "li", "tr", "table", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre",
-     "h1", "h2", "h3", "h4", "h5", "h6", "main", "figure", "figcaption"}
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "li",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "main",
+        "figure",
+        "figcaption",
+    }
 )
 _BOILERPLATE = re.compile(
     r"(?:^|[\s_\-])(?:nav|navbar|menu|footer|header|breadcrumb|share|social|comment|recommend|related|copyright|"
     r"cookie|banner-ad|ads?|advert|login|signup|sidebar|toolbar|popup|modal|qrcode)(?:$|[\s_\-])",
     re.IGNORECASE,
 )
-_INLINE_TAGS = frozenset({"span", "a", "label", "small", "em", "strong", "b", "i", "code", "mark", "sup", "sub"})
+_INLINE_TAGS = frozenset(
+    {"span", "a", "label", "small", "em", "strong", "b", "i", "code", "mark", "sup", "sub"}
+)
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 
 
@@ -97,7 +144,9 @@ class _PageParser(HTMLParser):
         self._stack.append(tag)
         if tag in _INLINE_TAGS:
             # Adjacent inline chips (<span>A</span><span>B</span>) must not run together.
-            buffer = self._cell if self._cell is not None else self._heading_text if self._heading else self._text
+            buffer = (
+                self._cell if self._cell is not None else self._heading_text if self._heading else self._text
+            )
             if buffer and buffer[-1] and not buffer[-1][-1].isspace():
                 buffer.append(" ")
         if tag in _HEADINGS:
@@ -220,7 +269,9 @@ def learn_pages(shop_dir: Path, shop_id: str, goods_ids: set[str]) -> SourceResu
             if not body:
                 continue
             item_title = name if heading == name else f"{name} · {heading}"
-            result.items.append(_item(shop_id, goods_id, ItemKind.PRODUCT_SECTION, f"{rel}#{anchor}", item_title, body))
+            result.items.append(
+                _item(shop_id, goods_id, ItemKind.PRODUCT_SECTION, f"{rel}#{anchor}", item_title, body)
+            )
             for key, value in section.rows:
                 result.items.append(
                     _item(

@@ -103,7 +103,11 @@ def _price_lines(product: Product) -> tuple[str, list[str]]:
         by_value: dict[str, set[tuple[float, float | None]]] = {}
         for sku in skus:
             tokens = _sku_tokens(sku)
-            key = tokens[position] if len(dimensions) > 1 and len(tokens) == len(dimensions) else sku.spec.strip()
+            key = (
+                tokens[position]
+                if len(dimensions) > 1 and len(tokens) == len(dimensions)
+                else sku.spec.strip()
+            )
             by_value.setdefault(key, set()).add((sku.price_yuan, sku.single_price_yuan))
         if all(len(pairs) == 1 for pairs in by_value.values()):
             parts = []
@@ -182,7 +186,16 @@ def product_facts(product: Product, shop_id: str, rel: str) -> list[KnowledgeIte
 
     price_text, _ = _price_lines(product)
     items.append(
-        _item(shop_id, gid, fact, f"{rel}#price", f"{name} 价格", price_text, _templates("price", name=name), "price")
+        _item(
+            shop_id,
+            gid,
+            fact,
+            f"{rel}#price",
+            f"{name} 价格",
+            price_text,
+            _templates("price", name=name),
+            "price",
+        )
     )
 
     dimensions = spec_dimensions(product.skus)
@@ -195,7 +208,14 @@ def product_facts(product: Product, shop_id: str, rel: str) -> list[KnowledgeIte
             answer = f"{name}{label}：{values[0]}。"
         items.append(
             _item(
-                shop_id, gid, fact, f"{rel}#{kind}", f"{name} {label}", answer, _templates(kind, name=name), "product"
+                shop_id,
+                gid,
+                fact,
+                f"{rel}#{kind}",
+                f"{name} {label}",
+                answer,
+                _templates(kind, name=name),
+                "product",
             )
         )
 
@@ -223,7 +243,14 @@ def product_facts(product: Product, shop_id: str, rel: str) -> list[KnowledgeIte
         overall = "，".join(f"{s.spec} {_stock_word(s.stock)}" for s in product.skus)
         items.append(
             _item(
-                shop_id, gid, fact, f"{rel}#stock", f"{name} 库存", f"{name}：{overall}。", _templates("stock"), "product"
+                shop_id,
+                gid,
+                fact,
+                f"{rel}#stock",
+                f"{name} 库存",
+                f"{name}：{overall}。",
+                _templates("stock"),
+                "product",
             )
         )
 
