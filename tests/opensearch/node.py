@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -222,6 +223,8 @@ def main(argv: list[str]) -> int:
         print(ensure_setup(log=True))
         return 0
     if command == "run":
+        # SIGTERM (timeout, a supervisor) must still stop the node and remove its data dir.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         node = start_node()
         print(f"{node.url}  (started in {node.started_in_s:.1f}s, log {node.log_path}); Ctrl-C stops it")
         try:
