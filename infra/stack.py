@@ -100,6 +100,8 @@ class KefuStack(Stack):
             readers=[self.answering.responder],
             writers=[self.knowledge.ingest],
         )
+        for function in functions:
+            function.add_environment(self.search.environment)
         self.monitoring = Monitoring(
             self, "Monitoring", config=config, state=self.state, intake=self.intake, answering=self.answering
         )

@@ -36,7 +36,7 @@ WRITE_PERMISSIONS = [
 
 
 class Search(Construct):
-    """Builds the backend and grants the readers (responder) and writers (ingest) their access."""
+    """Builds the backend and grants readers (responder) and writers (ingest); ``environment`` is for all."""
 
     def __init__(
         self,
@@ -56,8 +56,6 @@ class Search(Construct):
             self._serverless(readers, writers, state)
         elif backend == SearchKind.OPENSEARCH_DOMAIN:
             self._domain(readers, writers, state)
-        for function in [*readers, *writers]:
-            function.add_environment(self.environment)
 
     # --- OpenSearch Serverless -------------------------------------------------------------
     def _serverless(self, readers: list[KefuFunction], writers: list[KefuFunction], state: State) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kefu.resources import RESPONDER_BATCH_SIZE
+from kefu.resources import INBOUND_QUEUE, RESPONDER_BATCH_SIZE
 from kefu.settings import ComposerKind, EmbedderKind
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -93,7 +93,8 @@ class ResponderConfig(_Strict):
     )
     batch_size: int = Field(default=RESPONDER_BATCH_SIZE, ge=1, le=10)  # FIFO event sources take at most 10
     memory_mb: int = Field(default=1024, ge=256, le=10_240)
-    timeout_s: int = Field(default=30, ge=3, le=900)
+    # Lambda requires the queue's visibility timeout to be at least the function timeout.
+    timeout_s: int = Field(default=30, ge=3, le=INBOUND_QUEUE.visibility_timeout_s)
 
 
 class AlarmConfig(_Strict):
