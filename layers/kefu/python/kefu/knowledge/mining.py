@@ -215,6 +215,9 @@ class RuleChecker:
             for gram in sentence.grams:
                 self._index[gram].append(position)
         self._weights = [self._weight(sentence.grams) for sentence in sentences]
+        # Logs repeat the same answers (templates) thousands of times: check each text once.
+        self._grounding: dict[str, float] = {}
+        self._conflicts: dict[tuple[str, str], str | None] = {}
 
     def _weight(self, grams: frozenset[str]) -> float:
         return sum(self._idf.get(g, self._default_idf) for g in grams)
@@ -236,12 +239,21 @@ class RuleChecker:
 
     def grounding(self, answer: str) -> float:
         """How well the answer is backed by one of the shop's sentences (0..1)."""
-        grams = match_features(normalize_answer(answer))
-        scores = self._scores(grams, frozenset())
-        return max(scores.values(), default=0.0)
+        cached = self._grounding.get(answer)
+        if cached is None:
+            grams = match_features(normalize_answer(answer))
+            cached = max(self._scores(grams, frozenset()).values(), default=0.0)
+            self._grounding[answer] = cached
+        return cached
 
     def conflict(self, question: str, answer: str) -> str | None:
         """The shop sentence the answer contradicts, or None (see the module doc)."""
+        key = (normalize_question(question), answer)
+        if key not in self._conflicts:
+            self._conflicts[key] = self._conflict(question, answer)
+        return self._conflicts[key]
+
+    def _conflict(self, question: str, answer: str) -> str | None:
         if not is_yes_no_question(question):
             return None
         polarity = answer_polarity(answer)
@@ -538,22 +550,43 @@ def _title(question: str) -> str:
 
 
 def choose_answer(group: list[Candidate]) -> tuple[Candidate | None, str | None]:
-    """(consensus answer, reason when none)."""
+    """(consensus answer, reason when none).
+
+    Answers are compared as distinct texts weighted by how many sessions gave them, so the cost
+    grows with the number of different answers in a cluster, not with the volume of the logs.
+    """
     usable = [c for c in group if c.verdict is None]
     if not usable:
         return None, "no_usable_answer"
-    answered = [c for c in group if c.pair.answer]
-    scored: list[tuple[float, int, Candidate]] = []
+    weights: Counter[str] = Counter()
+    texts: dict[str, Candidate] = {}
+    for candidate in group:
+        if candidate.pair.answer:
+            weights[candidate.answer] += 1
+            texts.setdefault(candidate.answer, candidate)
+    total = sum(weights.values())
+    options: dict[str, Candidate] = {}
     for candidate in usable:
-        others = [o for o in answered if o.pair.session != candidate.pair.session]
-        agreement = sum(dice(candidate.answer_grams, o.answer_grams) for o in others) / max(len(others), 1)
-        support = sum(1 for o in others if dice(candidate.answer_grams, o.answer_grams) >= ANSWER_AGREE)
-        # Disagreeing with a usable answer is evidence against; disagreeing with a dropped one is not.
-        score = agreement + 0.5 * candidate.grounding + 0.1 * support
-        scored.append((score, support, candidate))
-    scored.sort(key=lambda entry: (-entry[0], entry[2].pair.session))
-    _, best_support, best = scored[0]
-    if len(answered) >= 3 and best_support == 0 and best.grounding < 0.3:
+        options.setdefault(candidate.answer, candidate)
+    scored: list[tuple[float, int, str, Candidate]] = []
+    for text, candidate in options.items():
+        agreement = 0.0
+        support = 0
+        for other, count in weights.items():
+            # The same text from other sessions is full agreement; one's own occurrence does not count.
+            count = count - 1 if other == text else count
+            if count <= 0:
+                continue
+            similarity = 1.0 if other == text else dice(candidate.answer_grams, texts[other].answer_grams)
+            agreement += similarity * count
+            if similarity >= ANSWER_AGREE:
+                support += count
+        others = max(total - 1, 1)
+        score = agreement / others + 0.5 * candidate.grounding + 0.2 * support / others
+        scored.append((score, support, text, candidate))
+    scored.sort(key=lambda entry: (-entry[0], entry[2]))
+    _, best_support, _, best = scored[0]
+    if total >= 3 and best_support == 0 and best.grounding < 0.3:
         return None, "no_consensus"
     return best, None
 
