@@ -11,6 +11,7 @@ import re
 from kefu.answering.composer import ComposedReply
 from kefu.models.knowledge import SearchHit
 
+_LEADING_ADDRESS = re.compile(r"^(亲亲|亲爱的|亲)[，,~～ ]*")
 _MARKUP = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)|\*\*|【|】", re.MULTILINE)
 MAX_REPLY_CHARS = 320
 SECOND_HIT_RATIO = 0.92
@@ -34,7 +35,7 @@ class OfflineComposer:
             if hit.score >= hits[0].score * SECOND_HIT_RATIO and hit.item.source.split("#")[0] != hits[0].item.source.split("#")[0]:
                 chosen.append(hit)
                 break
-        body = "\n".join(clean(hit.item.answer) for hit in chosen)
+        body = "\n".join(_LEADING_ADDRESS.sub("", clean(hit.item.answer)) for hit in chosen)
         if len(body) > MAX_REPLY_CHARS:
             body = body[:MAX_REPLY_CHARS].rsplit("\n", 1)[0] or body[:MAX_REPLY_CHARS]
         return ComposedReply(

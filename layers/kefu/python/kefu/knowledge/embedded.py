@@ -27,6 +27,7 @@ _SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
 VIEW_WEIGHTS = {"question": 1.0, "title": 0.95, "sentence": 0.9}
 LEXICAL_SHARE = 0.6
 ITEM_SHARE = 0.4
+CONTEXT_DISCOUNT = 0.4
 # Logistic calibration of the fused score (fit on held-out paraphrases, see benchmarks/calibrate.py).
 CALIBRATION_CENTER = 0.42
 CALIBRATION_SLOPE = 12.0
@@ -126,11 +127,21 @@ class EmbeddedIndex:
         total = sum(self._weight(f) for f in query)
         return sum(self._weight(f) for f in query if f in view) / total if total else 0.0
 
-    def search_normalized(self, text: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
+    def search_normalized(
+        self, text: str, goods_id: str | None = None, k: int = 5, context: str | None = None
+    ) -> list[SearchHit]:
+        """Search an already normalised question; ``context`` (the previous need, for follow-ups such as
+        那西藏呢) fills in what the question leaves out, at a discount so the question's own words lead."""
         if not self._views or not text:
             return []
         query = self.featurizer.features(text)
         weights = {feature: self._weight(feature) for feature in query}
+        query_vector = self.embedder.vector(text)
+        if context:
+            for feature in self.featurizer.features(context):
+                weights.setdefault(feature, CONTEXT_DISCOUNT * self._weight(feature))
+            query_vector = query_vector + CONTEXT_DISCOUNT * self.embedder.vector(context)
+            query_vector /= float(np.linalg.norm(query_vector)) or 1.0
         total = sum(weights.values()) or 1.0
         covered = np.zeros(len(self._views), dtype=np.float32)
         for feature, weight in weights.items():
@@ -138,7 +149,7 @@ class EmbeddedIndex:
             if postings:
                 covered[postings] += weight
         lexical = covered / total
-        cosine = np.clip(self._matrix @ self.embedder.vector(text), 0.0, 1.0)
+        cosine = np.clip(self._matrix @ query_vector, 0.0, 1.0)
         fused = (LEXICAL_SHARE * lexical + (1 - LEXICAL_SHARE) * cosine) * self._view_weights
         best: dict[int, int] = {}
         for view_id in np.argsort(-fused)[: max(k * 8, 40)]:
@@ -160,6 +171,7 @@ class EmbeddedIndex:
                     score=min(cap, calibrate(raw)),
                     lexical=float(lexical[view_id]),
                     vector=float(cosine[view_id]),
+                    raw=raw,
                     matched_question=self._views[view_id].text,
                 )
             )

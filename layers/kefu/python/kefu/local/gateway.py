@@ -274,7 +274,9 @@ class LocalGateway:
         return self._server.requests
 
     def start(self) -> LocalGateway:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kefu-gateway", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.1,), name="kefu-gateway", daemon=True
+        )
         self._thread.start()
         return self
 

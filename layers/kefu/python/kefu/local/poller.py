@@ -198,7 +198,9 @@ class SqsPoller:
         try:
             result = self._invoke(event)
             failed = failed_ids(result, batch_ids)
-        except InvocationError as error:
+        except Exception as error:  # a function error fails the whole batch, as in Lambda
+            if not isinstance(error, InvocationError):
+                log.debug("function raised", exc_info=True)
             log.warning("responder failed on a batch of %d: %s", len(messages), error)
             failed = None
         crashed = failed is None

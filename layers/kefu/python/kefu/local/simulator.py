@@ -153,7 +153,9 @@ class PlatformSimulator:
         return f"{self.url}/api/router"
 
     def start(self) -> PlatformSimulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kefu-simulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.1,), name="kefu-simulator", daemon=True
+        )
         self._thread.start()
         return self
 

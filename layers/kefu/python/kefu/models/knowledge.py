@@ -40,6 +40,7 @@ class SearchHit(BaseModel):
     score: float = Field(ge=0.0, le=1.0, description="calibrated confidence that the item answers the query")
     lexical: float = 0.0
     vector: float = 0.0
+    raw: float = Field(default=0.0, description="fused score before calibration")
     matched_question: str | None = None
 
 

@@ -15,6 +15,7 @@ from kefu.handoff.queue import HandoffTicket
 from kefu.knowledge.embedded import EmbeddedIndex
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.decision import Action, HandoffReason, Outcome
+from kefu.models.knowledge import SearchHit
 from kefu.models.messages import BuyerMessage, GoodsCardMessage, MessageType, OrderCardMessage, TextMessage
 from kefu.models.shop import NO_ORDER, Order, ShopConfig
 from kefu.understanding.understand import Intent, Understander, Understanding
@@ -50,9 +51,9 @@ class ShopBrain:
         understanding = (
             self.understander.understand(message.text, state) if isinstance(message, TextMessage) else None
         )
-        hits = []
+        hits: list[SearchHit] = []
         if understanding is not None and state.mode == Mode.BOT:
-            hits = self._retrieve(understanding, order_status, state.goods_id)
+            hits = self._retrieve(understanding, order_status, state.goods_id, state.last_query)
         confidence = hits[0].score if hits else 0.0
         rule_input = rules.RuleInput(
             shop=self.shop,
@@ -90,17 +91,12 @@ class ShopBrain:
 
     # --- steps -------------------------------------------------------------------------------------------
 
-    def _retrieve(self, u: Understanding, order_status: str, goods_id: str | None) -> list:  # type: ignore[type-arg]
-        query = u.query
+    def _retrieve(self, u: Understanding, order_status: str, goods_id: str | None,
+                  context: str | None) -> list[SearchHit]:
+        text = u.text
         if u.intent in (Intent.SHIPPING, Intent.LOGISTICS) and order_status in STATUS_HINTS:
-            query = f"{query} {order_status}"
-        hits = self.index.search_normalized(query, goods_id, k=5)
-        if u.is_followup:
-            # The follow-up alone may be a full question after all: keep whichever reading is surer.
-            alone = self.index.search_normalized(u.text, goods_id, k=5)
-            if alone and hits and alone[0].score > hits[0].score + 0.15:
-                hits = alone
-        return hits
+            text = f"{text} {order_status}"
+        return self.index.search_normalized(text, goods_id, k=5, context=context if u.is_followup else None)
 
     def _small_talk(self, u: Understanding, order: Order | None) -> str | None:
         if u.intent == Intent.GREETING:

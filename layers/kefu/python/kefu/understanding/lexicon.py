@@ -29,6 +29,7 @@ class Lexicon:
         # Longest first, so 咋整 wins over 咋.
         self.words = dict(sorted(words.items(), key=lambda kv: -len(kv[0])))
         self.single_char_tokens = _strip_doc(data["single_char_tokens"]["map"])
+        self.particle_words = tuple(data["final_particles"].get("not_particles", []))
         self.final_particles = dict(
             sorted(_strip_doc(data["final_particles"]["map"]).items(), key=lambda kv: -len(kv[0]))
         )

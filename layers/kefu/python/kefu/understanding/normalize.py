@@ -57,7 +57,8 @@ class Normalizer:
         """Script-level folding only (for fact matching and keyword rules)."""
         text = unicodedata.normalize("NFKC", text)
         text = _INVISIBLE.sub("", text)
-        return _t2s().convert(text).lower()
+        # tw2sp's variant table turns a lone 么 into 幺 (在么 → 在幺); written as 麼 it comes back as 么.
+        return _t2s().convert(text.replace("么", "麼")).lower()
 
     def normalize(self, raw: str) -> NormalizedText:
         text = self.basic(raw)
@@ -90,8 +91,10 @@ class Normalizer:
         for clause, sep in _split_clauses(text):
             stripped = clause.rstrip()
             for particle, standard in self.lexicon.final_particles.items():
-                # "不" alone is a question only after at least two characters (能染不), not in 不不.
-                if stripped.endswith(particle) and len(stripped) > len(particle) + 1:
+                # "不" alone is a question only after at least two characters (能染不), not in 不不;
+                # words that merely end in a particle character (什么, 还没) are not questions.
+                if (stripped.endswith(particle) and len(stripped) > len(particle) + 1
+                        and not any(stripped.endswith(word) for word in self.lexicon.particle_words)):
                     stripped = stripped[: -len(particle)] + standard
                     break
             out.append(stripped + sep)
