@@ -77,7 +77,7 @@ class PipLayerBundling:
             commands.append([*pip, "--no-deps", *sources])
         return commands
 
-    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+    def try_bundle(self, output_dir: str, *_options: Any, **_kw_options: Any) -> bool:  # jsii: (dir, options)
         for command in self.commands(output_dir):
             # Fail loudly: returning False would make the CDK fall back to Docker.
             subprocess.run(command, check=True)

@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_lambda as lambda_
 from infra_synth import REPO  # noqa: F401  (puts the repo on sys.path)
 
-from infra.bundling import PLATFORM, PipLayerBundling, runtime_dependencies
+from infra.bundling import PLATFORM, PipLayerBundling, dependency_layer_code, runtime_dependencies
 
 
 def test_requirements_come_from_pyproject() -> None:
@@ -39,13 +41,21 @@ def test_pip_commands_target_lambda_arm64() -> None:
 
 @pytest.mark.skipif(os.environ.get("KEFU_SKIP_LAYER_BUILD") == "1", reason="KEFU_SKIP_LAYER_BUILD=1")
 @pytest.mark.timeout(240)
-def test_real_local_bundling_builds_arm64_wheels(tmp_path: Path) -> None:
-    """Runs pip against PyPI (seconds with a warm pip cache, about a minute cold)."""
-    bundler = PipLayerBundling(["pydantic>=2.6,<3", "jieba>=0.42"])
-    assert bundler.try_bundle(str(tmp_path)) is True
-    site = tmp_path / "python"
+def test_real_local_bundling_through_the_cdk(tmp_path: Path) -> None:
+    """A real synth of a layer asset: the CDK calls our ILocalBundling (no Docker), pip hits PyPI.
+
+    Seconds with a warm pip cache, about a minute cold.
+    """
+    app = App(outdir=str(tmp_path / "out"))
+    stack = Stack(app, "LayerOnly")
+    lambda_.LayerVersion(
+        stack, "Deps", code=dependency_layer_code(False, ["pydantic>=2.6,<3", "jieba>=0.42"])
+    )
+    app.synth()
+    (asset,) = [p for p in (tmp_path / "out").glob("asset.*") if p.is_dir()]
+    site = asset / "python"
     core = next(site.glob("pydantic_core/_pydantic_core*.so"))
     assert "aarch64" in core.name and "312" in core.name
     assert (site / "jieba" / "__init__.py").exists()
     assert not list(site.rglob("__pycache__"))
-    shutil.rmtree(tmp_path)
+    shutil.rmtree(tmp_path)  # about 10 MB of wheels
