@@ -125,3 +125,9 @@ def _is_missing(error: Exception) -> bool:
         return False
     code = str(response.get("Error", {}).get("Code", ""))
     return code in {"NoSuchKey", "404", "NoSuchBucket", "NotFound"}
+
+
+def current_version(s3: Any, bucket: str, shop_id: str, prefix: str = DEFAULT_PREFIX) -> str | None:
+    """The version the pointer names (one small GET): lets a warm Lambda see whether to reload."""
+    pointer = read_pointer(s3, bucket, shop_id, prefix)
+    return str(pointer["version"]) if pointer and pointer.get("version") else None
