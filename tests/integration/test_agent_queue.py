@@ -298,8 +298,8 @@ def test_an_agents_mode_change_survives_a_stale_bot_save(local_aws: LocalAws) ->
     assert store.load_state(SHOP, "u2").mode == Mode.HUMAN
     # set_mode touches nothing else, and creates the state item if needed.
     store.set_mode(SHOP, "fresh", Mode.HUMAN)
-    assert store.load_state(SHOP, "fresh") == ConversationState(shop_id=SHOP, buyer_id="fresh", mode=Mode.HUMAN,
-                                                                version=1)
+    fresh = ConversationState(shop_id=SHOP, buyer_id="fresh", mode=Mode.HUMAN, version=1)
+    assert store.load_state(SHOP, "fresh") == fresh
 
 
 def _service(local_aws: LocalAws, platform: RecordingPlatform, brain: ShopBrain,
@@ -313,7 +313,8 @@ def _service(local_aws: LocalAws, platform: RecordingPlatform, brain: ShopBrain,
     )
 
 
-def test_handoff_claim_reply_resolve_and_no_bot_reply_while_human(local_aws: LocalAws, brain: ShopBrain) -> None:
+def test_handoff_claim_reply_resolve_and_no_bot_reply_while_human(local_aws: LocalAws,
+                                                                   brain: ShopBrain) -> None:
     order = Order(order_sn="251001-000000001", buyer_id="u1001", goods_id="100001", status="已发货",
                   logistics=Logistics(company="中通快递", tracking_no="ZT100", events=[
                       LogisticsEvent(time="2025-10-01 10:00", desc="已揽收"),
