@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from kefu.local.emulator import LocalAws, MotoServer, create_resources
+from kefu.local.simulator import PlatformSimulator
+from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.resources import LocalNames
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,3 +33,55 @@ def local_aws(moto_server: MotoServer, request: pytest.FixtureRequest) -> LocalA
 @pytest.fixture(scope="session")
 def demo_shop() -> Path:
     return DEMO_SHOP
+
+
+# -- the local runtime's pieces (kefu.local): learned demo shop, platform simulator, handler environment
+
+LOCAL_SECRET = "test-platform-secret"
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(demo_shop: Path) -> KnowledgeSnapshot:
+    """The demo shop, learned once per test session."""
+    from kefu.knowledge.learn import learn_bundle
+
+    return learn_bundle(demo_shop).snapshot
+
+
+@pytest.fixture
+def platform_simulator(demo_shop: Path) -> Iterator[PlatformSimulator]:
+    """The platform simulator on the demo shop (no webhook registered: set ``webhook_url`` to push)."""
+    simulator = PlatformSimulator(demo_shop, LOCAL_SECRET).start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def function_env(
+    local_aws: LocalAws,
+    demo_snapshot: KnowledgeSnapshot,
+    platform_simulator: PlatformSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    """The Lambda environment for handlers against ``local_aws``, with the demo shop's knowledge in its S3.
+
+    Set in os.environ through monkeypatch (restored after the test); pass it to
+    ``kefu.local.handlers.load_handler``.
+    """
+    from kefu.knowledge import snapshot as snapshots
+    from kefu.local.emulator import client
+    from kefu.resources import KNOWLEDGE_BUCKET
+
+    s3 = client("s3", local_aws.endpoint_url)
+    snapshots.save_s3(s3, local_aws.names.bucket(KNOWLEDGE_BUCKET), demo_snapshot)
+    env = {
+        **local_aws.env(),
+        "KEFU_SHOP_ID": demo_snapshot.shop_id,
+        "KEFU_PLATFORM_SECRET": LOCAL_SECRET,
+        "KEFU_PLATFORM_CLIENT_ID": platform_simulator.client_id,
+        "KEFU_PLATFORM_API_URL": platform_simulator.api_url,
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
