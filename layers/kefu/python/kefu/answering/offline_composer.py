@@ -14,7 +14,7 @@ from kefu.models.knowledge import SearchHit
 _LEADING_ADDRESS = re.compile(r"^(亲亲|亲爱的|亲)[，,~～ ]*")
 _MARKUP = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)|\*\*|【|】", re.MULTILINE)
 MAX_REPLY_CHARS = 320
-SECOND_HIT_RATIO = 0.92
+SECOND_HIT_RATIO = 0.85
 
 
 def clean(text: str) -> str:
@@ -32,7 +32,7 @@ class OfflineComposer:
         chosen = [hits[0]]
         # A second item from another source that scores almost as well often carries the other half of the answer.
         for hit in hits[1:3]:
-            if hit.score >= hits[0].score * SECOND_HIT_RATIO and hit.item.source.split("#")[0] != hits[0].item.source.split("#")[0]:
+            if hit.raw >= hits[0].raw * SECOND_HIT_RATIO and hit.item.source.split("#")[0] != hits[0].item.source.split("#")[0]:
                 chosen.append(hit)
                 break
         body = "\n".join(_LEADING_ADDRESS.sub("", clean(hit.item.answer)) for hit in chosen)

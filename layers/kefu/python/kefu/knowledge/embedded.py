@@ -24,9 +24,9 @@ from kefu.understanding.normalize import Normalizer
 _SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
 
 # How much a view kind can be trusted to stand for the item.
-VIEW_WEIGHTS = {"question": 1.0, "title": 0.95, "sentence": 0.9}
-LEXICAL_SHARE = 0.6
-ITEM_SHARE = 0.4
+VIEW_WEIGHTS = {"question": 1.0, "title": 0.8, "sentence": 0.9}
+LEXICAL_SHARE = 0.8
+ITEM_SHARE = 0.6
 CONTEXT_DISCOUNT = 0.4
 # Logistic calibration of the fused score (fit on held-out paraphrases, see benchmarks/calibrate.py).
 CALIBRATION_CENTER = 0.42

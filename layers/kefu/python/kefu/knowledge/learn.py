@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kefu.knowledge import paraphrases
 from kefu.knowledge.mining import MiningResult, mine
 from kefu.knowledge.sources import Dropped, SourceResult
 from kefu.knowledge.sources.chat_logs import load_chat_logs
@@ -207,6 +208,10 @@ def learn_bundle(
     )
     chat_files = sorted((shop_dir / "chat_logs").glob("*.jsonl"))
     mining_result = _reuse_mining(previous, mining_key, shop_id)
+    reused_paraphrases: dict[str, list[str]] | None = None
+    if mining_result is not None and previous is not None:
+        saved = previous.report.get("mining", {})
+        reused_paraphrases = dict(saved.get("paraphrases", {})) if isinstance(saved, dict) else {}
     sessions = duplicates = lines = 0
     chat_dropped: list[Dropped] = []
     if mining_result is not None:
@@ -239,6 +244,12 @@ def learn_bundle(
     ]
     all_items = [*products_result.items, *pages_result.items, *rules_result.items, *mining_result.items]
     items = _dedupe(all_items, dropped)
+    if reused_paraphrases is not None:
+        learned_phrasings = reused_paraphrases
+    else:
+        say("aligning chat-log questions with the shop's own texts")
+        learned_phrasings = paraphrases.align(shop, items, mining_result.usable_pairs)
+    items = paraphrases.apply(items, learned_phrasings)
     items.sort(key=lambda item: (item.kind.value, item.source))
     version = compute_version(shop, items)
 
@@ -275,6 +286,8 @@ def learn_bundle(
                 if c.kept
             ],
             "dropped": _drop_summary(mining_result.dropped),
+            "paraphrases": learned_phrasings,
+            "paraphrases_attached": sum(len(v) for v in learned_phrasings.values()),
         },
         dropped=_drop_summary(dropped),
         changes=_changes(previous, items),

@@ -343,6 +343,9 @@ class MiningResult:
     dropped: list[Dropped] = field(default_factory=list)
     clusters: list[MinedCluster] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    # Every learnable (masked question, masked answer) pair, asked once or often: the learner uses them
+    # to teach the official knowledge how buyers phrase their questions.
+    usable_pairs: list[tuple[str, str]] = field(default_factory=list)
 
 
 def is_chatter(question: str) -> bool:
@@ -607,6 +610,7 @@ def mine(
                     + (f" ({candidate.detail})" if candidate.detail else ""),
                 )
             )
+    result.usable_pairs = [(c.question, c.answer) for c in candidates if c.verdict is None]
     # Follow-ups that only make sense in their conversation, and questions about a picture, are not variants.
     groups = cluster([c for c in candidates if c.verdict not in _NOT_VARIANTS])
     result.stats["clusters"] = len(groups)
@@ -639,6 +643,11 @@ def mine(
             one_off = candidate.verdict is None and candidate is not chosen
             if one_off and dice(candidate.answer_grams, chosen.answer_grams) < ANSWER_AGREE:
                 result.stats["one_off_answers"] = result.stats.get("one_off_answers", 0) + 1
+        # A variant must have been answered the same way in its own session: clusters can join questions
+        # that merely share a product name (多少钱 / 有硅油吗 / 多少毫升), and those must not inherit this answer.
+        variants = _variants(
+            [c for c in group if c is chosen or (c.verdict is None and dice(c.answer_grams, chosen.answer_grams) >= ANSWER_AGREE)]
+        )
         # The title is the question the chosen answer actually answered, so title and answer always fit.
         title = _title(chosen.question)
         answer = chosen.answer.strip()

@@ -29,7 +29,7 @@ _ANSWER_TYPES = (
 
 # Feature families and their weight in similarity; words and concepts carry meaning, single
 # characters and pinyin are the typo safety net.
-FAMILY_WEIGHTS = {"w": 1.0, "b": 0.8, "p": 0.6, "k": 1.4, "n": 1.2, "c": 0.15}
+FAMILY_WEIGHTS = {"w": 1.0, "b": 0.6, "p": 0.4, "k": 3.0, "n": 1.2, "c": 0.15}
 
 
 @lru_cache(maxsize=1)
