@@ -38,6 +38,10 @@ MIN_SUGGESTIONS = 2
 SUGGESTION_MIN_SCORE = 0.35
 SUGGESTION_MAX_CHARS = 90
 BUYER_TURNS_SEARCHED = 3
+RECENCY_WEIGHTS = (1.0, 0.75, 0.5)  # the newest need first, unless an older one is matched far better
+# Asking for a human is not a need the knowledge answers (it would suggest the handoff rule itself).
+HANDOFF_WORDS = ("转人工", "人工客服", "找人工", "要人工", "真人", "人工", "客服")
+_FILLER = re.compile(r"[\s，,。.！!？?~～、]+")
 # Used only when the knowledge has fewer than MIN_SUGGESTIONS relevant answers: an opener is always useful.
 FALLBACK_SUGGESTIONS = (
     "亲，您好，我是人工客服，您的问题我来为您处理，请问具体是什么情况呢？",
@@ -130,6 +134,7 @@ def build_context(
     index: Searchable | None,
     now: datetime,
     sla_minutes: int = 3,
+    handoff_keywords: tuple[str, ...] | list[str] = (),
 ) -> ContextPackage:
     bot_answers = [
         BotAnswer(text=t.text, at=t.at, sources=t.sources) for t in transcript if t.role == Role.BOT
@@ -141,18 +146,27 @@ def build_context(
         order=order,
         logistics=order.logistics if order else None,
         bot_answers=bot_answers,
-        suggestions=suggest_replies(transcript, index, ticket.goods_id),
+        suggestions=suggest_replies(transcript, index, ticket.goods_id, handoff_keywords),
         actions=ticket.actions,
     )
 
 
-def suggest_replies(transcript: list[Turn], index: Searchable | None,
-                    goods_id: str | None) -> list[SuggestedReply]:
+def suggest_replies(transcript: list[Turn], index: Searchable | None, goods_id: str | None,
+                    handoff_keywords: tuple[str, ...] | list[str] = ()) -> list[SuggestedReply]:
     """Two or three replies from the shop's knowledge for the buyer's latest texts (newest need first)."""
-    queries = [t.text for t in reversed(transcript) if t.role == Role.BUYER and t.message_type == "text"]
+    words = sorted({*HANDOFF_WORDS, *handoff_keywords}, key=len, reverse=True)
+    queries = []
+    for turn in reversed(transcript):
+        if turn.role != Role.BUYER or turn.message_type != "text":
+            continue
+        query = turn.text
+        for word in words:
+            query = query.replace(word, " ")
+        if len(_FILLER.sub("", query)) >= 2:
+            queries.append(query.strip())
     best: dict[str, SuggestedReply] = {}
     if index is not None:
-        for weight, query in zip((1.0, 0.9, 0.8), queries[:BUYER_TURNS_SEARCHED], strict=False):
+        for weight, query in zip(RECENCY_WEIGHTS, queries[:BUYER_TURNS_SEARCHED], strict=False):
             for hit in index.search(query, goods_id, k=MAX_SUGGESTIONS):
                 score = hit.score * weight
                 if score < SUGGESTION_MIN_SCORE:

@@ -43,6 +43,9 @@ class ShopKnowledge(Protocol):
     @property
     def index(self) -> Searchable | None: ...
 
+    @property
+    def handoff_keywords(self) -> list[str]: ...
+
 
 class BrainKnowledge:
     """The shop's brain (settings + learned index) seen as ShopKnowledge."""
@@ -57,6 +60,10 @@ class BrainKnowledge:
     @property
     def index(self) -> Searchable | None:
         return self._brain.index
+
+    @property
+    def handoff_keywords(self) -> list[str]:
+        return self._brain.shop.handoff_keywords
 
 
 class QueueView(BaseModel):
@@ -124,6 +131,7 @@ class Workspace:
             knowledge.index if knowledge else None,
             self._clock(),
             knowledge.sla_minutes if knowledge else DEFAULT_SLA_MINUTES,
+            knowledge.handoff_keywords if knowledge else (),
         )
 
     # --- actions ---------------------------------------------------------------------------------------
