@@ -23,6 +23,7 @@ class RuleInput:
     understanding: Understanding | None  # None for media without text
     confidence: float  # of the best retrieved knowledge
     same_need_as_before: bool  # the retrieved need equals the one the bot already answered
+    reasked: bool = False  # the buyer asks the same thing again in other words (not a new variant)
 
 
 def media_goes_to_human(shop: ShopConfig, message_type: MessageType, order_status: str) -> bool:
@@ -54,8 +55,10 @@ def pre_answer_reason(rule: RuleInput) -> HandoffReason | None:
 def post_retrieval_reason(rule: RuleInput, threshold: float) -> HandoffReason | None:
     """Rules 6–7: the agent is not sure enough, or the buyer is still stuck after two answers."""
     u = rule.understanding
-    if u is not None and rule.same_need_as_before and (
-        u.dissatisfied or rule.state.bot_answers_on_topic >= MAX_BOT_ANSWERS_ON_ONE_NEED
+    # Stuck = the same need again after two answers, asked again or with a sign the answers did not help;
+    # follow-ups that change a detail (新疆 → 西藏 → 广东) are progress, not failure.
+    if u is not None and rule.same_need_as_before and rule.state.bot_answers_on_topic >= MAX_BOT_ANSWERS_ON_ONE_NEED and (
+        u.dissatisfied or rule.reasked
     ):
         return HandoffReason.REPEATED_FAILURE
     if u is not None and u.dissatisfied and rule.state.bot_answers_on_topic >= 1:

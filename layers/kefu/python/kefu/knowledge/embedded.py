@@ -29,8 +29,8 @@ LEXICAL_SHARE = 0.8
 ITEM_SHARE = 0.6
 CONTEXT_DISCOUNT = 0.4
 # Logistic calibration of the fused score (fit on held-out paraphrases, see benchmarks/calibrate.py).
-CALIBRATION_CENTER = 0.42
-CALIBRATION_SLOPE = 12.0
+CALIBRATION_CENTER = 0.191
+CALIBRATION_SLOPE = 11.6
 # A buyer need (concept) the shop's knowledge never mentions caps the confidence: the shop cannot answer it.
 UNKNOWN_NEED_CAP = 0.25
 UNCAPPED_CONCEPTS = frozenset({"greeting"})
@@ -185,4 +185,5 @@ def _goods_adjustment(item: KnowledgeItem, goods_id: str | None) -> float:
         return 0.0
     if item.goods_id == goods_id:
         return 0.03
-    return -0.06 if item.kind in (ItemKind.PRODUCT_FACT, ItemKind.PRODUCT_SECTION) else 0.0
+    # Product texts and answers mined from chats about one product speak of that product only.
+    return -0.06 if item.kind in (ItemKind.PRODUCT_FACT, ItemKind.PRODUCT_SECTION, ItemKind.MINED_QA) else 0.0

@@ -25,6 +25,7 @@ SHIPPED = {"已发货", "部分发货", "交易成功"}
 STATUS_HINTS = {"待成团", "部分发货", "待付款", "交易关闭", "订单取消"}
 # A logistics question answered from the buyer's own order only when it asks nothing else (发票, 退货 …).
 LOGISTICS_CONCEPTS = frozenset({"tracking", "arrival", "carrier", "ship_time"})
+REASK_SIMILARITY = 0.6
 MEDIA_WORDS = {MessageType.IMAGE: "图片", MessageType.VIDEO: "视频"}
 
 
@@ -63,6 +64,8 @@ class ShopBrain:
             understanding=understanding,
             confidence=confidence,
             same_need_as_before=bool(hits and state.last_item_ids and hits[0].item.item_id == state.last_item_ids[0]),
+            reasked=bool(understanding and state.last_query and not understanding.is_followup
+                         and self.index.similarity(understanding.text, state.last_query) >= REASK_SIMILARITY),
         )
         reason = rules.pre_answer_reason(rule_input)
         if reason is not None:

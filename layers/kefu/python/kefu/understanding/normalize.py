@@ -25,6 +25,7 @@ _STICKER = re.compile(r"\[[^\[\]\d]{1,6}\]|/:[a-zA-Z\-]{1,12}")  # [太阳], [�
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _REPEAT_PUNCT = re.compile(r"([!?。！？~～,，.、…])\1+")
 _SPACES = re.compile(r"\s+")
+_ANGRY_EMOJI = ("😡", "🤬", "💢", "😠", "👿", "🖕")
 _CLAUSE_END = re.compile(r"[,，。.!！?？~～;；\s]")
 ORDER_SN = re.compile(r"(?<![\dA-Za-z])(?:\d{6}-\d{6,}|\d{15,24})(?![\dA-Za-z])")
 
@@ -68,7 +69,8 @@ class Normalizer:
         order_numbers = ORDER_SN.findall(text)
         text = ORDER_SN.sub(" 订单号 ", text)
         text = _STICKER.sub(" ", text)
-        exclamations = text.count("!")
+        # Angry faces count like exclamation marks before emoji are dropped.
+        exclamations = text.count("!") + sum(text.count(face) for face in _ANGRY_EMOJI)
         text = "".join(" " if _is_emoji(ch) else ch for ch in text)
         text = _REPEAT_PUNCT.sub(r"\1", text)
         text = self._apply_lexicon(text)
