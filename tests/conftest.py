@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kefu.local.emulator import LocalAws, MotoServer, create_resources
+from kefu.local.runtime import LocalRuntime
 from kefu.local.simulator import PlatformSimulator
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.resources import LocalNames
@@ -85,3 +86,14 @@ def function_env(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture(scope="session")
+def local_runtime(demo_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """The whole local runtime on the demo shop (free ports), shared by the e2e tests: use distinct buyer ids.
+
+    Failed records are retried after 2 s instead of the queue's 60 s visibility timeout.
+    """
+    log_path = tmp_path_factory.mktemp("runtime") / "functions.log"
+    with LocalRuntime(demo_shop, failure_visibility_s=2, log_path=log_path) as runtime:
+        yield runtime

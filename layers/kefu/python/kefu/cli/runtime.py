@@ -161,6 +161,8 @@ def run_command(args: argparse.Namespace) -> int:
         verbose=args.verbose,
     )
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
+    # Started in the background by a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop us.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(f"kefu: starting the local agent for {shop.name} ...", flush=True)
     try:
         runtime.start()
