@@ -73,6 +73,15 @@ def test_an_image_from_a_buyer_with_an_order_goes_to_a_human(
     assert [(ticket.buyer_id, ticket.reason.value) for ticket in waiting] == [("u1001", "media_rule")]
 
 
+def test_quick_messages_of_one_buyer_are_answered_in_order(local_runtime: LocalRuntime) -> None:
+    simulator = local_runtime.simulator
+    texts = ["你好", "什么时候发货", "有没有发票"]
+    ids = [simulator.send_buyer_message("u1011", text)["message_id"] for text in texts]
+    replies = simulator.wait_for_replies("u1011", len(texts), REPLY_TIMEOUT_S)
+    # One FIFO message group per conversation: handled one after another, in the order sent.
+    assert [reply["client_msg_id"] for reply in replies] == [f"re-{i}" for i in ids]
+
+
 def test_buyer_chat_page_and_simulator_state(local_runtime: LocalRuntime) -> None:
     page = requests.get(f"{local_runtime.simulator_url}/", timeout=5)
     assert page.status_code == 200 and "买家" in page.text and "/buyer/send" in page.text
@@ -125,9 +134,7 @@ def test_kefu_run_chat_dlq_register_and_ctrl_c(tmp_path: Path) -> None:
         deadline = time.monotonic() + 120
         while not state.exists() and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert state.exists(), (
-            f"kefu run did not come up: {run.stdout.read() if run.poll() is not None else ''}"
-        )
+        assert state.exists(), "kefu run did not come up (its output is printed below)"
         info = json.loads(state.read_text(encoding="utf-8"))
         simulator = info["simulator_url"]
 
@@ -148,6 +155,7 @@ def test_kefu_run_chat_dlq_register_and_ctrl_c(tmp_path: Path) -> None:
     finally:
         run.send_signal(signal.SIGINT)
         output, _ = run.communicate(timeout=60)
+        print(output)  # shown by pytest when the test fails
     assert run.returncode == 0, output
     assert "ready" in output and "stopped" in output
     assert not state.exists()

@@ -28,6 +28,7 @@ from kefu.local.handlers import InvocationError
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024  # beyond this an oversized body is not read at all
 STAGE = "prod"  # the stage name the stack deploys
 Invoke = Callable[[dict[str, Any]], Any]
 
@@ -177,8 +178,18 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             length = 0
         if length > MAX_BODY_BYTES:
+            self._discard(length)
             return None
         return self.rfile.read(length) if length > 0 else b""
+
+    def _discard(self, length: int) -> None:
+        """Read and drop an oversized body, so the client is not cut off mid-send and sees the 413."""
+        remaining = min(length, DRAIN_LIMIT_BYTES)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1 << 20))
+            if not chunk:
+                return
+            remaining -= len(chunk)
 
     def _read_chunked(self) -> bytes | None:
         parts: list[bytes] = []
