@@ -16,9 +16,10 @@ import boto3
 import pytest
 import requests
 
-from kefu.cli.main import build_parser
+from kefu.cli.main import build_parser, main
 from kefu.handoff.queue import AgentQueue, HandoffStatus
 from kefu.local.runtime import LocalRuntime
+from kefu.local.simulator import PlatformSimulator
 from kefu.resources import AGENT_QUEUE
 
 pytestmark = pytest.mark.e2e
@@ -159,3 +160,36 @@ def test_kefu_run_chat_dlq_register_and_ctrl_c(tmp_path: Path) -> None:
     assert run.returncode == 0, output
     assert "ready" in output and "stopped" in output
     assert not state.exists()
+
+
+def test_register_webhook_from_stack_outputs(
+    platform_simulator: PlatformSimulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    webhook = "https://abc123.execute-api.cn-northwest-1.amazonaws.com.cn/prod/webhook/pdd"
+    secret_arn = "arn:aws-cn:secretsmanager:cn-northwest-1:123456789012:secret:kefu-platform-AbCdEf"
+    outputs = tmp_path / "cdk-outputs.json"
+    outputs.write_text(
+        json.dumps({"kefu-hair-dye-demo": {"WebhookUrl": webhook, "PlatformSecretArn": secret_arn}})
+    )
+    monkeypatch.setenv("KEFU_PLATFORM_SECRET", platform_simulator.secret)
+    args = [
+        "register-webhook",
+        "--outputs",
+        str(outputs),
+        "--platform-url",
+        platform_simulator.api_url,
+        "--client-id",
+        platform_simulator.client_id,
+    ]
+    assert main([*args, "--dry-run"]) == 0
+    assert platform_simulator.webhook_url is None
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert webhook in printed and secret_arn in printed and "registered" in printed
+    assert (platform_simulator.webhook_url, platform_simulator.secret_location) == (webhook, secret_arn)
+    # A wrong secret is refused by the platform, and said so without a traceback.
+    monkeypatch.setenv("KEFU_PLATFORM_SECRET", "wrong")
+    assert main(args) == 2
