@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from kefu.handoff.queue import AgentQueue, HandoffTicket
 from kefu.handoff.workspace import Workspace
 from kefu.local.emulator import LocalAws
