@@ -7,8 +7,6 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Tags
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
-from kefu import resources
-from kefu.deploy_config import MerchantConfig
 
 from infra.bundling import dependency_layer_code, library_layer_code
 from infra.flows import grants
@@ -21,6 +19,8 @@ from infra.flows.lambdas import RUNTIME, Runtime
 from infra.flows.monitoring import Monitoring
 from infra.flows.search import Search
 from infra.flows.state import State
+from kefu import resources
+from kefu.deploy_config import MerchantConfig
 
 
 class KefuStack(Stack):
@@ -80,6 +80,8 @@ class KefuStack(Stack):
                 }
             )
         self.knowledge.grant_read(self.answering.responder)
+        # The console's suggested replies come from the learned knowledge.
+        self.knowledge.grant_read(self.handoff.agent_api_function)
         if config.models.uses_bedrock:
             models = []
             if config.models.composer.value == "bedrock":
