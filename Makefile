@@ -55,9 +55,11 @@ run: env
 test: env node browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Each functions/<name>/app.py is checked on its own: they share the module name "app", as Lambdas do.
 lint: env
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy layers/kefu/python/kefu functions infra
+	$(VENV)/bin/mypy layers/kefu/python/kefu infra
+	@for app in functions/*/app.py; do echo "mypy $$app"; $(VENV)/bin/mypy $$app || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules .kefu .pytest_cache .mypy_cache .ruff_cache

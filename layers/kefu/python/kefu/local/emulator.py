@@ -6,6 +6,7 @@ so the local twin and AWS agree on names, keys, indexes and redrive.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -66,9 +67,8 @@ class LocalAws:
 
 def client(service: str, endpoint_url: str) -> Any:
     use_dummy_credentials()
-    return boto3.client(
-        service, endpoint_url=endpoint_url, region_name=LOCAL_REGION, config=Config(retries={"max_attempts": 3})
-    )
+    config = Config(retries={"max_attempts": 3})
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=LOCAL_REGION, config=config)  # type: ignore[call-overload]
 
 
 def create_resources(endpoint_url: str, names: LocalNames | None = None) -> LocalAws:
@@ -108,41 +108,39 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None) -> Loca
     sqs = client("sqs", endpoint_url)
     queue_urls: dict[str, str] = {}
     dlq_urls: dict[str, str] = {}
-    for spec in resources.QUEUES:
-        fifo_attrs = {"FifoQueue": "true"} if spec.fifo else {}
+    for queue in resources.QUEUES:
+        fifo_attrs = {"FifoQueue": "true"} if queue.fifo else {}
         dlq_arn = None
-        if spec.dlq_logical_id:
+        if queue.dlq_logical_id:
             dlq_url = sqs.create_queue(
-                QueueName=names.dlq(spec),
+                QueueName=names.dlq(queue),
                 Attributes={**fifo_attrs, "MessageRetentionPeriod": str(14 * 24 * 3600)},
             )["QueueUrl"]
-            dlq_urls[spec.logical_id] = dlq_url
+            dlq_urls[queue.logical_id] = dlq_url
             dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
                 "QueueArn"
             ]
         attributes = {
             **fifo_attrs,
-            "VisibilityTimeout": str(spec.visibility_timeout_s),
-            "MessageRetentionPeriod": str(spec.retention_s),
+            "VisibilityTimeout": str(queue.visibility_timeout_s),
+            "MessageRetentionPeriod": str(queue.retention_s),
         }
-        if spec.fifo:
-            attributes["ContentBasedDeduplication"] = "true" if spec.content_based_deduplication else "false"
+        if queue.fifo:
+            attributes["ContentBasedDeduplication"] = "true" if queue.content_based_deduplication else "false"
         if dlq_arn:
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(spec.max_receive_count)}
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
             )
-        queue_urls[spec.logical_id] = sqs.create_queue(QueueName=names.queue(spec), Attributes=attributes)[
+        queue_urls[queue.logical_id] = sqs.create_queue(QueueName=names.queue(queue), Attributes=attributes)[
             "QueueUrl"
         ]
 
     s3 = client("s3", endpoint_url)
     for bucket in resources.BUCKETS:
-        try:
+        with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
             s3.create_bucket(
                 Bucket=names.bucket(bucket), CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
             )
-        except s3.exceptions.BucketAlreadyOwnedByYou:
-            pass
     return LocalAws(endpoint_url=endpoint_url, names=names, queue_urls=queue_urls, dlq_urls=dlq_urls)
 
 
