@@ -8,6 +8,7 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from kefu.adapters.aws import AwsClients
 from kefu.knowledge.ingest import IngestError, ingest_bundle
 from kefu.settings import get_settings

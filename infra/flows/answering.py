@@ -7,11 +7,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from kefu import resources
 
 from infra.flows import grants
 from infra.flows.lambdas import KefuFunction, Runtime
 from infra.flows.state import State
+from kefu import resources
 
 
 def build_queue(

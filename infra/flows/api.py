@@ -7,10 +7,10 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
-from kefu.deploy_config import MerchantConfig
 
 from infra.flows.state import log_retention
 from infra.nag import acknowledge
+from kefu.deploy_config import MerchantConfig
 
 
 def rest_api(

@@ -10,7 +10,6 @@ from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
-from kefu import resources
 
 from infra.flows import grants
 from infra.flows.api import rest_api
@@ -18,6 +17,7 @@ from infra.flows.intake import Intake
 from infra.flows.lambdas import KefuFunction, Runtime
 from infra.flows.state import State, removal_policy
 from infra.nag import acknowledge
+from kefu import resources
 
 
 class Handoff(Construct):

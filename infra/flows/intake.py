@@ -5,7 +5,6 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
-from kefu import resources
 
 from infra.flows import grants
 from infra.flows.answering import Answering
@@ -13,6 +12,7 @@ from infra.flows.api import rest_api
 from infra.flows.lambdas import KefuFunction, Runtime
 from infra.flows.state import State
 from infra.nag import acknowledge
+from kefu import resources
 
 WEBHOOK_ROUTES = ("pdd", "hmac")
 

@@ -6,12 +6,12 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
-from kefu import resources
 
 from infra.flows import grants
 from infra.flows.lambdas import KefuFunction, Runtime
 from infra.flows.state import State, removal_policy
 from infra.nag import acknowledge
+from kefu import resources
 
 
 def shop_prefix(shop_id: str, knowledge_prefix: str = "shops") -> str:

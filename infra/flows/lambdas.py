@@ -9,11 +9,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
-from kefu.deploy_config import MerchantConfig
 
 from infra.bundling import REPO_ROOT
 from infra.flows.state import log_retention
 from infra.nag import acknowledge
+from kefu.deploy_config import MerchantConfig
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 RUNTIME = lambda_.Runtime.PYTHON_3_12

@@ -15,11 +15,11 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
-from kefu.deploy_config import MerchantConfig
 
 from infra.flows.answering import Answering
 from infra.flows.intake import Intake
 from infra.flows.state import State
+from kefu.deploy_config import MerchantConfig
 
 NAMESPACE = "kefu"
 FIVE_MINUTES = Duration.minutes(5)

@@ -18,12 +18,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchserverless as aoss
 from aws_cdk import aws_opensearchservice as opensearch
 from constructs import Construct
-from kefu.deploy_config import MerchantConfig, SearchKind
-from kefu.settings import SearchBackend
 
 from infra.flows.lambdas import KefuFunction
 from infra.flows.state import State, log_retention, removal_policy
 from infra.nag import acknowledge
+from kefu.deploy_config import MerchantConfig, SearchKind
+from kefu.settings import SearchBackend
 
 READ_PERMISSIONS = ["aoss:DescribeIndex", "aoss:ReadDocument"]
 WRITE_PERMISSIONS = [

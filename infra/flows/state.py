@@ -9,10 +9,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
-from kefu import resources
-from kefu.deploy_config import LOG_RETENTION_DAYS, MerchantConfig
 
 from infra.nag import acknowledge
+from kefu import resources
+from kefu.deploy_config import LOG_RETENTION_DAYS, MerchantConfig
 
 # The CDK enum lists the same periods as CloudWatch, in the same order, then INFINITE.
 _RETENTION = dict(

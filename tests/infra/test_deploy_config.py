@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from infra_synth import REPO, merchant
-from kefu.cli.main import build_parser
-from kefu.deploy_config import MerchantConfigError, SearchKind, parse_merchant_config
 
 from infra.config import config_from_context, merchant_path
+from kefu.cli.main import build_parser
+from kefu.deploy_config import MerchantConfigError, SearchKind, parse_merchant_config
 
 
 def run_cli(*argv: str) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 from infra_synth import Synth
+
 from kefu import resources
 
 FUNCTION_DIRS = ("responder", "knowledge_ingest", "webhook", "agent_api")

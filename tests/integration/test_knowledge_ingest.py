@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
 from kefu import resources
 from kefu.knowledge.ingest import IngestError, extract_archive
 from kefu.knowledge.snapshot import load_current, pointer_key

@@ -17,6 +17,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, cast
 
 import pytest
+from opensearchpy import OpenSearch, Urllib3HttpConnection
+from opensearchpy.exceptions import ConnectionError as OSConnectionError
+from opensearchpy.exceptions import NotFoundError, RequestError
+
 from kefu.knowledge import opensearch_index as osi
 from kefu.knowledge.opensearch_index import (
     OpenSearchIndex,
@@ -28,9 +32,6 @@ from kefu.knowledge.opensearch_index import (
 )
 from kefu.models.knowledge import ItemKind, KnowledgeItem
 from kefu.settings import Settings
-from opensearchpy import OpenSearch, Urllib3HttpConnection
-from opensearchpy.exceptions import ConnectionError as OSConnectionError
-from opensearchpy.exceptions import NotFoundError, RequestError
 
 
 class NgramEmbedder:

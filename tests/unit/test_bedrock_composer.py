@@ -11,6 +11,7 @@ import pytest
 from aws_lambda_powertools import Metrics
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+
 from kefu.answering.bedrock_composer import (
     SYSTEM_PROMPT,
     BedrockComposer,

@@ -15,6 +15,7 @@ from aws_lambda_powertools import Metrics
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
+
 from kefu.knowledge.bedrock_embedder import (
     COHERE_MULTILINGUAL_V3,
     TITAN_V2,

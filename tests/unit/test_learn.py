@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from kefu.knowledge.learn import LearnResult, learn_bundle
 from kefu.knowledge.mining import RuleChecker, answer_polarity
 from kefu.knowledge.snapshot import load_file, save_file

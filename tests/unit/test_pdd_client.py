@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+
 from kefu.platform.client import PddClient, PlatformError, _TokenBucket
 from kefu.platform.signing import pdd_verify, within_window
 

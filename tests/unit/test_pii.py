@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from kefu.privacy.pii import (
     ADDRESS,
     EMAIL,

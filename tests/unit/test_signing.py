@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from kefu.platform.signing import hmac_sign, hmac_verify, pdd_sign, pdd_verify, within_window
 
 # The example of the Pinduoduo open platform's signing documentation.
