@@ -217,7 +217,8 @@ def test_scores_are_confidences_in_unit_interval(published: dict[str, OpenSearch
     # Min-max alone would give the best nonsense hit 1.0; the calibrated score does not.
     # (Absolute levels depend on the embedder: see the test with the project's embedder.)
     assert good[0].item.item_id == "a-ship"
-    assert not nonsense or nonsense[0].score < min(0.1, good[0].score / 2)
+    # Nonsense stays below the answer threshold (0.5), so it would be handed off, never answered.
+    assert not nonsense or nonsense[0].score < min(0.3, good[0].score / 2)
     assert [h.score for h in good] == sorted((h.score for h in good), reverse=True)
 
 
