@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
 
 
 class Progress:
-    def __init__(self, label: str, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, label: str, stream: TextIO = sys.stderr) -> None:
         self._label = label
         self._stream = stream
         self._started = time.monotonic()

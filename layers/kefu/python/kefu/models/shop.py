@@ -23,7 +23,7 @@ class AgentHours(BaseModel):
 
 
 class MediaToHuman(BaseModel):
-    image: list[OrderStatus] = Field(default_factory=lambda: list(ORDER_STATUSES))
+    image: list[OrderStatus] = Field(default_factory=lambda: list(ORDER_STATUSES))  # type: ignore[arg-type]
     video: list[OrderStatus] = Field(default_factory=list)
 
 
