@@ -46,7 +46,8 @@ def samples(brain: ShopBrain, cases_path: Path) -> list[tuple[float, int, str]]:
             if not hits:
                 continue
             reply = composer.compose(u.query, hits, {})
-            label = int(expect.action == Action.ANSWER and reply is not None and facts_present(reply.text, expect.facts))
+            answered = reply is not None and facts_present(reply.text, expect.facts)
+            label = int(expect.action == Action.ANSWER and answered)
             # The calibration is of the fused score; the unknown-need cap applies on top of it.
             if hits[0].score <= 0.25 and brain.index.unknown_needs(u.query):
                 continue

@@ -145,7 +145,8 @@ def best_bm25_threshold(snapshot: KnowledgeSnapshot, cases: list[EvalCase]) -> f
                 continue
             ranked = peer.raw(Normalizer().basic(turn.text))
             top = ranked[0] if ranked else (0.0, None)
-            good = turn.expect.action == Action.ANSWER and top[1] is not None and facts_present(top[1].answer, turn.expect.facts)
+            item = top[1]
+            good = turn.expect.action == Action.ANSWER and item is not None and facts_present(item.answer, turn.expect.facts)
             scored.append((float(top[0]), 1 if good else -1))
     candidates = sorted({s for s, _ in scored})
     return max(candidates, key=lambda t: sum(v for s, v in scored if s >= t), default=0.0)
@@ -191,7 +192,8 @@ def main() -> int:
                 timings.append((time.perf_counter() - started) * 1000)
         latency[name] = statistics.median(timings)
 
-    print(f"{'system':<16}{'answer acc':>11}{'wrong ans':>11}{'auto-recep':>11}{'colloquial acc':>16}{'ms/msg (p50)':>14}")
+    header = f"{'system':<16}{'answer acc':>11}{'wrong ans':>11}{'auto-recep':>11}"
+    print(f"{header}{'colloquial acc':>16}{'ms/msg (p50)':>14}")
     for name, records, _ in systems:
         report = grade(cases, records)
         figures = report.figures()

@@ -44,7 +44,9 @@ class Platform:
             self.sent.append((client_msg_id, text))
 
 
-def _service(local_aws: LocalAws, platform: Platform, lease_s: float = 30.0) -> tuple[ReceptionService, ConversationStore]:
+def _service(
+    local_aws: LocalAws, platform: Platform, lease_s: float = 30.0
+) -> tuple[ReceptionService, ConversationStore]:
     dynamodb = boto3.resource("dynamodb", endpoint_url=local_aws.endpoint_url, region_name="cn-north-1")
     conversations = ConversationStore(dynamodb.Table(local_aws.names.table(CONVERSATIONS)))
     brain = brain_from_snapshot(KnowledgeSnapshot(shop_id="s1", version="v1", shop=SHOP, items=ITEMS))

@@ -55,7 +55,13 @@ def test_final_particle_only_at_clause_end(normalizer: Normalizer) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["转人工", "有没有活人 机器人说话我听不懂", "叫你们老板出来跟我说", "麻煩幫我轉真人客服", "别整这些自动回复了 给我接个客服人员"],
+    [
+        "转人工",
+        "有没有活人 机器人说话我听不懂",
+        "叫你们老板出来跟我说",
+        "麻煩幫我轉真人客服",
+        "别整这些自动回复了 给我接个客服人员",
+    ],
 )
 def test_asks_for_human(understander: Understander, text: str) -> None:
     assert understander.understand(text).intent == Intent.ASK_HUMAN
@@ -63,7 +69,13 @@ def test_asks_for_human(understander: Understander, text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["你们是骗子吧 气死我了", "再不发货我就给差评", "我要打12315举报你们", "垃圾客服 滚", "拍了好几天了理都不理 我要投诉"],
+    [
+        "你们是骗子吧 气死我了",
+        "再不发货我就给差评",
+        "我要打12315举报你们",
+        "垃圾客服 滚",
+        "拍了好几天了理都不理 我要投诉",
+    ],
 )
 def test_strong_emotion(understander: Understander, text: str) -> None:
     u = understander.understand(text)

@@ -32,7 +32,8 @@ class OfflineComposer:
         chosen = [hits[0]]
         # A second item from another source that scores almost as well often carries the other half of the answer.
         for hit in hits[1:3]:
-            if hit.raw >= hits[0].raw * SECOND_HIT_RATIO and hit.item.source.split("#")[0] != hits[0].item.source.split("#")[0]:
+            other_file = hit.item.source.split("#")[0] != hits[0].item.source.split("#")[0]
+            if hit.raw >= hits[0].raw * SECOND_HIT_RATIO and other_file:
                 chosen.append(hit)
                 break
         body = "\n".join(_LEADING_ADDRESS.sub("", clean(hit.item.answer)) for hit in chosen)

@@ -93,14 +93,18 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     print(f"turns                    {figures['turns']:.0f}")
     print(f"answer accuracy          {figures['answer_accuracy']:.1%}   (answer turns with every expected fact)")
-    print(f"wrong-answer rate        {figures['wrong_answer_rate']:.1%}   (answers missing facts or given where a handoff was due)")
+    print(f"wrong-answer rate        {figures['wrong_answer_rate']:.1%}   "
+          "(answers missing facts or given where a handoff was due)")
     print(f"handoff precision        {figures['handoff_precision']:.1%}")
     print(f"handoff recall           {figures['handoff_recall']:.1%}")
     print(f"handoff reason accuracy  {figures['handoff_reason_accuracy']:.1%}")
-    print(f"auto-reception rate      {figures['auto_reception_rate']:.1%}   (turns the agent kept and got right / all turns)")
-    print(f"latency p50 / p95        {figures['latency_p50_ms']:.1f} / {figures['latency_p95_ms']:.1f} ms per turn")
+    print(f"auto-reception rate      {figures['auto_reception_rate']:.1%}   "
+          "(turns the agent kept and got right / all turns)")
+    print(f"latency p50 / p95        {figures['latency_p50_ms']:.1f} / {figures['latency_p95_ms']:.1f} ms per turn "
+          "(whole pipeline incl. the emulated DynamoDB)")
     print("recall by reason         " + ", ".join(f"{r} {h}/{t}" for r, (h, t) in report.recall_by_reason().items()))
-    print("correct by category      " + ", ".join(f"{c} {h}/{t}" for c, (h, t) in report.accuracy_by_category().items()))
+    by_category = report.accuracy_by_category().items()
+    print("correct by category      " + ", ".join(f"{c} {h}/{t}" for c, (h, t) in by_category))
     if args.failures:
         by_key = {(r.case_id, r.turn): r for r in records}
         texts = {(c.id, i): t.text for c in cases for i, t in enumerate(c.turns)}

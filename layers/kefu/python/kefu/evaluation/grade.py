@@ -81,7 +81,7 @@ class Report:
             ),
             "auto_reception_rate": self._ratio(sum(t.correct for t in answers), len(self.turns)),
             "latency_p50_ms": statistics.median(latencies),
-            "latency_p95_ms": latencies[min(len(latencies) - 1, int(round(0.95 * (len(latencies) - 1))))],
+            "latency_p95_ms": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
         }
 
     def recall_by_reason(self) -> dict[str, tuple[int, int]]:

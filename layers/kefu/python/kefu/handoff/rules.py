@@ -57,9 +57,8 @@ def post_retrieval_reason(rule: RuleInput, threshold: float) -> HandoffReason | 
     u = rule.understanding
     # Stuck = the same need again after two answers, asked again or with a sign the answers did not help;
     # follow-ups that change a detail (新疆 → 西藏 → 广东) are progress, not failure.
-    if u is not None and rule.same_need_as_before and rule.state.bot_answers_on_topic >= MAX_BOT_ANSWERS_ON_ONE_NEED and (
-        u.dissatisfied or rule.reasked
-    ):
+    answered_enough = rule.state.bot_answers_on_topic >= MAX_BOT_ANSWERS_ON_ONE_NEED
+    if u is not None and rule.same_need_as_before and answered_enough and (u.dissatisfied or rule.reasked):
         return HandoffReason.REPEATED_FAILURE
     if u is not None and u.dissatisfied and rule.state.bot_answers_on_topic >= 1:
         return HandoffReason.REPEATED_FAILURE

@@ -645,9 +645,11 @@ def mine(
                 result.stats["one_off_answers"] = result.stats.get("one_off_answers", 0) + 1
         # A variant must have been answered the same way in its own session: clusters can join questions
         # that merely share a product name (多少钱 / 有硅油吗 / 多少毫升), and those must not inherit this answer.
-        variants = _variants(
-            [c for c in group if c is chosen or (c.verdict is None and dice(c.answer_grams, chosen.answer_grams) >= ANSWER_AGREE)]
-        )
+        agreeing = [
+            c for c in group
+            if c is chosen or (c.verdict is None and dice(c.answer_grams, chosen.answer_grams) >= ANSWER_AGREE)
+        ]
+        variants = _variants(agreeing)
         # The title is the question the chosen answer actually answered, so title and answer always fit.
         title = _title(chosen.question)
         answer = chosen.answer.strip()

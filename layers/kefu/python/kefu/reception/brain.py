@@ -44,7 +44,9 @@ class ShopBrain:
         self.threshold = threshold
         self.understander = Understander(index.normalizer, handoff_keywords=shop.handoff_keywords)
 
-    def respond(self, message: BuyerMessage, state: ConversationState, order: Order | None, now: datetime) -> BrainReply:
+    def respond(
+        self, message: BuyerMessage, state: ConversationState, order: Order | None, now: datetime
+    ) -> BrainReply:
         state = state.model_copy(deep=True)
         if message.goods_id:
             state.goods_id = message.goods_id

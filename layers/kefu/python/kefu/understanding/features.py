@@ -8,6 +8,7 @@ shop's wording (停留, 储存) through data-driven synonym groups.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ class Featurizer:
             chars = [ch for ch in run if ch not in self._stop]
             for ch in chars:
                 bag[f"c:{ch}"] += 1
-            for first, second in zip(chars, chars[1:], strict=False):
+            for first, second in itertools.pairwise(chars):
                 bag[f"b:{first}{second}"] += 1
                 bag[f"p:{char_pinyin(first)}_{char_pinyin(second)}"] += 1
         for concept in self.concepts.find(text):

@@ -17,7 +17,11 @@ _NEGATED_THREAT = re.compile(r"(不会|不|没|别|不想|不打算)(给|打|去
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     data = load_data("signals.json")
-    return {name: re.compile("|".join(f"(?:{p})" for p in pats)) for name, pats in data.items() if not name.startswith("_")}
+    return {
+        name: re.compile("|".join(f"(?:{p})" for p in patterns))
+        for name, patterns in data.items()
+        if not name.startswith("_")
+    }
 
 
 def matches(signal: str, text: str) -> bool:
