@@ -146,7 +146,8 @@ def best_bm25_threshold(snapshot: KnowledgeSnapshot, cases: list[EvalCase]) -> f
             ranked = peer.raw(Normalizer().basic(turn.text))
             top = ranked[0] if ranked else (0.0, None)
             item = top[1]
-            good = turn.expect.action == Action.ANSWER and item is not None and facts_present(item.answer, turn.expect.facts)
+            carries = item is not None and facts_present(item.answer, turn.expect.facts)
+            good = turn.expect.action == Action.ANSWER and carries
             scored.append((float(top[0]), 1 if good else -1))
     candidates = sorted({s for s, _ in scored})
     return max(candidates, key=lambda t: sum(v for s, v in scored if s >= t), default=0.0)
