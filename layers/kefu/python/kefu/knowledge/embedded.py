@@ -13,12 +13,14 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from kefu.knowledge.embedder import HashingEmbedder
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot, SearchHit
 from kefu.understanding.features import FAMILY_WEIGHTS, ConceptTable, Featurizer, family
+from kefu.understanding.lexicon import load_data
 from kefu.understanding.normalize import Normalizer
 
 _SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
@@ -28,12 +30,10 @@ VIEW_WEIGHTS = {"question": 1.0, "title": 0.8, "sentence": 0.9}
 LEXICAL_SHARE = 0.8
 ITEM_SHARE = 0.6
 CONTEXT_DISCOUNT = 0.4
-# Logistic calibration of the fused score (fit on held-out paraphrases, see benchmarks/calibrate.py).
-CALIBRATION_CENTER = 0.191
-CALIBRATION_SLOPE = 11.6
+# Without a fitted model (kefu/data/calibration.json, see benchmarks/calibrate.py): a plain logistic curve.
+FALLBACK_SLOPE = 6.0
 # A buyer need (concept) the shop's knowledge never mentions caps the confidence: the shop cannot answer it.
 UNKNOWN_NEED_CAP = 0.25
-UNCAPPED_CONCEPTS = frozenset({"greeting"})
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,38 @@ class _View:
 
 
 def calibrate(raw: float) -> float:
-    return 1.0 / (1.0 + math.exp(-CALIBRATION_SLOPE * (raw - CALIBRATION_CENTER)))
+    """Confidence from the fused score alone (pair similarity and the OpenSearch re-scorer)."""
+    return confidence(HitFeatures(raw, 0.0, 0.0, 0.0, 0.0))
+
+
+@dataclass(frozen=True)
+class HitFeatures:
+    raw: float
+    lexical: float
+    vector: float
+    item_coverage: float
+    margin: float
+
+    def as_list(self) -> list[float]:
+        return [self.raw, self.lexical, self.vector, self.item_coverage, self.margin]
+
+
+@lru_cache(maxsize=1)
+def _calibration() -> tuple[list[float], float] | None:
+    """Logistic weights over HitFeatures, fit by benchmarks/calibrate.py on our own paraphrase sets."""
+    try:
+        data = load_data("calibration.json")
+    except FileNotFoundError:
+        return None
+    return [float(w) for w in data["weights"]], float(data["bias"])
+
+
+def confidence(features: HitFeatures) -> float:
+    """P(the item answers the question), from the fitted logistic model; falls back to the fused score alone."""
+    fitted = _calibration()
+    weights, bias = fitted if fitted is not None else ([FALLBACK_SLOPE, 0.0, 0.0, 0.0, 0.0], -FALLBACK_SLOPE * 0.2)
+    z = bias + sum(w * x for w, x in zip(weights, features.as_list(), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 class EmbeddedIndex:
@@ -108,8 +139,9 @@ class EmbeddedIndex:
         return list(self._items)
 
     def unknown_needs(self, normalized_query: str) -> set[str]:
-        """Concepts the buyer asks about that the shop's knowledge never mentions."""
-        return self.featurizer.concepts_of(normalized_query) - self._known_concepts - UNCAPPED_CONCEPTS
+        """Services the buyer asks about (门店, 海外, 批发 …) that the shop's knowledge never mentions."""
+        asked = self.featurizer.concepts_of(normalized_query) & self.featurizer.concepts.scope
+        return asked - self._known_concepts
 
     def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
         return self.search_normalized(self.normalizer.normalize(query).text, goods_id, k)
@@ -157,7 +189,7 @@ class EmbeddedIndex:
             if item_index not in best:
                 best[item_index] = int(view_id)
         cap = UNKNOWN_NEED_CAP if self.unknown_needs(text) else 1.0
-        hits: list[SearchHit] = []
+        scored: list[tuple[float, float, int, int]] = []
         for item_index, view_id in best.items():
             item = self._items[item_index]
             # The best single view may match only half the question (多久 in a title); the item as a whole
@@ -165,18 +197,26 @@ class EmbeddedIndex:
             item_coverage = sum(w for f, w in weights.items() if f in self._item_features[item_index]) / total
             raw = (ITEM_SHARE * item_coverage + (1 - ITEM_SHARE) * float(fused[view_id])
                    + _goods_adjustment(item, goods_id))
+            scored.append((raw, item_coverage, item_index, view_id))
+        scored.sort(key=lambda entry: -entry[0])
+        hits: list[SearchHit] = []
+        for rank, (raw, item_coverage, item_index, view_id) in enumerate(scored[:k]):
+            # How far ahead of the best other item: an answer that barely beats another is a guess.
+            rival = scored[1][0] if rank == 0 and len(scored) > 1 else scored[0][0]
+            features = HitFeatures(raw, float(lexical[view_id]), float(cosine[view_id]), item_coverage, raw - rival)
             hits.append(
                 SearchHit(
-                    item=item,
-                    score=min(cap, calibrate(raw)),
-                    lexical=float(lexical[view_id]),
-                    vector=float(cosine[view_id]),
+                    item=self._items[item_index],
+                    score=min(cap, confidence(features)),
+                    lexical=features.lexical,
+                    vector=features.vector,
                     raw=raw,
+                    features=features.as_list(),
                     matched_question=self._views[view_id].text,
                 )
             )
         hits.sort(key=lambda hit: -hit.score)
-        return hits[:k]
+        return hits
 
 
 def _goods_adjustment(item: KnowledgeItem, goods_id: str | None) -> float:

@@ -41,6 +41,7 @@ class SearchHit(BaseModel):
     lexical: float = 0.0
     vector: float = 0.0
     raw: float = Field(default=0.0, description="fused score before calibration")
+    features: list[float] = Field(default_factory=list, description="the calibration model's inputs")
     matched_question: str | None = None
 
 

@@ -30,7 +30,12 @@ _ANSWER_TYPES = (
 
 # Feature families and their weight in similarity; words and concepts carry meaning, single
 # characters and pinyin are the typo safety net.
-FAMILY_WEIGHTS = {"w": 1.0, "b": 0.6, "p": 0.4, "k": 3.0, "n": 1.2, "c": 0.15}
+FAMILY_WEIGHTS = {"w": 1.0, "b": 0.6, "p": 0.4, "k": 3.0, "a": 1.0, "n": 1.2, "c": 0.15}
+# Concepts that say what kind of answer is wanted (多久 → a duration, 多少钱 → a price) rather than what
+# it is about: shared with the answer-type patterns below, and weaker than topic concepts.
+ANSWER_TYPE_CONCEPTS = frozenset({"duration", "price"})
+# Concepts that carry no need at all (a greeting inside a question): never a matching feature.
+NON_MATCHING_CONCEPTS = frozenset({"greeting"})
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +56,7 @@ class ConceptTable:
     """Concept groups, as a surface form → concept id map matched by longest form first."""
 
     forms: tuple[tuple[str, str], ...]
+    scope: frozenset[str] = frozenset()  # service concepts whose absence from a shop's texts means "not offered"
 
     @classmethod
     def load(cls, extra: dict[str, list[str]] | None = None) -> ConceptTable:
@@ -61,7 +67,8 @@ class ConceptTable:
             groups.setdefault(name, []).extend(forms)
         pairs = [(form, name) for name, forms in groups.items() for form in forms]
         pairs.sort(key=lambda pair: -len(pair[0]))
-        return cls(tuple(pairs))
+        scope = frozenset(load_data("concepts.json").get("scope_concepts", {}).get("names", []))
+        return cls(tuple(pairs), scope)
 
     def find(self, text: str) -> set[str]:
         found: set[str] = set()
@@ -105,10 +112,13 @@ class Featurizer:
                 bag[f"b:{first}{second}"] += 1
                 bag[f"p:{char_pinyin(first)}_{char_pinyin(second)}"] += 1
         for concept in self.concepts.find(text):
-            bag[f"k:{concept}"] += 1
+            if concept in ANSWER_TYPE_CONCEPTS:
+                bag[f"a:{concept}"] += 1
+            elif concept not in NON_MATCHING_CONCEPTS:
+                bag[f"k:{concept}"] += 1
         for concept, pattern in _ANSWER_TYPES:
             if pattern.search(text):
-                bag[f"k:{concept}"] += 1
+                bag[f"a:{concept}"] += 1
         return bag
 
     def concepts_of(self, text: str) -> set[str]:
