@@ -519,7 +519,8 @@ def test_with_the_project_offline_embedder(os_client: OpenSearch) -> None:
         # Same calibration as the embedded index: a paraphrase clears the default answer threshold.
         assert Settings().answer_threshold < hits[0].score <= 1.0
     for off_topic in ("今天天气怎么样", "你好"):
-        assert all(hit.score < 0.2 for hit in index.search(off_topic, k=3))
+        # Off-topic questions stay below the answer threshold: handed off, never answered.
+        assert all(hit.score < Settings().answer_threshold for hit in index.search(off_topic, k=3))
 
 
 # ------------------------------------------------------------------ client construction (no node)
