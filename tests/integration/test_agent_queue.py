@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -94,41 +93,6 @@ def brain(demo_shop: Path) -> ShopBrain:
     return brain_from_snapshot(KnowledgeSnapshot(shop_id=SHOP, version="test-1", shop=shop, items=items))
 
 
-@pytest.fixture
-def atomic_dynamodb() -> Iterator[None]:
-    """Make the emulation's DynamoDB writes atomic per request, as DynamoDB's are.
-
-    moto's server handles each request in its own thread and checks a ConditionExpression and applies
-    the update without a lock: measured here, 20 concurrent claimers × 100 items gave 1–2 items with two
-    winners per run. Real DynamoDB serialises writes to one item, which is what the claim relies on.
-    This belongs in kefu.local.moto_fixes (so the local runtime gets it too); until then the test applies it.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    names = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
-    if getattr(DynamoDBBackend.update_item, "_kefu_atomic", False):  # already fixed by the emulation
-        yield
-        return
-    lock = threading.RLock()
-    originals = {name: getattr(DynamoDBBackend, name) for name in names}
-
-    def serialised(original: Callable[..., Any]) -> Callable[..., Any]:
-        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return original(self, *args, **kwargs)
-
-        write._kefu_atomic = True  # type: ignore[attr-defined]
-        return write
-
-    for name, original in originals.items():
-        setattr(DynamoDBBackend, name, serialised(original))
-    try:
-        yield
-    finally:
-        for name, original in originals.items():
-            setattr(DynamoDBBackend, name, original)
-
-
 def ticket(buyer: str, reason: HandoffReason, enqueued_at: datetime, **fields: Any) -> HandoffTicket:
     return HandoffTicket.open(SHOP, buyer, reason, f"m-{buyer}", enqueued_at=enqueued_at, **fields)
 
@@ -145,7 +109,7 @@ def text(buyer: str, message_id: str, body: str, at: datetime | None = None) -> 
 
 
 def test_twenty_agents_claiming_the_same_hundred_items_each_item_claimed_once(
-    local_aws: LocalAws, atomic_dynamodb: None
+    local_aws: LocalAws
 ) -> None:
     queue = AgentQueue(table(local_aws, AGENT_QUEUE))
     start = datetime.now(UTC) - timedelta(minutes=5)

@@ -161,7 +161,7 @@ class MotoServer:
         from kefu.local import moto_fixes
 
         use_dummy_credentials()
-        moto_fixes.apply()  # long polls must not busy-loop inside our process
+        moto_fixes.apply()  # long polls must not busy-loop; conditional writes must be atomic
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call is noise
         self._server.start()
         return self

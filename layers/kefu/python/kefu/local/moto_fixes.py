@@ -15,7 +15,13 @@ Gaps:
    starves the handlers on a 2-core machine. Fixed below: the wait sleeps until a
    message is sent to the queue, re-checking every 0.1 s (deletes and visibility
    expiries do not notify moto's condition).
-2. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
+2. Conditional writes are not atomic. moto's server handles each request in its own
+   thread and checks a ConditionExpression, then applies the write, without a lock:
+   20 agents claiming the same 100 handoffs at once gave 1–2 items with two winners
+   per run. DynamoDB serialises writes to one item, and both the agent queue's claim
+   and the exactly-once ledger rely on that. Fixed below: the backend's write calls
+   are serialised (a lock per process; the emulation is one process).
+3. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
    messages still in the queue, while SQS remembers a deduplication id for 5
    minutes even after the message was deleted. A platform retry that arrives after
    the first copy was consumed is enqueued again locally; the responder's ledger
@@ -24,6 +30,8 @@ Gaps:
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 _RECHECK_S = 0.1
@@ -43,4 +51,24 @@ def apply() -> None:
             self._messages_lock.wait(timeout=min(float(timeout), _RECHECK_S))
 
     Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
+    _serialise_dynamodb_writes()
     _applied = True
+
+
+def _serialise_dynamodb_writes() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def serialised(original: Callable[..., Any]) -> Callable[..., Any]:
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(self, *args, **kwargs)
+
+        write._kefu_atomic = True  # type: ignore[attr-defined]
+        return write
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name)
+        if not getattr(original, "_kefu_atomic", False):
+            setattr(DynamoDBBackend, name, serialised(original))
