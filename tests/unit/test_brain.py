@@ -138,3 +138,18 @@ def test_followup_is_resolved_against_the_previous_need(brain: ShopBrain) -> Non
     second = brain.respond(_text("那西藏呢", "m2"), first.state, None, NOON)
     assert second.outcome.action == Action.ANSWER
     assert "10元" in (second.outcome.reply or "")
+
+
+def test_entities_use_the_shops_own_catalogue() -> None:
+    facts = [
+        KnowledgeItem(item_id="c", shop_id="s1", kind=ItemKind.PRODUCT_FACT, title="染发剂 颜色",
+                      answer="染发剂 颜色：自然黑/深棕色/奶茶色。", source="products/1.json#attr/颜色", goods_id="1"),
+        KnowledgeItem(item_id="m", shop_id="s1", kind=ItemKind.PRODUCT_FACT, title="手机壳 适配机型",
+                      answer="手机壳 适配机型：iPhone 15/iPhone 15 Pro。", source="products/2.json#attr/适配机型",
+                      goods_id="2"),
+    ]
+    brain = brain_from_snapshot(KnowledgeSnapshot(shop_id="s1", version="v1", shop=SHOP, items=facts))
+    u = brain.understander.understand("奶茶色还有货吗 iphone 15 pro能用吗 要2盒")
+    assert u.entities.colours == ["奶茶色"]
+    assert "iphone 15 pro" in u.entities.sizes
+    assert u.entities.quantities == ["2盒"]

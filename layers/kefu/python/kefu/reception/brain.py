@@ -5,6 +5,7 @@ No I/O here: the service loads state and order, calls ``respond``, and applies w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from kefu.handoff.queue import HandoffTicket
 from kefu.knowledge.embedded import EmbeddedIndex
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.decision import Action, HandoffReason, Outcome
-from kefu.models.knowledge import SearchHit
+from kefu.models.knowledge import KnowledgeItem, SearchHit
 from kefu.models.messages import BuyerMessage, GoodsCardMessage, MessageType, OrderCardMessage, TextMessage
 from kefu.models.shop import NO_ORDER, Order, ShopConfig
 from kefu.understanding.understand import Intent, Understander, Understanding
@@ -27,6 +28,31 @@ STATUS_HINTS = {"待成团", "部分发货", "待付款", "交易关闭", "订�
 LOGISTICS_CONCEPTS = frozenset({"tracking", "arrival", "carrier", "ship_time"})
 REASK_SIMILARITY = 0.6
 MEDIA_WORDS = {MessageType.IMAGE: "图片", MessageType.VIDEO: "视频"}
+
+
+_ATTRIBUTE_VALUE = re.compile(r"[：:](.+?)。?$")
+_VALUE_SPLIT = re.compile(r"[/、，,；;]")
+COLOUR_ATTRIBUTES = ("颜色", "色号", "配色")
+SIZE_ATTRIBUTES = ("尺码", "型号", "适配机型", "尺寸", "规格")
+
+
+def catalogue_values(items: list[KnowledgeItem]) -> tuple[list[str], list[str]]:
+    """Colours and sizes the shop sells, read from its product attribute facts (颜色：自然黑/深棕色 …)."""
+    colours: set[str] = set()
+    sizes: set[str] = set()
+    for item in items:
+        if "#attr/" not in item.source:
+            continue
+        attribute = item.source.rsplit("#attr/", 1)[1]
+        match = _ATTRIBUTE_VALUE.search(item.answer)
+        if not match:
+            continue
+        values = {v.strip() for v in _VALUE_SPLIT.split(match.group(1)) if 1 < len(v.strip()) <= 20}
+        if any(word in attribute for word in COLOUR_ATTRIBUTES):
+            colours |= values
+        elif any(word in attribute for word in SIZE_ATTRIBUTES):
+            sizes |= values
+    return sorted(colours), sorted(sizes)
 
 
 @dataclass
@@ -42,7 +68,10 @@ class ShopBrain:
         self.index = index
         self.composer = composer
         self.threshold = threshold
-        self.understander = Understander(index.normalizer, handoff_keywords=shop.handoff_keywords)
+        colours, sizes = catalogue_values(index.items())
+        self.understander = Understander(
+            index.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords
+        )
 
     def respond(
         self, message: BuyerMessage, state: ConversationState, order: Order | None, now: datetime

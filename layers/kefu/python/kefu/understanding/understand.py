@@ -57,9 +57,10 @@ FOLLOWUP_MAX_CHARS = 14
 
 class Understander:
     def __init__(self, normalizer: Normalizer | None = None, colours: list[str] | None = None,
-                 handoff_keywords: list[str] | None = None) -> None:
+                 handoff_keywords: list[str] | None = None, sizes: list[str] | None = None) -> None:
         self.normalizer = normalizer or Normalizer()
-        self._colours = sorted(set(colours or []), key=len, reverse=True)
+        self._colours = sorted({self.normalizer.basic(c) for c in colours or []}, key=len, reverse=True)
+        self._sizes = sorted({self.normalizer.basic(s) for s in sizes or []}, key=len, reverse=True)
         self._handoff_keywords = [self.normalizer.basic(k) for k in handoff_keywords or []]
 
     def understand(self, raw: str, state: ConversationState | None = None) -> Understanding:
@@ -69,7 +70,7 @@ class Understander:
         entities = Entities(
             order_numbers=normalized.order_numbers,
             colours=[c for c in self._colours if c in text],
-            sizes=[m.group(0) for m in _SIZE.finditer(text)],
+            sizes=[s for s in self._sizes if s in text] or [m.group(0) for m in _SIZE.finditer(text)],
             quantities=[m.group(0) for m in _QUANTITY.finditer(text)],
         )
         understanding = Understanding(
