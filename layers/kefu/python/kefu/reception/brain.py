@@ -19,6 +19,7 @@ from kefu.models.decision import Action, HandoffReason, Outcome
 from kefu.models.knowledge import KnowledgeItem, SearchHit
 from kefu.models.messages import BuyerMessage, GoodsCardMessage, MessageType, OrderCardMessage, TextMessage
 from kefu.models.shop import NO_ORDER, Order, ShopConfig
+from kefu.privacy.pii import mask_pii
 from kefu.understanding.understand import Intent, Understander, Understanding
 
 SHIPPED = {"已发货", "部分发货", "交易成功"}
@@ -109,7 +110,8 @@ class ShopBrain:
         reason = rules.post_retrieval_reason(rule_input, self.threshold)
         composed = None
         if reason is None:
-            composed = self.composer.compose(understanding.query, hits, {"order_status": order_status})
+            # The composer may call an LLM: it gets the question with personal data masked (Composer contract).
+            composed = self.composer.compose(mask_pii(understanding.query), hits, {"order_status": order_status})
             if composed is None:
                 reason = HandoffReason.LOW_CONFIDENCE
         if reason is not None or composed is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from kefu.answering.outgoing import OutgoingFilter
 from kefu.handoff.queue import AgentQueue
 from kefu.models.conversation import Role, Turn
 from kefu.models.decision import Outcome
@@ -30,7 +31,9 @@ class ReceptionService:
         brain_for: Callable[[str], ShopBrain],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease_s: float = 30.0,
+        outgoing: OutgoingFilter | None = None,
     ) -> None:
+        self._outgoing = outgoing or OutgoingFilter()
         self._lease_s = lease_s
         self._conversations = conversations
         self._ledger = ledger
@@ -62,6 +65,8 @@ class ReceptionService:
         brain = self._brain_for(message.shop_id)
         reply = brain.respond(message, state, order, self._clock())
         outcome = reply.outcome
+        if outcome.reply:  # no off-platform words in chat; filtered before the ledger stores what is sent
+            outcome = outcome.model_copy(update={"reply": self._outgoing(outcome.reply, brain.shop.forbidden_words)})
         turns = [
             Turn(role=Role.BUYER, text=message.text, at=message.sent_at, message_id=message.message_id,
                  message_type=message.type.value, intent=outcome.intent)
