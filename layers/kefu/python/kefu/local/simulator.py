@@ -17,6 +17,9 @@ Buyer side (what a person or a test does):
 and posts it to the webhook; ``GET /buyer/{id}/messages`` returns what the agent sent;
 ``GET /`` is a small buyer chat page. ``PUT /sim/orders/{buyer_id}`` ``{"status"}``
 overrides a buyer's order status (``null`` clears it); ``GET /sim/state`` shows counters.
+
+Fault switches (``simulator.faults``, a ``PlatformFaults``) make chat sends slow or fail, for
+fault tests: an outage that recovers, throttling, a buyer whose messages can never be delivered.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources as package_files
@@ -92,6 +96,25 @@ class ApiError(Exception):
         self.message = message
 
 
+@dataclass
+class PlatformFaults:
+    """Switches that make the platform misbehave, for fault tests and experiments; all off by default.
+
+    - ``send_delay_s``: every chat send waits this long before it is answered (a slow platform);
+    - ``fail_sends``: the next N chat sends fail with HTTP ``fail_status`` (503: an outage, 429:
+      throttled; both retryable for the agent's client) and are not delivered;
+    - ``fail_buyers``: chat sends to these buyers always fail (a message that can never succeed).
+
+    ``failed`` counts the sends refused by a fault.
+    """
+
+    send_delay_s: float = 0.0
+    fail_sends: int = 0
+    fail_status: int = 503
+    fail_buyers: set[str] = field(default_factory=set)
+    failed: int = 0
+
+
 class PlatformSimulator:
     """The platform for one shop: order data from its bundle, chat in both directions.
 
@@ -134,6 +157,7 @@ class PlatformSimulator:
         self.duplicates = 0
         self.api_calls: Counter[str] = Counter()
         self.rejected_calls = 0
+        self.faults = PlatformFaults()
         self._session = requests.Session()
         self._server = _SimulatorServer((host, port), self)
         self._thread: threading.Thread | None = None
@@ -288,6 +312,27 @@ class PlatformSimulator:
                     "request_id": uuid.uuid4().hex,
                 }
             }
+
+    def fault(self, params: Mapping[str, str]) -> tuple[int, dict[str, Any]] | None:
+        """The (HTTP status, body) a fault switch answers this call with, or None (see PlatformFaults)."""
+        if params.get("type") != SEND_TYPE:
+            return None
+        if self.faults.send_delay_s > 0:
+            time.sleep(self.faults.send_delay_s)
+        with self._lock:
+            faults = self.faults
+            if params.get("buyer_id") not in faults.fail_buyers and faults.fail_sends <= 0:
+                return None
+            if params.get("buyer_id") not in faults.fail_buyers:
+                faults.fail_sends -= 1
+            faults.failed += 1
+        return faults.fail_status, {
+            "error_response": {
+                "error_code": faults.fail_status,
+                "error_msg": "service unavailable (simulated fault)",
+                "request_id": uuid.uuid4().hex,
+            }
+        }
 
     def _verify(self, params: Mapping[str, str], now: float) -> None:
         for name in ("type", "client_id", "timestamp", "sign"):
@@ -529,6 +574,9 @@ class _Handler(BaseHTTPRequestHandler):
                 params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
             except UnicodeDecodeError:
                 params = {}
+            fault = simulator.fault(params)
+            if fault is not None:
+                return _json(*fault)
             return _json(200, simulator.api(params))
         if path == "/buyer/send":
             try:
