@@ -70,6 +70,7 @@ class KefuStack(Stack):
             self.knowledge.ingest,
             self.intake.webhook,
             self.handoff.agent_api_function,
+            self.handoff.sla_monitor,
         ]
         for function in functions:
             # Every function gets every name settings.from_env reads; permissions stay per function.
@@ -80,8 +81,9 @@ class KefuStack(Stack):
                 }
             )
         self.knowledge.grant_read(self.answering.responder)
-        # The console's suggested replies come from the learned knowledge.
+        # The console's suggested replies come from the learned knowledge; the SLA monitor reads shop hours there.
         self.knowledge.grant_read(self.handoff.agent_api_function)
+        self.knowledge.grant_read(self.handoff.sla_monitor)
         if config.models.uses_bedrock:
             models = []
             if config.models.composer.value == "bedrock":

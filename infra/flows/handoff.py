@@ -9,6 +9,8 @@ from __future__ import annotations
 from aws_cdk import CfnOutput, Duration
 from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
 from infra.flows import grants
@@ -90,6 +92,28 @@ class Handoff(Construct):
                 "KEFU_COGNITO_CLIENT_ID": self.client.user_pool_client_id,
             }
         )
+        # Every 5 minutes: how many handoffs wait past the SLA (the HandoffsPastSla alarm's metric).
+        self.sla_monitor = KefuFunction(
+            self,
+            "SlaMonitor",
+            name="sla_monitor",
+            runtime=runtime,
+            memory_mb=256,
+            timeout=Duration.seconds(30),
+            reserved_concurrency=1,
+            description=f"kefu {config.shop_id}: counts handoffs waiting past the SLA",
+        )
+        grants.table_access(self.sla_monitor.role, state.table(resources.AGENT_QUEUE), resources.AGENT_QUEUE,
+                            write=False)
+        grants.key_use(self.sla_monitor.role, state.key, encrypt=False)
+        events.Rule(
+            self,
+            "SlaSchedule",
+            description="kefu: measure handoffs past their SLA",
+            schedule=events.Schedule.rate(Duration.minutes(5)),
+            targets=[targets.LambdaFunction(self.sla_monitor.function, retry_attempts=0)],
+        )
+
         role = self.agent_api_function.role
         for spec in (resources.AGENT_QUEUE, resources.CONVERSATIONS, resources.MESSAGE_LEDGER):
             grants.table_access(role, state.table(spec), spec, write=True)

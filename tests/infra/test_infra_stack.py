@@ -11,7 +11,7 @@ from infra_synth import Synth
 
 from kefu import resources
 
-FUNCTION_DIRS = ("responder", "knowledge_ingest", "webhook", "agent_api")
+FUNCTION_DIRS = ("responder", "knowledge_ingest", "webhook", "agent_api", "sla_monitor")
 
 
 def _functions(synth: Synth) -> dict[str, dict[str, Any]]:
@@ -403,3 +403,16 @@ def test_managed_domain_is_encrypted_and_role_scoped(domain: Synth) -> None:
     assert "es:ESHttpGet" in _actions(statements) and "es:ESHttpPut" not in _actions(statements)
     profile = [s for s in statements if "inference-profile/us.anthropic" in json.dumps(s.get("Resource"))]
     assert profile, "a cross-region inference profile needs its profile ARN granted"
+
+
+def test_sla_monitor_runs_every_five_minutes_and_only_reads_the_queue(demo: Synth) -> None:
+    rules = demo.template.find_resources("AWS::Events::Rule")
+    assert [r["Properties"]["ScheduleExpression"] for r in rules.values()] == ["rate(5 minutes)"]
+    policies = demo.template.find_resources("AWS::IAM::Policy")
+    monitor = [p for name, p in policies.items() if "SlaMonitor" in name]
+    actions = {a for p in monitor for s in p["Properties"]["PolicyDocument"]["Statement"]
+               for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not any(a.startswith("dynamodb:") and a not in {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan",
+                                                           "dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem",
+                                                           "dynamodb:DescribeTable"} for a in actions), actions
+    assert "dynamodb:Query" in actions
