@@ -14,7 +14,12 @@ from kefu.models.shop import ShopConfig
 from kefu.resources import AGENT_QUEUE
 
 SHOP = ShopConfig.model_validate(
-    {"shop_id": "s1", "shop_name": "测试店", "timezone": "Asia/Shanghai", "agent_hours": {"start": "09:00", "end": "23:00"}}
+    {
+        "shop_id": "s1",
+        "shop_name": "测试店",
+        "timezone": "Asia/Shanghai",
+        "agent_hours": {"start": "09:00", "end": "23:00"},
+    }
 )
 
 
