@@ -58,6 +58,9 @@ class Settings(BaseModel):
     answer_threshold: float = 0.5
     turn_ttl_days: int = 90
     snapshot_refresh_s: int = 60
+    # How long a worker holds the right to apply a decided outcome; keep it below the queue's visibility
+    # timeout (60 s), so a retry after a crash finds the lease expired.
+    ledger_lease_s: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,6 +94,7 @@ class Settings(BaseModel):
             "answer_threshold": "KEFU_ANSWER_THRESHOLD",
             "turn_ttl_days": "KEFU_TURN_TTL_DAYS",
             "snapshot_refresh_s": "KEFU_SNAPSHOT_REFRESH_S",
+            "ledger_lease_s": "KEFU_LEDGER_LEASE_S",
         }
         values = {field: env[var] for field, var in mapping.items() if env.get(var)}
         return cls.model_validate(values)

@@ -31,4 +31,5 @@ def build_reception(settings: Settings) -> ReceptionService:
         platform=platform,
         brain_for=s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id,
                                  settings.snapshot_refresh_s, settings.answer_threshold, composer),
+        lease_s=settings.ledger_lease_s,
     )
