@@ -21,7 +21,15 @@ Gaps:
    per run. DynamoDB serialises writes to one item, and both the agent queue's claim
    and the exactly-once ledger rely on that. Fixed below: the backend's write calls
    are serialised (a lock per process; the emulation is one process).
-3. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
+3. FIFO order breaks after a redelivery. moto keeps a received message in its "pending"
+   set until a receive call walks past it after its visibility expired, and treats the
+   group as in flight while any pending message of it is left. When a failed batch
+   makes a group's messages m0, m1, m2 visible again together, the walk drops m0 and
+   m1 from "pending" but still sees the group busy (m2 pending), and delivers m2 first:
+   the buyer got the answer to the third message before the first (found by the fault
+   tests). SQS delivers a group in order. Fixed below: messages visible again leave the
+   pending set before each receive and each long-poll re-check.
+4. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
    messages still in the queue, while SQS remembers a deduplication id for 5
    minutes even after the message was deleted. A platform retry that arrives after
    the first copy was consumed is enqueued again locally; the responder's ledger
@@ -49,8 +57,10 @@ def apply() -> None:
         # A send notifies the condition (immediate wake-up); anything else is seen on the next re-check.
         with self._messages_lock:
             self._messages_lock.wait(timeout=min(float(timeout), _RECHECK_S))
+        _forget_visible(self)
 
     Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
+    _fifo_order_after_redelivery()
     _serialise_dynamodb_writes()
     _applied = True
 
@@ -72,3 +82,24 @@ def _serialise_dynamodb_writes() -> None:
         original = getattr(DynamoDBBackend, name)
         if not getattr(original, "_kefu_atomic", False):
             setattr(DynamoDBBackend, name, serialised(original))
+
+
+def _forget_visible(queue: Any) -> None:
+    """Messages whose visibility expired are no longer in flight (gap 3)."""
+    for message in [m for m in queue.pending_messages if m.visible]:
+        queue.pending_messages.discard(message)
+
+
+def _fifo_order_after_redelivery() -> None:
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.receive_message
+    if getattr(original, "_kefu_fifo", False):
+        return
+
+    def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        _forget_visible(self.get_queue(queue_name))
+        return original(self, queue_name, *args, **kwargs)
+
+    receive_message._kefu_fifo = True  # type: ignore[attr-defined]
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
