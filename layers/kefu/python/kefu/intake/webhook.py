@@ -61,7 +61,7 @@ def pdd_params(body: bytes, content_type: str) -> dict[str, str]:
     if "json" in content_type:
         try:
             parsed = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
             raise IntakeError(400, "invalid_json", "body is not valid JSON") from None
         if not isinstance(parsed, dict):
             raise IntakeError(400, "invalid_json", "body must be a JSON object of parameters")
@@ -83,7 +83,7 @@ def accept_pdd(
         raise IntakeError(400, "invalid_message", "missing data parameter (the message as JSON)")
     try:
         data = json.loads(params["data"])
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: absurdly nested JSON
         raise IntakeError(400, "invalid_json", "data is not valid JSON") from None
     return _parse_message(data, shop_id)
 
@@ -102,7 +102,7 @@ def accept_hmac(
         raise IntakeError(401, "invalid_signature", "signature does not match; check the shared secret")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise IntakeError(400, "invalid_json", "body is not valid UTF-8 JSON") from None
     return _parse_message(data, shop_id)
 

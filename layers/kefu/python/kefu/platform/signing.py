@@ -28,7 +28,8 @@ def pdd_sign(params: Mapping[str, object], secret: str) -> str:
 
 def pdd_verify(params: Mapping[str, object], secret: str) -> bool:
     given = _scalar(params.get(PDD_SIGN_FIELD)).upper()
-    return bool(given) and hmac.compare_digest(given, pdd_sign(params, secret))
+    # Bytes: compare_digest refuses str with non-ASCII characters (a hostile sign must be a 401, not a crash).
+    return bool(given) and hmac.compare_digest(given.encode(), pdd_sign(params, secret).encode())
 
 
 def hmac_sign(body: bytes, timestamp: str, secret: str) -> str:
@@ -38,13 +39,12 @@ def hmac_sign(body: bytes, timestamp: str, secret: str) -> str:
 
 
 def hmac_verify(body: bytes, timestamp: str, signature: str, secret: str) -> bool:
-    return hmac.compare_digest(signature.strip().lower(), hmac_sign(body, timestamp, secret))
+    return hmac.compare_digest(signature.strip().lower().encode(), hmac_sign(body, timestamp, secret).encode())
 
 
 def within_window(timestamp: str | int, now: float, window_s: int) -> bool:
     """Platform timestamps are seconds; a request older or newer than the window is refused (replays)."""
     try:
-        sent = int(str(timestamp))
-    except ValueError:
+        return abs(now - int(str(timestamp))) <= window_s
+    except (ValueError, OverflowError):  # not a number, or too large to compare with the clock
         return False
-    return abs(now - sent) <= window_s
