@@ -196,18 +196,9 @@ def ingest_bundle(
 
 def opensearch_publisher(settings: Settings) -> Publisher:
     """The OpenSearch writer for the configured endpoint (imported lazily: only this backend needs it)."""
+    from kefu.knowledge.backends import embedder_for
     from kefu.knowledge.opensearch_index import writer_for
-    from kefu.settings import EmbedderKind
 
-    embedder: Any
-    if settings.embedder == EmbedderKind.BEDROCK:
-        from kefu.knowledge.bedrock_embedder import BedrockEmbedder, bedrock_runtime_client
-
-        client = bedrock_runtime_client(settings.region, settings.aws_endpoint_url)
-        embedder = BedrockEmbedder(client, settings.bedrock_embedding_model)
-    else:
-        from kefu.knowledge.embedder import HashingEmbedder
-
-        embedder = HashingEmbedder()
+    embedder = embedder_for(settings)
     writer = writer_for(settings, embedder)
     return writer.publish

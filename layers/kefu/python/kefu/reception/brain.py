@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from kefu.answering.composer import Composer
 from kefu.handoff import rules
 from kefu.handoff.queue import HandoffTicket
-from kefu.knowledge.embedded import EmbeddedIndex
+from kefu.knowledge.embedded import UNKNOWN_NEED_CAP, EmbeddedIndex
+from kefu.knowledge.index import KnowledgeIndex
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.decision import Action, HandoffReason, Outcome
 from kefu.models.knowledge import KnowledgeItem, SearchHit
@@ -64,9 +65,13 @@ class BrainReply:
 
 
 class ShopBrain:
-    def __init__(self, shop: ShopConfig, index: EmbeddedIndex, composer: Composer, threshold: float = 0.5) -> None:
+    def __init__(self, shop: ShopConfig, index: EmbeddedIndex, composer: Composer, threshold: float = 0.5,
+                 remote: KnowledgeIndex | None = None) -> None:
         self.shop = shop
         self.index = index
+        # With the OpenSearch backend, search goes there; the embedded copy still serves the
+        # in-process checks (re-asked questions, needs the shop never mentions, the catalogue).
+        self.remote = remote
         self.composer = composer
         self.threshold = threshold
         colours, sizes = catalogue_values(index.items())
@@ -132,7 +137,13 @@ class ShopBrain:
         text = u.text
         if u.intent in (Intent.SHIPPING, Intent.LOGISTICS) and order_status in STATUS_HINTS:
             text = f"{text} {order_status}"
-        return self.index.search_normalized(text, goods_id, k=5, context=context if u.is_followup else None)
+        context = context if u.is_followup else None
+        if self.remote is None:
+            return self.index.search_normalized(text, goods_id, k=5, context=context)
+        hits = self.remote.search(f"{context} {text}" if context else text, goods_id, k=5)
+        if self.index.unknown_needs(text):
+            hits = [hit.model_copy(update={"score": min(hit.score, UNKNOWN_NEED_CAP)}) for hit in hits]
+        return hits
 
     def _small_talk(self, u: Understanding, order: Order | None) -> str | None:
         if u.intent == Intent.GREETING:

@@ -10,6 +10,7 @@ from typing import Any
 from kefu.answering.composer import Composer
 from kefu.answering.offline_composer import OfflineComposer
 from kefu.knowledge.embedded import EmbeddedIndex
+from kefu.knowledge.index import KnowledgeIndex
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.reception.brain import ShopBrain
 
@@ -23,8 +24,9 @@ class WrongShop(RuntimeError):
 
 
 def brain_from_snapshot(snapshot: KnowledgeSnapshot, composer: Composer | None = None,
-                        threshold: float = 0.5) -> ShopBrain:
-    return ShopBrain(snapshot.shop, EmbeddedIndex(snapshot), composer or OfflineComposer(threshold), threshold)
+                        threshold: float = 0.5, remote: KnowledgeIndex | None = None) -> ShopBrain:
+    return ShopBrain(snapshot.shop, EmbeddedIndex(snapshot), composer or OfflineComposer(threshold), threshold,
+                     remote)
 
 
 class BrainCache:
@@ -36,7 +38,9 @@ class BrainCache:
         refresh_s: float = 60.0,
         composer: Composer | None = None,
         threshold: float = 0.5,
+        remote: KnowledgeIndex | None = None,
     ) -> None:
+        self._remote = remote
         self._shop_id = shop_id
         self._load = load_snapshot
         self._current_version = current_version
@@ -59,12 +63,12 @@ class BrainCache:
                     snapshot = self._load(shop_id)
                     if snapshot is None:
                         raise KnowledgeMissing(f"no learned knowledge for shop {shop_id!r}; upload its bundle first")
-                    self._brain = brain_from_snapshot(snapshot, self._composer, self._threshold)
+                    self._brain = brain_from_snapshot(snapshot, self._composer, self._threshold, self._remote)
             return self._brain
 
 
 def s3_brain_cache(s3: Any, bucket: str, shop_id: str, refresh_s: float, threshold: float,
-                   composer: Composer | None = None) -> BrainCache:
+                   composer: Composer | None = None, remote: KnowledgeIndex | None = None) -> BrainCache:
     from kefu.knowledge import snapshot as snapshots
 
     return BrainCache(
@@ -74,4 +78,5 @@ def s3_brain_cache(s3: Any, bucket: str, shop_id: str, refresh_s: float, thresho
         refresh_s=refresh_s,
         composer=composer,
         threshold=threshold,
+        remote=remote,
     )

@@ -1,0 +1,26 @@
+"""The search backend and embedder chosen by the settings (one place, used by ingest and the responder)."""
+
+from __future__ import annotations
+
+from kefu.knowledge.index import Embedder, KnowledgeIndex
+from kefu.settings import EmbedderKind, SearchBackend, Settings
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    if settings.embedder == EmbedderKind.BEDROCK:
+        from kefu.knowledge.bedrock_embedder import BedrockEmbedder, bedrock_runtime_client
+
+        client = bedrock_runtime_client(settings.region, settings.aws_endpoint_url)
+        return BedrockEmbedder(client, settings.bedrock_embedding_model)
+    from kefu.knowledge.embedder import HashingEmbedder
+
+    return HashingEmbedder()
+
+
+def remote_index_for(settings: Settings) -> KnowledgeIndex | None:
+    """The OpenSearch index when that backend is configured; None for the embedded default."""
+    if settings.search_backend != SearchBackend.OPENSEARCH:
+        return None
+    from kefu.knowledge.opensearch_index import OpenSearchIndex, opensearch_client
+
+    return OpenSearchIndex(opensearch_client(settings), settings.shop_id, embedder_for(settings))
