@@ -120,11 +120,11 @@ _PATTERNS: tuple[_Pattern, ...] = (
     ),
     # Labelled address: "地址：..." up to the end of the clause.
     _Pattern("address", ADDRESS, _compile(rf"地址[:：是为\s]*(?P<v>[{_CJK}\dA-Za-z\-#]{{4,40}})")),
-    # Names introduced by a label.
+    # Names introduced by a label (联系人工客服 is "contact a human agent", not a label and a name).
     _Pattern(
         "name",
         NAME,
-        _compile(rf"(?:收件人|收货人|联系人|姓名|我叫|名字叫|名字)[:：\s是为]*(?P<v>[{_CJK}·]{{2,4}})"),
+        _compile(rf"(?:收件人|收货人|联系人(?!工)|姓名|我叫|名字叫|名字)[:：\s是为]*(?P<v>[{_CJK}·]{{2,4}})"),
     ),
     _Pattern("name", NAME, _compile(rf"(?:我姓|免贵姓|(?<![{_CJK}])姓)(?P<v>[{_CJK}])(?![{_CJK}])")),
     _Pattern("name", NAME, _compile(rf"[{_SURNAMES}](?:{_HONORIFICS})(?![妹们弟夫嫂])")),
