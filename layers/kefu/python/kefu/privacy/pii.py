@@ -126,7 +126,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
         NAME,
         _compile(rf"(?:收件人|收货人|联系人(?!工)|姓名|我叫|名字叫|名字)[:：\s是为]*(?P<v>[{_CJK}·]{{2,4}})"),
     ),
-    _Pattern("name", NAME, _compile(rf"(?:我姓|免贵姓|(?<![{_CJK}])姓)(?P<v>[{_CJK}])(?![{_CJK}])")),
+    _Pattern("name", NAME, _compile(rf"(?:我姓|免贵姓|(?<![{_CJK}\[])姓)(?P<v>[{_CJK}])(?![{_CJK}])")),  # not [姓名]
     _Pattern("name", NAME, _compile(rf"[{_SURNAMES}](?:{_HONORIFICS})(?![妹们弟夫嫂])")),
 )
 
