@@ -22,7 +22,8 @@ class MessageType(StrEnum):
 
 
 class _MessageBase(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # hide_input_in_errors: a validation error names the field, never quotes the buyer's text into a log.
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
     shop_id: str = Field(pattern=SAFE_ID)
     buyer_id: str = Field(pattern=SAFE_ID)
@@ -75,7 +76,7 @@ BuyerMessage = Annotated[
 class QueuedMessage(BaseModel):
     """What the webhook puts on the FIFO queue: the message plus when we accepted it."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
     message: BuyerMessage
     received_at: datetime
