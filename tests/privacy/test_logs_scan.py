@@ -250,3 +250,53 @@ def test_mined_knowledge_carries_no_pii(tmp_path: Path) -> None:
     report = snapshot.model_dump_json(include={"report"})
     assert not [v for k, v in PII_VALUES.items() if not k.startswith("name") and v in report]
     assert any(placeholder in report for placeholder in PLACEHOLDERS)
+
+
+def test_the_console_shows_buyer_data_only_where_the_platform_shows_it(
+    pipeline: Pipeline, platform_simulator: PlatformSimulator, local_aws: LocalAws
+) -> None:
+    """The context package carries the buyer's own words in the transcript (the platform shows the agent the
+    chat) and nothing of them anywhere else: not in suggestions, bot answers, the ticket or its actions."""
+    for n, text in enumerate(PII_MESSAGES):
+        platform_simulator.set_order_status(f"ctx-{n}", "已发货")
+        pipeline.push(f"ctx-{n}", text)
+    pipeline.drain()
+    waiting = AgentQueue(client_table(local_aws)).list_status(SHOP, HandoffStatus.WAITING)
+    assert waiting
+    for ticket in waiting:
+        status, package = pipeline.agent("GET", f"/agent/handoffs/{ticket.handoff_id}")
+        assert status == 200
+        outside = dict(package)
+        outside["transcript"] = [turn for turn in package["transcript"] if turn["role"] != "buyer"]
+        text = json.dumps(outside, ensure_ascii=False)
+        assert [name for name, value in PII_VALUES.items() if any(v in text for v in _variants(value))] == []
+
+
+class _RecordingComposer:
+    """A composer that records what it is asked (what an LLM would be sent) and declines to answer."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+
+    def compose(self, question: str, hits: list[Any], context: dict[str, str]) -> None:
+        self.questions.append(question + " " + json.dumps(context, ensure_ascii=False))
+        return None
+
+
+def test_what_a_composer_is_given_carries_no_pii(demo_snapshot: Any) -> None:
+    from datetime import UTC, datetime
+
+    from kefu.models.conversation import ConversationState
+    from kefu.models.messages import TextMessage
+    from kefu.reception.knowledge_cache import brain_from_snapshot
+
+    composer = _RecordingComposer()
+    brain = brain_from_snapshot(demo_snapshot, composer)  # type: ignore[arg-type]
+    questions = [f"{text} 这个染发剂怎么用" for text in PII_MESSAGES]
+    questions += [f"这个染发剂怎么用 {text}" for text in PII_MESSAGES]
+    for n, text in enumerate(questions):
+        message = TextMessage(shop_id=SHOP, buyer_id=f"c{n}", message_id=f"c{n}", text=text)
+        brain.respond(message, ConversationState(shop_id=SHOP, buyer_id=f"c{n}"), None, datetime.now(UTC))
+    assert len(composer.questions) >= len(questions) // 2  # most of them reached the composer
+    assert [(q, find_pii(q)) for q in composer.questions if find_pii(q)] == []
+    assert not [value for value in PII_VALUES.values() for q in composer.questions if value in q]
