@@ -29,7 +29,15 @@ Gaps:
    the buyer got the answer to the third message before the first (found by the fault
    tests). SQS delivers a group in order. Fixed below: messages visible again leave the
    pending set before each receive and each long-poll re-check.
-4. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
+4. SQS slows down as the queue grows. Every SendMessage reads all of the queue's
+   attributes, which counts visible, in-flight and delayed messages one by one, and each
+   message's check asks moto's clock, which builds two datetimes (and re-imports
+   datetime.UTC) per call: with 1,000 messages waiting, one send cost ~100 ms of CPU, so a
+   promotion burst that built a backlog made every later message dearer and the local
+   runtime collapsed (measured: 25 msg/s offered → 7 msg/s handled). Fixed below: the SQS
+   models read the clock with time.time() (the same instant; measured 17x less CPU per
+   queue operation with 2,000 messages waiting, 2.6x with 100).
+5. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
    messages still in the queue, while SQS remembers a deduplication id for 5
    minutes even after the message was deleted. A platform retry that arrives after
    the first copy was consumed is enqueued again locally; the responder's ledger
@@ -60,6 +68,7 @@ def apply() -> None:
         _forget_visible(self)
 
     Queue.wait_for_messages = wait_for_messages  # type: ignore[method-assign]
+    _fast_sqs_clock()
     _fifo_order_after_redelivery()
     _serialise_dynamodb_writes()
     _applied = True
@@ -103,3 +112,24 @@ def _fifo_order_after_redelivery() -> None:
 
     receive_message._kefu_fifo = True  # type: ignore[attr-defined]
     SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+
+
+def _fast_sqs_clock() -> None:
+    """moto's unix_time() is (utcnow - epoch) in seconds: time.time(), without two datetimes (gap 4)."""
+    import time
+
+    from moto.sqs import models
+
+    if getattr(models.unix_time, "_kefu_fast", False):
+        return
+    slow_seconds, slow_millis = models.unix_time, models.unix_time_millis
+
+    def unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else float(slow_seconds(dt))
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else float(slow_millis(dt))
+
+    unix_time._kefu_fast = True  # type: ignore[attr-defined]
+    models.unix_time = unix_time
+    models.unix_time_millis = unix_time_millis
