@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from kefu.knowledge.sources import Dropped, SourceResult
-from kefu.knowledge.sources.text import content_hash, guess_topic, stable_id, tidy
+from kefu.knowledge.sources.text import guess_topic, make_item, tidy
 from kefu.models.knowledge import ItemKind, KnowledgeItem
 
 _SKIP_TAGS = frozenset(
@@ -298,15 +298,4 @@ def _item(
 ) -> KnowledgeItem:
     topic = guess_topic(title, answer)
     questions = questions or []
-    return KnowledgeItem(
-        item_id=stable_id("page", source),
-        shop_id=shop_id,
-        kind=kind,
-        title=title,
-        questions=questions,
-        answer=answer,
-        source=source,
-        goods_id=goods_id,
-        topic=topic,
-        content_hash=content_hash(kind.value, title, questions, answer, goods_id, topic),
-    )
+    return make_item("page", shop_id, goods_id, kind, source, title, answer, questions, topic)

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kefu.knowledge.sources import Dropped, SourceResult
-from kefu.knowledge.sources.text import content_hash, guess_topic, load_data, stable_id, tidy
+from kefu.knowledge.sources.text import guess_topic, load_data, make_item, tidy
 from kefu.models.knowledge import ItemKind, KnowledgeItem
 from kefu.models.shop import Product, Sku
 
@@ -160,18 +160,7 @@ def _item(
     prefix = "fact" if kind == ItemKind.PRODUCT_FACT else "section"
     questions = list(OrderedDict.fromkeys(q for q in (questions or []) if q))
     topic = topic or guess_topic(title, answer)
-    return KnowledgeItem(
-        item_id=stable_id(prefix, source),
-        shop_id=shop_id,
-        kind=kind,
-        title=title,
-        questions=questions,
-        answer=answer,
-        source=source,
-        goods_id=goods_id,
-        topic=topic,
-        content_hash=content_hash(kind.value, title, questions, answer, goods_id, topic),
-    )
+    return make_item(prefix, shop_id, goods_id, kind, source, title, answer, questions, topic)
 
 
 def _templates(kind: str, **values: str) -> list[str]:

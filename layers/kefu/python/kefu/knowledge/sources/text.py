@@ -87,3 +87,31 @@ def guess_topic(*texts: str) -> str | None:
     if not scores:
         return None
     return max(sorted(scores), key=lambda topic: scores[topic])
+
+
+def make_item(
+    prefix: str,
+    shop_id: str,
+    goods_id: str | None,
+    kind: Any,
+    source: str,
+    title: str,
+    answer: str,
+    questions: list[str],
+    topic: str | None,
+) -> Any:
+    """A knowledge item with the id and content hash every source computes the same way."""
+    from kefu.models.knowledge import KnowledgeItem
+
+    return KnowledgeItem(
+        item_id=stable_id(prefix, source),
+        shop_id=shop_id,
+        kind=kind,
+        title=title,
+        questions=questions,
+        answer=answer,
+        source=source,
+        goods_id=goods_id,
+        topic=topic,
+        content_hash=content_hash(kind.value, title, questions, answer, goods_id, topic),
+    )
