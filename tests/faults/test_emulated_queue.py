@@ -1,6 +1,11 @@
-"""The emulated FIFO queue keeps a conversation's order after a failed batch comes back (moto_fixes gap 3)."""
+"""The emulated FIFO queue itself: a conversation's order after a failed batch comes back (moto_fixes gap 3),
+and no message lost while sends and deletes run concurrently (gap 6)."""
 
 from __future__ import annotations
+
+import sys
+import threading
+import time
 
 from kefu.local.emulator import LocalAws, client
 from kefu.resources import INBOUND_QUEUE
@@ -34,3 +39,57 @@ def test_a_groups_messages_come_back_in_order_after_their_batch_failed(local_aws
         {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(again[1:])
     ])
     assert [m["Body"] for m in _receive(sqs, url)] == ["m0"]
+
+
+def test_no_message_is_lost_while_sends_and_deletes_race(local_aws: LocalAws) -> None:
+    """Two senders and two consumers on one queue with a backlog; a short thread switch interval makes the
+    interleavings that lost messages in moto (a send between a delete's list rebuild and its assignment)."""
+    url = local_aws.queue_urls[INBOUND_QUEUE.logical_id]
+    setup = client("sqs", local_aws.endpoint_url)
+    for n in range(0, 1500, 10):
+        setup.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": f"b{n + i}", "MessageGroupId": f"g{(n + i) % 300}",
+             "MessageDeduplicationId": f"b{n + i}"} for i in range(10)
+        ])
+    sent: list[str] = []
+    received: set[str] = set()
+    senders_done = threading.Event()
+
+    def send(k: int) -> None:
+        sqs = client("sqs", local_aws.endpoint_url)
+        for i in range(400):
+            body = f"s{k}-{i}"
+            sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=f"h{k}-{i % 40}",
+                             MessageDeduplicationId=body)
+            sent.append(body)
+
+    def consume() -> None:
+        sqs = client("sqs", local_aws.endpoint_url)
+        while True:
+            batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                if senders_done.is_set():
+                    return
+                continue
+            received.update(m["Body"] for m in batch)
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
+            ])
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        senders = [threading.Thread(target=send, args=(k,)) for k in range(2)]
+        consumers = [threading.Thread(target=consume) for _ in range(2)]
+        for thread in senders + consumers:
+            thread.start()
+        for thread in senders:
+            thread.join()
+        time.sleep(0.5)
+        senders_done.set()
+        for thread in consumers:
+            thread.join(timeout=120)
+    finally:
+        sys.setswitchinterval(interval)
+    assert [body for body in sent if body not in received] == []
+    assert len(received) == 1500 + len(sent)
