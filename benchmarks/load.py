@@ -42,7 +42,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -576,6 +576,7 @@ def build_report(args: argparse.Namespace, profile: Profile, platform_: Platform
         _iso_to_epoch(str(item["sent_at"])) for item in ledger.values() if item.get("sent_at")
     ]
     handled_in_window = sum(1 for t in outcome_times if start <= t <= start + window)
+    handled_per_s = Counter(int(t - start) for t in outcome_times)
     outcome_ms = [
         (_iso_to_epoch(str(item["sent_at"])) - by_id[mid].t_send) * 1000
         for mid, item in ledger.items()
@@ -636,10 +637,12 @@ def build_report(args: argparse.Namespace, profile: Profile, platform_: Platform
             "max_in_flight": max((s.in_flight for s in samples), default=0),
         },
         "invariants": invariants,
+        # Outcomes recorded per second since the first message (the plot's "handled / s").
+        "handled_per_second": [handled_per_s.get(i, 0) for i in range(max(handled_per_s, default=-1) + 1)],
     }
 
 
-def plot(samples: list[Sample], sent: list[Sent], path: Path, title: str) -> None:
+def plot(samples: list[Sample], sent: list[Sent], handled_per_second: list[int], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -647,22 +650,31 @@ def plot(samples: list[Sample], sent: list[Sent], path: Path, title: str) -> Non
 
     if not samples:
         return
-    t0 = min([samples[0].t, *(s.t_send for s in sent[:1])])
+    t0 = min(s.t_send for s in sent) if sent else samples[0].t
     times = [s.t - t0 for s in samples]
-    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, height_ratios=[2, 1])
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True, height_ratios=[3, 2])
     top.plot(times, [s.visible for s in samples], label="waiting (visible)")
     top.plot(times, [s.in_flight for s in samples], label="being handled (in flight)")
     top.plot(times, [s.dead_letter for s in samples], label="dead-lettered", linestyle=":")
     top.set_ylabel("messages in the inbound queue")
     top.legend(loc="upper right")
     top.set_title(title)
-    seconds = Counter(int(s.t_send - t0) for s in sent)
-    span = range(int(times[-1]) + 1)
-    bottom.plot(list(span), [seconds.get(i, 0) for i in span], label="sent / s", linewidth=0.8)
-    bottom.plot(times, [s.cpu.get("responder", 0.0) / 100 for s in samples], label="responder CPU (cores)")
-    bottom.plot(times, [s.cpu.get("runtime", 0.0) / 100 for s in samples], label="runtime process CPU (cores)")
+    sent_per_s = Counter(int(s.t_send - t0) for s in sent)
+    span = range(max(int(times[-1]), len(handled_per_second)) + 1)
+    bottom.plot(list(span), [sent_per_s.get(i, 0) for i in span], label="sent / s", linewidth=0.7)
+    bottom.plot(range(len(handled_per_second)), handled_per_second, label="handled / s", linewidth=0.7)
+    bottom.set_ylabel("messages / s")
     bottom.set_xlabel("seconds since the first message")
-    bottom.legend(loc="upper right", fontsize="small")
+    cpu = bottom.twinx()
+    cpu.plot(times, [s.cpu.get("runtime", 0.0) / 100 for s in samples], color="tab:red", linewidth=0.9,
+             label="emulation process CPU (cores)")
+    cpu.plot(times, [s.cpu.get("responder", 0.0) / 100 for s in samples], color="tab:green", linewidth=0.9,
+             label="responder CPU (cores)")
+    cpu.set_ylim(0, 2)
+    cpu.set_ylabel("CPU (cores of 2)")
+    lines = bottom.get_legend_handles_labels()
+    more = cpu.get_legend_handles_labels()
+    bottom.legend(lines[0] + more[0], lines[1] + more[1], loc="upper right", fontsize="small")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
@@ -745,12 +757,23 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stop()
         stop_child(target)
     report = build_report(args, profile, platform_, run, invariants, sampler.samples)
-    report["samples"] = [asdict(s) for s in sampler.samples]
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"load-{args.profile}.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str))
+    handled = report["handled_per_second"]
+    text = json.dumps({k: v for k, v in report.items() if k != "handled_per_second"}, ensure_ascii=False,
+                      indent=1, default=str)
+    # One line per sample, so the committed report stays readable: [t, visible, in flight, DLQ, CPU % by role].
+    samples = ",\n  ".join(
+        json.dumps([round(s.t - sampler.samples[0].t, 1), s.visible, s.in_flight, s.dead_letter,
+                    {role: round(cpu) for role, cpu in s.cpu.items()}])
+        for s in sampler.samples
+    )
+    text = (text.rstrip().removesuffix("}").rstrip() + f',\n "handled_per_second": {json.dumps(handled)},'
+            f'\n "samples": [\n  {samples}\n ]\n}}\n')
+    (args.out / f"load-{args.profile}.json").write_text(text, encoding="utf-8")
     title = (f"{args.profile}: {profile.rate:g} msg/s offered, {args.duration:.0f} s, "
              f"{args.workers} responder workers, {psutil.cpu_count()} cores")
-    plot(sampler.samples, platform_.sent, args.plot or args.out / "queue_depth.png", title)
+    plot(sampler.samples, platform_.sent, report["handled_per_second"], args.plot or args.out / "queue_depth.png",
+         title)
     print_report(report)
     return 0 if report["invariants"]["ok"] else 1
 
