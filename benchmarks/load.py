@@ -188,6 +188,8 @@ def _role(process: psutil.Process) -> str:
         return "gone"
     if "kefu.local.worker" in cmdline:
         return cmdline[-1]  # webhook, responder, agent_api
+    if "kefu.local.moto_process" in cmdline:
+        return "aws emulation"  # moto: SQS, DynamoDB, S3
     return "other"
 
 
@@ -227,7 +229,7 @@ class Sampler(threading.Thread):
         for process in [*tree, self._me]:
             if process.pid not in self._known:
                 if process.pid == self._root.pid:
-                    role = "runtime"  # moto + gateway + poller + simulator, one interpreter
+                    role = "runtime"  # gateway + poller + simulator, one interpreter
                 elif process.pid == self._me.pid:
                     role = "load client"
                 else:
@@ -425,11 +427,12 @@ async def _progress(
     last = sampler.samples[-1] if sampler.samples else None
     responder_cpu = last.cpu.get("responder", 0.0) if last else 0.0
     runtime_cpu = last.cpu.get("runtime", 0.0) if last else 0.0
+    emulation_cpu = last.cpu.get("aws emulation", 0.0) if last else 0.0
     print(
         f"[load] t={elapsed:5.0f}s sent={len(sent):6d} ({len(recent) / PROGRESS_EVERY_S:5.1f}/s) "
         f"ok={sum(s.status == 200 for s in sent):6d} replies={state['api_calls'].get(SEND_TYPE, 0):6d} "
         f"ack_p99={_pct(acks, 99):6.1f}ms queue={last.visible if last else '?'}+{last.in_flight if last else '?'} "
-        f"cpu responder={responder_cpu:4.0f}% runtime={runtime_cpu:4.0f}%",
+        f"cpu responder={responder_cpu:4.0f}% emulation={emulation_cpu:4.0f}% runtime={runtime_cpu:4.0f}%",
         flush=True,
     )
 
@@ -666,8 +669,10 @@ def plot(samples: list[Sample], sent: list[Sent], handled_per_second: list[int],
     bottom.set_ylabel("messages / s")
     bottom.set_xlabel("seconds since the first message")
     cpu = bottom.twinx()
-    cpu.plot(times, [s.cpu.get("runtime", 0.0) / 100 for s in samples], color="tab:red", linewidth=0.9,
-             label="emulation process CPU (cores)")
+    cpu.plot(times, [s.cpu.get("aws emulation", 0.0) / 100 for s in samples], color="tab:red", linewidth=0.9,
+             label="AWS emulation CPU (cores)")
+    cpu.plot(times, [s.cpu.get("runtime", 0.0) / 100 for s in samples], color="tab:purple", linewidth=0.9,
+             label="gateway + poller + simulator CPU (cores)")
     cpu.plot(times, [s.cpu.get("responder", 0.0) / 100 for s in samples], color="tab:green", linewidth=0.9,
              label="responder CPU (cores)")
     cpu.set_ylim(0, 2)

@@ -11,6 +11,9 @@ import json
 import logging
 import os
 import socket
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,26 +148,70 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None) -> Loca
 
 
 class MotoServer:
-    """moto's server mode in a background thread of this process, on a loopback port."""
+    """moto's server mode on a loopback port: in a thread of this process, or in a child process.
 
-    def __init__(self, port: int | None = None) -> None:
-        from moto.server import ThreadedMotoServer
+    ``own_process``: the emulation gets its own interpreter lock (see kefu.local.moto_process); the
+    local runtime uses it. In a thread, tests can reach moto's in-memory backends directly.
+    """
 
+    def __init__(self, port: int | None = None, *, own_process: bool = False, ready_timeout_s: float = 30.0) -> None:
         self.port = port or free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._own_process = own_process
+        self._ready_timeout_s = ready_timeout_s
+        self._process: subprocess.Popen[bytes] | None = None
+        self._server: Any = None
 
     @property
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
+        use_dummy_credentials()
+        if self._own_process:
+            self._start_process()
+            return self
+        from moto.server import ThreadedMotoServer
+
         from kefu.local import moto_fixes
 
-        use_dummy_credentials()
         moto_fixes.apply()  # long polls must not busy-loop; conditional writes must be atomic
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per AWS call is noise
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self
 
+    def _start_process(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "kefu.local.moto_process", "--port", str(self.port)],
+            stdin=subprocess.PIPE,  # closed by stop() or by our death: the child then exits
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C reaches the runtime, which stops us in order
+        )
+        assert self._process.stdout is not None
+        ready: list[bytes] = []
+        reader = threading.Thread(target=lambda: ready.append(self._process.stdout.readline()),  # type: ignore[union-attr]
+                                  daemon=True)
+        reader.start()
+        reader.join(self._ready_timeout_s)
+        if not ready or not ready[0].startswith(b"ready"):
+            self.stop()
+            raise RuntimeError(
+                f"the local AWS emulation did not start on port {self.port} within {self._ready_timeout_s:.0f} s; "
+                "is the port taken? (python -m kefu.local.moto_process --port N shows the error)"
+            )
+
     def stop(self) -> None:
-        self._server.stop()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        process, self._process = self._process, None
+        if process is None:
+            return
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

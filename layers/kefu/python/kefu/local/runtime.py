@@ -205,7 +205,7 @@ class LocalRuntime:
 
     def _start(self) -> None:
         started = time.perf_counter()
-        self._moto = MotoServer(self._moto_port).start()
+        self._moto = MotoServer(self._moto_port, own_process=True).start()
         self.aws = create_resources(self._moto.endpoint_url, resources.LocalNames(prefix=self._prefix))
         self._mark("aws", started)
 

@@ -183,9 +183,17 @@ class PddClient:
         self._wall_clock = wall_clock
         self._rng = rng or random.Random()
         self._bucket = _TokenBucket(rate_per_s, burst or max(1, int(rate_per_s)), clock=clock, sleep=sleep)
-        self._session = session or requests.Session()
+        self._session = session or self._new_session(api_url)
         self._companies: list[dict[str, Any]] | None = None
         self.calls = 0  # HTTP requests sent, retries included
+
+    @staticmethod
+    def _new_session(api_url: str) -> requests.Session:
+        """Proxy settings read from the environment once, not on every call (a third of a call's CPU)."""
+        session = requests.Session()
+        session.proxies.update(requests.utils.get_environ_proxies(api_url))
+        session.trust_env = False
+        return session
 
     # -- the protocol ---------------------------------------------------------------------------------------
 

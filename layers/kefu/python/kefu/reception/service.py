@@ -43,12 +43,17 @@ class ReceptionService:
         self._clock = clock
 
     def handle(self, queued: QueuedMessage) -> Outcome:
+        """Decide, record, apply, mark sent: four steps, each safe to repeat after a crash.
+
+        The decision is made before the ledger is read: a first delivery (nearly every message) then
+        costs one conditional write, not a read and a write; a redelivery finds the earlier decision
+        in the refused write and applies that one, never its own.
+        """
         message = queued.message
-        entry = self._ledger.get(message.shop_id, message.message_id)
-        if entry is None:
-            entry = self._ledger.record_decision(message.shop_id, message.message_id, self._decide(queued))
+        entry = self._ledger.record_decision(message.shop_id, message.message_id, self._decide(queued),
+                                             self._lease_s)
         if not entry.sent:
-            if not self._ledger.try_lease(message.shop_id, message.message_id, self._lease_s):
+            if not entry.leased and not self._ledger.try_lease(message.shop_id, message.message_id, self._lease_s):
                 raise MessageBusy(f"message {message.message_id} is being applied by another worker; retry later")
             self._apply(entry.effects)
             self._ledger.mark_sent(message.shop_id, message.message_id)
@@ -84,8 +89,7 @@ class ReceptionService:
     def _apply(self, effects: Effects) -> None:
         """Idempotent: every write lands on the same keys when repeated after a crash."""
         state = effects.state
-        for turn in effects.turns:
-            self._conversations.append_turn(state.shop_id, state.buyer_id, turn)
+        self._conversations.append_turns(state.shop_id, state.buyer_id, effects.turns)
         self._conversations.save_state(state)
         if effects.handoff:
             from kefu.handoff.queue import HandoffTicket

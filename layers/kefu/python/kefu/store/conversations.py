@@ -96,17 +96,29 @@ class ConversationStore:
                 raise
 
     def append_turn(self, shop_id: str, buyer_id: str, turn: Turn) -> None:
-        """Idempotent: the sort key is the turn's time and message id; a replayed write lands on itself."""
+        self.append_turns(shop_id, buyer_id, [turn])
+
+    def append_turns(self, shop_id: str, buyer_id: str, turns: list[Turn]) -> None:
+        """Idempotent: a turn's sort key is its time, role and message id; a replayed write lands on itself.
+
+        One message's turns (the buyer's and the bot's reply) go in one batch write.
+        """
+        items = [self._turn_item(shop_id, buyer_id, turn) for turn in turns]
+        if len(items) == 1:
+            self._table.put_item(Item=items[0])
+            return
+        with self._table.batch_writer() as batch:  # resends unprocessed items itself
+            for item in items:
+                batch.put_item(Item=item)
+
+    def _turn_item(self, shop_id: str, buyer_id: str, turn: Turn) -> dict[str, Any]:
         at = turn.at.astimezone(UTC).isoformat()
-        sort_key = f"{TURN_PREFIX}{at}#{turn.role.value}#{turn.message_id or ''}"
-        self._table.put_item(
-            Item={
-                "pk": conversation_key(shop_id, buyer_id),
-                "sk": sort_key,
-                "turn": turn.model_dump_json(),
-                "expires_at": self._expiry(),
-            }
-        )
+        return {
+            "pk": conversation_key(shop_id, buyer_id),
+            "sk": f"{TURN_PREFIX}{at}#{turn.role.value}#{turn.message_id or ''}",
+            "turn": turn.model_dump_json(),
+            "expires_at": self._expiry(),
+        }
 
     def transcript(self, shop_id: str, buyer_id: str, limit: int = 200) -> list[Turn]:
         response = self._table.query(

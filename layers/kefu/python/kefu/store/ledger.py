@@ -33,6 +33,7 @@ class Effects(BaseModel):
 class LedgerEntry(BaseModel):
     effects: Effects
     sent: bool
+    leased: bool = False  # True when this worker holds the right to apply the effects
 
 
 class MessageLedger:
@@ -50,16 +51,21 @@ class MessageLedger:
             return None
         return LedgerEntry(effects=Effects.model_validate_json(item["effects"]), sent=item["status"] == "sent")
 
-    def record_decision(self, shop_id: str, message_id: str, effects: Effects) -> LedgerEntry:
-        """Store the decision unless one exists; returns the entry that won (ours or the earlier one)."""
+    def record_decision(self, shop_id: str, message_id: str, effects: Effects, lease_s: float = 30.0) -> LedgerEntry:
+        """Store the decision unless one exists; returns the entry that won (ours or the earlier one).
+
+        Ours comes with the lease to apply it, taken in the same write (one call less per message).
+        """
+        now = datetime.now(UTC)
         try:
             self._table.put_item(
                 Item={
                     "pk": self.key(shop_id, message_id),
                     "status": "decided",
                     "effects": effects.model_dump_json(),
-                    "decided_at": datetime.now(UTC).isoformat(),
-                    "expires_at": int((datetime.now(UTC) + self._retention).timestamp()),
+                    "decided_at": now.isoformat(),
+                    "lease_until": Decimal(str(now.timestamp() + lease_s)),
+                    "expires_at": int((now + self._retention).timestamp()),
                 },
                 ConditionExpression="attribute_not_exists(pk)",
             )
@@ -70,7 +76,7 @@ class MessageLedger:
             if existing is None:  # pragma: no cover - deleted between the two calls
                 raise
             return existing
-        return LedgerEntry(effects=effects, sent=False)
+        return LedgerEntry(effects=effects, sent=False, leased=True)
 
     def try_lease(self, shop_id: str, message_id: str, lease_s: float) -> bool:
         """Take the right to apply a decided outcome; a worker that died leaves a lease that expires.
