@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from kefu.handoff.queue import AgentQueue
+from kefu.handoff.queue import AgentQueue, HandoffStatus
 from kefu.local.emulator import LocalAws
-from kefu.models.conversation import Mode
+from kefu.models.conversation import ConversationState, Mode
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.models.shop import Order, ShopConfig
@@ -119,3 +119,26 @@ def test_handoff_then_silence(local_aws: LocalAws) -> None:
     assert len(conversations.transcript("s1", "b1")) == 3  # the buyer's later message is kept for the human
 
 
+
+
+def test_a_handoff_decided_while_an_agent_changed_the_mode_keeps_the_agents_mode(local_aws: LocalAws) -> None:
+    """The decision's transaction writes the human mode only if no agent moved the mode since the state was
+    read; when one did, the transaction is repeated without the mode: the rest (turns, ticket) still lands."""
+    platform = Platform()
+    service, conversations = _service(local_aws, platform)
+    load_state = conversations.load_state
+
+    def load_then_an_agent_acts(shop_id: str, buyer_id: str) -> ConversationState:
+        state = load_state(shop_id, buyer_id)
+        conversations.set_mode(shop_id, buyer_id, Mode.BOT)  # e.g. an agent handed it back meanwhile
+        return state
+
+    conversations.load_state = load_then_an_agent_acts  # type: ignore[method-assign]
+    outcome = service.handle(_queued("转人工", "m1"))
+    conversations.load_state = load_state  # type: ignore[method-assign]
+    assert outcome.action.value == "handoff"
+    assert load_state("s1", "b1").mode == Mode.BOT  # the agent's change stands
+    assert [t.role.value for t in conversations.transcript("s1", "b1")] == ["buyer", "bot"]
+    assert len(platform.sent) == 1
+    queue = service._queue
+    assert [t.buyer_id for t in queue.list_status("s1", HandoffStatus.WAITING)] == ["b1"]

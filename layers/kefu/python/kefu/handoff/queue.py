@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
 from kefu.models.decision import HANDOFF_PRIORITY, HandoffReason
+from kefu.store.transaction import WriteTransaction
 
 SYSTEM_ACTOR = "bot"
 # Closed tickets stay listable for a while (history, audits), then DynamoDB's TTL removes them.
@@ -193,6 +194,10 @@ class AgentQueue:
                 return False
             raise
         return True
+
+    def add_ticket(self, transaction: WriteTransaction, ticket: HandoffTicket) -> int:
+        """``enqueue`` inside a transaction: its condition fails when the ticket exists already."""
+        return transaction.put(self._table, ticket.to_item(), condition="attribute_not_exists(handoff_id)")
 
     # --- reading ---------------------------------------------------------------------------------------
 

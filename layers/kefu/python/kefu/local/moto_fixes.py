@@ -56,7 +56,11 @@ Gaps:
    while another request changed it. Fixed below: every operation on a queue's messages
    holds that queue's own lock (a Condition: a long poll's wait releases it), and a delete
    removes its message in one pass.
-7. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
+7. A transaction copies whole tables. To roll back a failed TransactWriteItems, moto deep-copies
+   every table the transaction touches before it starts: the cost of one message's transaction
+   grew with every conversation and ledger entry stored (the responder writes one per message).
+   Fixed below: only the items the transaction touches are backed up, and restored if it fails.
+8. Not fixed, and harmless here: moto deduplicates a FIFO send only against the
    messages still in the queue, while SQS remembers a deduplication id for 5
    minutes even after the message was deleted. A platform retry that arrives after
    the first copy was consumed is enqueued again locally; the responder's ledger
@@ -92,7 +96,8 @@ def apply() -> None:
     _moto_modules_once()
     _fifo_order_after_redelivery()
     _serialise_queue_operations()  # last: the outermost wrapper, so the fixes above run under the lock
-    _serialise_dynamodb_writes()
+    _transactions_back_up_their_items()
+    _serialise_dynamodb_writes()  # after it: a transaction's backup and writes happen under the lock
     _applied = True
 
 
@@ -113,6 +118,54 @@ def _serialise_dynamodb_writes() -> None:
         original = getattr(DynamoDBBackend, name)
         if not getattr(original, "_kefu_atomic", False):
             setattr(DynamoDBBackend, name, serialised(original))
+
+
+def _transactions_back_up_their_items() -> None:
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    class _TablesUncopied:
+        """``copy`` as moto's transact_write_items sees it: the table "backup" is the table itself."""
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    # moto's module uses copy only here and in update_item (items, unaffected)
+    models.copy = _TablesUncopied  # type: ignore[assignment]
+    original = models.DynamoDBBackend.transact_write_items
+    if getattr(original, "_kefu_item_backups", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        backups: list[tuple[Any, Any, Any, Any]] = []
+        for entry in transact_items:
+            try:
+                _, op = next(iter(entry.items()))
+                table = self.tables[op["TableName"]]
+                keys = op.get("Key") or {
+                    name: op["Item"][name] for name in (table.hash_key_attr, table.range_key_attr) if name
+                }
+                hash_key, range_key = self.get_keys_value(table, keys)
+            except Exception:  # a malformed entry fails in moto's own validation below
+                continue
+            backups.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_key, range_key, item in reversed(backups):
+                if item is None:
+                    table.delete_item(hash_key, range_key)
+                elif range_key is not None:
+                    table.items[hash_key][range_key] = item
+                else:
+                    table.items[hash_key] = item
+            raise
+
+    transact_write_items._kefu_item_backups = True  # type: ignore[attr-defined]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _forget_visible(queue: Any) -> None:

@@ -6,15 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kefu.answering.outgoing import OutgoingFilter
-from kefu.handoff.queue import AgentQueue
-from kefu.models.conversation import Role, Turn
+from kefu.handoff.queue import AgentQueue, HandoffTicket
+from kefu.models.conversation import Mode, Role, Turn
 from kefu.models.decision import Outcome
 from kefu.models.messages import QueuedMessage
 from kefu.models.shop import Order
 from kefu.platform.client import PlatformClient
 from kefu.reception.brain import ShopBrain
 from kefu.store.conversations import ConversationStore
-from kefu.store.ledger import Effects, MessageLedger
+from kefu.store.ledger import Effects, LedgerEntry, MessageLedger
+from kefu.store.transaction import TransactionCanceled, WriteTransaction
 
 
 class MessageBusy(RuntimeError):
@@ -43,19 +44,28 @@ class ReceptionService:
         self._clock = clock
 
     def handle(self, queued: QueuedMessage) -> Outcome:
-        """Decide, record, apply, mark sent: four steps, each safe to repeat after a crash.
+        """Decide, record, send, mark sent: each step safe to repeat after a crash or a redelivery.
 
-        The decision is made before the ledger is read: a first delivery (nearly every message) then
-        costs one conditional write, not a read and a write; a redelivery finds the earlier decision
-        in the refused write and applies that one, never its own.
+        The decision lands in one transaction with everything it changes in DynamoDB (the transcript
+        turns, the conversation state, the handoff ticket); only the reply to the platform is left
+        outside, covered by the ledger's lease and ``sent`` mark and by the deterministic client message
+        id the platform deduplicates on. The decision is made before the ledger is read: a first delivery
+        (nearly every message) costs one transaction; a redelivery finds the earlier decision when the
+        transaction is refused, and finishes that one, never its own.
         """
         message = queued.message
-        entry = self._ledger.record_decision(message.shop_id, message.message_id, self._decide(queued),
-                                             self._lease_s)
+        effects = self._decide(queued)
+        if self._record(effects, message.message_id):
+            entry = LedgerEntry(effects=effects, sent=False, leased=True)
+        else:
+            earlier = self._ledger.get(message.shop_id, message.message_id)
+            if earlier is None:  # pragma: no cover - the ledger refused our decision, so one exists
+                raise MessageBusy(f"message {message.message_id}: the earlier decision is not readable yet")
+            entry = earlier
         if not entry.sent:
             if not entry.leased and not self._ledger.try_lease(message.shop_id, message.message_id, self._lease_s):
                 raise MessageBusy(f"message {message.message_id} is being applied by another worker; retry later")
-            self._apply(entry.effects)
+            self._send(entry.effects)
             self._ledger.mark_sent(message.shop_id, message.message_id)
         return entry.effects.outcome
 
@@ -86,16 +96,34 @@ class ReceptionService:
         """The buyer's newest order; looked up on every message so status changes are seen."""
         return self._platform.latest_order(shop_id, buyer_id)
 
-    def _apply(self, effects: Effects) -> None:
-        """Idempotent: every write lands on the same keys when repeated after a crash."""
-        state = effects.state
-        self._conversations.append_turns(state.shop_id, state.buyer_id, effects.turns)
-        self._conversations.save_state(state)
-        if effects.handoff:
-            from kefu.handoff.queue import HandoffTicket
+    def _record(self, effects: Effects, message_id: str) -> bool:
+        """The decision and its DynamoDB effects, all or nothing; False when a decision exists already.
 
-            self._queue.enqueue(HandoffTicket.model_validate(effects.handoff))
+        A handoff's human mode is written only if no agent changed the mode since the state was loaded
+        (see ``ConversationStore.save_state``); if one did, theirs stands and the rest is written.
+        """
+        state = effects.state
+        for guarded in (True, False) if state.mode == Mode.HUMAN else (False,):
+            transaction = WriteTransaction()
+            decision = self._ledger.add_decision(transaction, state.shop_id, message_id, effects, self._lease_s)
+            self._conversations.add_turns(transaction, state.shop_id, state.buyer_id, effects.turns)
+            state_write = self._conversations.add_state(transaction, state, guarded=guarded)
+            if effects.handoff:
+                self._queue.add_ticket(transaction, HandoffTicket.model_validate(effects.handoff))
+            try:
+                transaction.commit()
+                return True
+            except TransactionCanceled as canceled:
+                if canceled.condition_failed(decision):
+                    return False
+                if not (guarded and canceled.condition_failed(state_write)):
+                    raise
+        raise AssertionError("unreachable: the unguarded transaction has no condition but the decision's")
+
+    def _send(self, effects: Effects) -> None:
+        """Idempotent: the platform deduplicates on the client message id derived from ours."""
         if effects.outcome.reply:
+            state = effects.state
             self._platform.send_message(
                 state.shop_id, state.buyer_id, effects.outcome.reply, client_msg_id=f"re-{effects.outcome.message_id}"
             )

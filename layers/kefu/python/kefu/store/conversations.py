@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from kefu.models.conversation import ConversationState, Mode, Turn
 from kefu.models.messages import conversation_key
+from kefu.store.transaction import WriteTransaction
 
 STATE_SK = "STATE"
 TURN_PREFIX = "TURN#"
@@ -49,34 +50,46 @@ class ConversationStore:
         none is stored yet, and a ``human`` mode only while the mode version is still the one the bot
         loaded — a state decided before an agent handed the conversation back cannot take it away again.
         """
-        key = {"pk": conversation_key(state.shop_id, state.buyer_id), "sk": STATE_SK}
-        values: dict[str, Any] = {
-            ":state": state.model_dump_json(),
-            ":expires": self._expiry(),
-            ":zero": 0,
-        }
-        base = "SET #state = :state, expires_at = :expires, mode_version = if_not_exists(mode_version, :zero)"
-        names = {"#state": "state", "#mode": "mode"}
         if state.mode == Mode.HUMAN:
             try:
-                self._table.update_item(
-                    Key=key,
-                    UpdateExpression=base + ", #mode = :mode",
-                    ConditionExpression="attribute_not_exists(mode_version) OR mode_version = :loaded",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={**values, ":mode": state.mode.value, ":loaded": state.version},
-                )
+                self._table.update_item(**self.state_update(state, guarded=True))
                 return
             except ClientError as error:
                 if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
                 # An agent changed the mode meanwhile: theirs stands, the rest of the state is saved.
-        self._table.update_item(
-            Key=key,
-            UpdateExpression=base + ", #mode = if_not_exists(#mode, :bot)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={**values, ":bot": Mode.BOT.value},
-        )
+        self._table.update_item(**self.state_update(state, guarded=False))
+
+    def state_update(self, state: ConversationState, *, guarded: bool) -> dict[str, Any]:
+        """The UpdateItem of ``save_state``; ``guarded``: write the human mode, if no agent moved it since."""
+        values: dict[str, Any] = {
+            ":state": state.model_dump_json(),
+            ":expires": self._expiry(),
+            ":zero": 0,
+        }
+        update = "SET #state = :state, expires_at = :expires, mode_version = if_not_exists(mode_version, :zero)"
+        request: dict[str, Any] = {
+            "Key": {"pk": conversation_key(state.shop_id, state.buyer_id), "sk": STATE_SK},
+            "ExpressionAttributeNames": {"#state": "state", "#mode": "mode"},
+        }
+        if guarded:
+            request["UpdateExpression"] = update + ", #mode = :mode"
+            request["ConditionExpression"] = "attribute_not_exists(mode_version) OR mode_version = :loaded"
+            request["ExpressionAttributeValues"] = {**values, ":mode": state.mode.value, ":loaded": state.version}
+        else:
+            request["UpdateExpression"] = update + ", #mode = if_not_exists(#mode, :bot)"
+            request["ExpressionAttributeValues"] = {**values, ":bot": Mode.BOT.value}
+        return request
+
+    def add_state(self, transaction: WriteTransaction, state: ConversationState, *, guarded: bool) -> int:
+        request = self.state_update(state, guarded=guarded)
+        return transaction.update(self._table, request["Key"], request["UpdateExpression"],
+                                  request.get("ConditionExpression"), request["ExpressionAttributeNames"],
+                                  request["ExpressionAttributeValues"])
+
+    def add_turns(self, transaction: WriteTransaction, shop_id: str, buyer_id: str, turns: list[Turn]) -> None:
+        for turn in turns:
+            transaction.put(self._table, self._turn_item(shop_id, buyer_id, turn))
 
     def set_mode(self, shop_id: str, buyer_id: str, mode: Mode) -> None:
         """An agent's change of mode: touches only ``mode`` (and its version), never the bot's state.

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from kefu.models.conversation import ConversationState, Turn
 from kefu.models.decision import Outcome
+from kefu.store.transaction import WriteTransaction
 
 
 class Effects(BaseModel):
@@ -54,21 +55,11 @@ class MessageLedger:
     def record_decision(self, shop_id: str, message_id: str, effects: Effects, lease_s: float = 30.0) -> LedgerEntry:
         """Store the decision unless one exists; returns the entry that won (ours or the earlier one).
 
-        Ours comes with the lease to apply it, taken in the same write (one call less per message).
+        Ours comes with the lease to apply it, taken in the same write.
         """
-        now = datetime.now(UTC)
         try:
-            self._table.put_item(
-                Item={
-                    "pk": self.key(shop_id, message_id),
-                    "status": "decided",
-                    "effects": effects.model_dump_json(),
-                    "decided_at": now.isoformat(),
-                    "lease_until": Decimal(str(now.timestamp() + lease_s)),
-                    "expires_at": int((now + self._retention).timestamp()),
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+            self._table.put_item(Item=self._decision_item(shop_id, message_id, effects, lease_s),
+                                 ConditionExpression="attribute_not_exists(pk)")
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
@@ -77,6 +68,23 @@ class MessageLedger:
                 raise
             return existing
         return LedgerEntry(effects=effects, sent=False, leased=True)
+
+    def add_decision(self, transaction: WriteTransaction, shop_id: str, message_id: str, effects: Effects,
+                     lease_s: float) -> int:
+        """``record_decision`` inside a transaction: its condition fails when a decision exists already."""
+        return transaction.put(self._table, self._decision_item(shop_id, message_id, effects, lease_s),
+                               condition="attribute_not_exists(pk)")
+
+    def _decision_item(self, shop_id: str, message_id: str, effects: Effects, lease_s: float) -> dict[str, Any]:
+        now = datetime.now(UTC)
+        return {
+            "pk": self.key(shop_id, message_id),
+            "status": "decided",
+            "effects": effects.model_dump_json(),
+            "decided_at": now.isoformat(),
+            "lease_until": Decimal(str(now.timestamp() + lease_s)),
+            "expires_at": int((now + self._retention).timestamp()),
+        }
 
     def try_lease(self, shop_id: str, message_id: str, lease_s: float) -> bool:
         """Take the right to apply a decided outcome; a worker that died leaves a lease that expires.
