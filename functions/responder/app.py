@@ -21,6 +21,7 @@ metrics = Metrics(namespace="kefu", service="kefu-responder")
 settings = get_settings()
 metrics.set_default_dimensions(shop=settings.shop_id)
 reception = build_reception(settings)
+reception.preload(settings.shop_id)  # in the init phase: the first buyer does not wait for the knowledge
 # skip_group_on_error: a failed message holds back only its own conversation, not the whole batch.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 

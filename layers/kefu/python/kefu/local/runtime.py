@@ -66,6 +66,7 @@ class LocalRuntime:
         prefix: str | None = None,
         responder_workers: int = 2,
         webhook_concurrency: int = 2,
+        warm_all: bool = False,
         failure_visibility_s: int | None = None,
         secret: str | None = None,
         log_path: Path | str | None = None,
@@ -76,6 +77,7 @@ class LocalRuntime:
 
         ``prefix`` names the tables, queues and bucket (unique per runtime by default).
         ``extra_env`` is added to the functions' environment (e.g. KEFU_ANSWER_THRESHOLD).
+        ``warm_all``: start every execution environment up front (see ``_warm_all``).
         """
         self.shop_dir = Path(shop_dir).resolve()
         shop = json.loads((self.shop_dir / "shop.json").read_text(encoding="utf-8"))
@@ -85,6 +87,7 @@ class LocalRuntime:
         self._moto_port = moto_port
         self._prefix = prefix or f"kefu{secrets.token_hex(3)}"
         self._responder_workers = responder_workers
+        self._warm_all_environments = warm_all
         self._webhook_concurrency = webhook_concurrency
         self._failure_visibility = failure_visibility_s
         self.secret = secret or secrets.token_hex(16)
@@ -230,7 +233,7 @@ class LocalRuntime:
             self._pools[name] = FunctionPool(
                 name, self.env, max_concurrency=concurrency[name], log=self._log_file
             )
-        self._warm_all()
+        self._warm_all(concurrency)
         self._mark("functions", started)
 
         invokers = {name: pool.invoke for name, pool in self._pools.items() if name != "responder"}
@@ -247,13 +250,17 @@ class LocalRuntime:
         ).start()
         self._mark("ready", started)
 
-    def _warm_all(self) -> None:
-        """Cold starts in parallel: the first buyer message should not wait for an import."""
+    def _warm_all(self, concurrency: dict[str, int]) -> None:
+        """Cold starts in parallel: the first buyer message should not wait for an import.
+
+        One environment per function, or (``warm_all``) as many as each may run at once: a load test
+        then measures the steady state, as with Lambda's provisioned concurrency.
+        """
         errors: list[BaseException] = []
 
         def warm(pool: FunctionPool) -> None:
             try:
-                pool.warm(1)
+                pool.warm(concurrency.get(pool.name, 1) if self._warm_all_environments else 1)
             except BaseException as error:  # re-raised below, in the starting thread
                 errors.append(error)
 

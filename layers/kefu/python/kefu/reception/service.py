@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -16,6 +17,8 @@ from kefu.reception.brain import ShopBrain
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import Effects, LedgerEntry, MessageLedger
 from kefu.store.transaction import TransactionCanceled, WriteTransaction
+
+log = logging.getLogger(__name__)
 
 
 class MessageBusy(RuntimeError):
@@ -42,6 +45,19 @@ class ReceptionService:
         self._platform = platform
         self._brain_for = brain_for
         self._clock = clock
+
+    def preload(self, shop_id: str) -> bool:
+        """Load the shop's knowledge now (a Lambda's init phase), not on the first buyer's message.
+
+        False when it cannot be loaded yet (no knowledge published): the first message tries again.
+        """
+        try:
+            self._brain_for(shop_id)
+        except Exception:
+            log.warning("knowledge for shop %s not loadable at start; loading on the first message", shop_id,
+                        exc_info=True)
+            return False
+        return True
 
     def handle(self, queued: QueuedMessage) -> Outcome:
         """Decide, record, send, mark sent: each step safe to repeat after a crash or a redelivery.
