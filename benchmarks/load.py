@@ -182,15 +182,15 @@ class Sample:
     rss_mb: dict[str, float]
 
 
-def _role(process: psutil.Process) -> str:
+def _role(process: psutil.Process, sqs_endpoint: str) -> str:
     try:
         cmdline = process.cmdline()
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return "gone"
     if "kefu.local.worker" in cmdline:
         return cmdline[-1]  # webhook, responder, agent_api
-    if "kefu.local.moto_process" in cmdline:
-        return "aws emulation"  # moto: SQS, DynamoDB, S3
+    if "kefu.local.moto_process" in cmdline:  # moto: SQS in one process, DynamoDB + S3 in the other
+        return "sqs emulation" if sqs_endpoint.endswith(f":{cmdline[-1]}") else "dynamodb emulation"
     return "other"
 
 
@@ -201,7 +201,8 @@ class Sampler(threading.Thread):
         super().__init__(name="sampler", daemon=True)
         from kefu.local.emulator import client
 
-        self._sqs = client("sqs", target.info["aws_endpoint_url"])
+        self._sqs_endpoint = target.info.get("aws_sqs_endpoint_url") or target.info["aws_endpoint_url"]
+        self._sqs = client("sqs", self._sqs_endpoint)
         env = target.env
         self._queue = env[resources.INBOUND_QUEUE.env_var]
         self._dlq = env[resources.INBOUND_QUEUE.dlq_env_var or ""]
@@ -234,7 +235,7 @@ class Sampler(threading.Thread):
                 elif process.pid == self._me.pid:
                     role = "load client"
                 else:
-                    role = _role(process)
+                    role = _role(process, self._sqs_endpoint)
                 process.cpu_percent(None)  # the first call only starts the measurement
                 self._known[process.pid] = (process, role)
             found.append(self._known[process.pid])
@@ -428,7 +429,7 @@ async def _progress(
     last = sampler.samples[-1] if sampler.samples else None
     responder_cpu = last.cpu.get("responder", 0.0) if last else 0.0
     runtime_cpu = last.cpu.get("runtime", 0.0) if last else 0.0
-    emulation_cpu = last.cpu.get("aws emulation", 0.0) if last else 0.0
+    emulation_cpu = (last.cpu.get("dynamodb emulation", 0.0) + last.cpu.get("sqs emulation", 0.0)) if last else 0.0
     print(
         f"[load] t={elapsed:5.0f}s sent={len(sent):6d} ({len(recent) / PROGRESS_EVERY_S:5.1f}/s) "
         f"ok={sum(s.status == 200 for s in sent):6d} replies={state['api_calls'].get(SEND_TYPE, 0):6d} "
@@ -670,8 +671,10 @@ def plot(samples: list[Sample], sent: list[Sent], handled_per_second: list[int],
     bottom.set_ylabel("messages / s")
     bottom.set_xlabel("seconds since the first message")
     cpu = bottom.twinx()
-    cpu.plot(times, [s.cpu.get("aws emulation", 0.0) / 100 for s in samples], color="tab:red", linewidth=0.9,
-             label="AWS emulation CPU (cores)")
+    cpu.plot(times, [s.cpu.get("dynamodb emulation", 0.0) / 100 for s in samples], color="tab:red", linewidth=0.9,
+             label="DynamoDB + S3 emulation CPU (cores)")
+    cpu.plot(times, [s.cpu.get("sqs emulation", 0.0) / 100 for s in samples], color="tab:orange", linewidth=0.9,
+             label="SQS emulation CPU (cores)")
     cpu.plot(times, [s.cpu.get("runtime", 0.0) / 100 for s in samples], color="tab:purple", linewidth=0.9,
              label="gateway + poller + simulator CPU (cores)")
     cpu.plot(times, [s.cpu.get("responder", 0.0) / 100 for s in samples], color="tab:green", linewidth=0.9,

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     shop_id: str = "hair-dye-demo"
     region: str = "cn-north-1"
     aws_endpoint_url: str | None = Field(default=None, description="local AWS emulation; None in AWS")
+    aws_sqs_endpoint_url: str | None = Field(default=None, description="local SQS emulation, when apart")
     conversations_table: str = "kefu-Conversations"
     ledger_table: str = "kefu-MessageLedger"
     agent_queue_table: str = "kefu-AgentQueue"
@@ -69,6 +70,7 @@ class Settings(BaseModel):
             "shop_id": "KEFU_SHOP_ID",
             "region": "AWS_REGION",
             "aws_endpoint_url": "KEFU_AWS_ENDPOINT_URL",
+            "aws_sqs_endpoint_url": "KEFU_AWS_ENDPOINT_URL_SQS",
             "conversations_table": resources.CONVERSATIONS.env_var,
             "ledger_table": resources.MESSAGE_LEDGER.env_var,
             "agent_queue_table": resources.AGENT_QUEUE.env_var,

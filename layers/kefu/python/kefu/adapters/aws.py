@@ -23,10 +23,10 @@ class AwsClients:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _kwargs(self, endpoint_url: str | None = None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"region_name": self.settings.region, "config": _BOTO_CONFIG}
-        if self.settings.aws_endpoint_url:
-            kwargs["endpoint_url"] = self.settings.aws_endpoint_url
+        if endpoint_url or self.settings.aws_endpoint_url:
+            kwargs["endpoint_url"] = endpoint_url or self.settings.aws_endpoint_url
         return kwargs
 
     @cached_property
@@ -39,7 +39,7 @@ class AwsClients:
 
     @cached_property
     def sqs(self) -> Any:
-        return boto3.client("sqs", **self._kwargs())
+        return boto3.client("sqs", **self._kwargs(self.settings.aws_sqs_endpoint_url))
 
     @cached_property
     def s3(self) -> Any:

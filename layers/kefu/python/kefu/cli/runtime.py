@@ -206,7 +206,8 @@ def _print_banner(info: dict[str, Any], seconds: float) -> None:
     lines += [
         f"  webhook (PDD)      {info['webhook_url']}",
         f"  platform API       {info['platform_api_url']}",
-        f"  local AWS          {info['aws_endpoint_url']}",
+        f"  local AWS          {info['aws_endpoint_url']} (DynamoDB, S3), "
+        f"{info.get('aws_sqs_endpoint_url') or info['aws_endpoint_url']} (SQS)",
         "  dead letters       kefu dlq list",
         f"  function logs      {info['log_path']}",
         "",
@@ -331,7 +332,7 @@ def _queue_target(args: argparse.Namespace) -> tuple[Any, str, str, str | None]:
     env_dlq = os.environ.get(resources.INBOUND_QUEUE.dlq_env_var or "")
     env_source = os.environ.get(resources.INBOUND_QUEUE.env_var)
     if env_dlq and env_source:
-        endpoint = os.environ.get("KEFU_AWS_ENDPOINT_URL")
+        endpoint = os.environ.get("KEFU_AWS_ENDPOINT_URL_SQS") or os.environ.get("KEFU_AWS_ENDPOINT_URL")
         return boto3.client("sqs", endpoint_url=endpoint), env_dlq, env_source, os.environ.get("KEFU_SHOP_ID")
     state = _load_state(getattr(args, "state", None))
     if state is None:
@@ -343,7 +344,7 @@ def _queue_target(args: argparse.Namespace) -> tuple[Any, str, str, str | None]:
 
     env = state["env"]
     return (
-        client("sqs", state["aws_endpoint_url"]),
+        client("sqs", state.get("aws_sqs_endpoint_url") or state["aws_endpoint_url"]),
         env[resources.INBOUND_QUEUE.dlq_env_var or ""],
         env[resources.INBOUND_QUEUE.env_var],
         state.get("shop_id"),

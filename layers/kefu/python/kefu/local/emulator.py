@@ -47,11 +47,17 @@ class LocalAws:
     names: LocalNames
     queue_urls: dict[str, str]
     dlq_urls: dict[str, str]
+    sqs_endpoint_url: str | None = None  # SQS emulated apart (its own process); None: at endpoint_url
+
+    @property
+    def sqs_url(self) -> str:
+        return self.sqs_endpoint_url or self.endpoint_url
 
     def env(self) -> dict[str, str]:
         """Environment for handlers and the CLI: the same variables the CDK stack sets."""
         env = {
             "KEFU_AWS_ENDPOINT_URL": self.endpoint_url,
+            "KEFU_AWS_ENDPOINT_URL_SQS": self.sqs_url,
             "AWS_REGION": LOCAL_REGION,
             "AWS_DEFAULT_REGION": LOCAL_REGION,
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
@@ -74,8 +80,12 @@ def client(service: str, endpoint_url: str) -> Any:
     return boto3.client(service, endpoint_url=endpoint_url, region_name=LOCAL_REGION, config=config)  # type: ignore[call-overload]
 
 
-def create_resources(endpoint_url: str, names: LocalNames | None = None) -> LocalAws:
-    """Create every table, queue (with its DLQ and redrive policy) and bucket; idempotent."""
+def create_resources(endpoint_url: str, names: LocalNames | None = None,
+                     sqs_endpoint_url: str | None = None) -> LocalAws:
+    """Create every table, queue (with its DLQ and redrive policy) and bucket; idempotent.
+
+    ``sqs_endpoint_url``: where the queues live when SQS is emulated apart (default: ``endpoint_url``).
+    """
     names = names or LocalNames()
     dynamodb = client("dynamodb", endpoint_url)
     existing = set(dynamodb.list_tables().get("TableNames", []))
@@ -108,7 +118,7 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None) -> Loca
                 TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
             )
 
-    sqs = client("sqs", endpoint_url)
+    sqs = client("sqs", sqs_endpoint_url or endpoint_url)
     queue_urls: dict[str, str] = {}
     dlq_urls: dict[str, str] = {}
     for queue in resources.QUEUES:
@@ -144,7 +154,8 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None) -> Loca
             s3.create_bucket(
                 Bucket=names.bucket(bucket), CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
             )
-    return LocalAws(endpoint_url=endpoint_url, names=names, queue_urls=queue_urls, dlq_urls=dlq_urls)
+    return LocalAws(endpoint_url=endpoint_url, names=names, queue_urls=queue_urls, dlq_urls=dlq_urls,
+                    sqs_endpoint_url=sqs_endpoint_url)
 
 
 class MotoServer:

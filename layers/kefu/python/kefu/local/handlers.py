@@ -127,7 +127,8 @@ class _Environment:
     """One execution environment: a child process running kefu.local.worker."""
 
     def __init__(
-        self, name: str, env: Mapping[str, str], base: Path | None, log: Any, ready_timeout_s: float
+        self, name: str, env: Mapping[str, str], base: Path | None, log: Any, ready_timeout_s: float,
+        niceness: int = 0,
     ) -> None:
         child_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         if base is not None:
@@ -139,6 +140,7 @@ class _Environment:
             stderr=log,
             env=child_env,
             start_new_session=True,  # Ctrl-C reaches the parent only; it stops us in order
+            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
         )
         self._buffer = b""
         ready = self._read(time.monotonic() + ready_timeout_s)
@@ -222,8 +224,11 @@ class FunctionPool:
         base: Path | None = None,
         log: Any = None,
         ready_timeout_s: float = 120.0,
+        niceness: int = 0,
     ) -> None:
+        """``niceness``: the environments' CPU priority (os.nice); see LocalRuntime."""
         self.name = name
+        self._niceness = niceness
         self.function_name = f"kefu-local-{name}"
         self._env = dict(env)
         self._base = base
@@ -282,7 +287,8 @@ class FunctionPool:
         return self._spawn()
 
     def _spawn(self) -> _Environment:
-        environment = _Environment(self.name, self._env, self._base, self._log, self._ready_timeout_s)
+        environment = _Environment(self.name, self._env, self._base, self._log, self._ready_timeout_s,
+                                   self._niceness)
         with self._lock:
             self._all.append(environment)
             self.cold_starts += 1

@@ -51,6 +51,10 @@ DEMO_SHOP = REPO_ROOT / "examples" / "shops" / "hair-dye"
 DEFAULT_GATEWAY_PORT = 8780
 DEFAULT_SIMULATOR_PORT = 8790
 CLIENT_ID = "kefu-local"
+# In AWS every function has CPUs of its own; here they share a few cores. The webhook must acknowledge
+# within the platform's timeout while a reply may take a second, so on a busy machine the responder's
+# environments yield the CPU to the intake path (gateway, webhook, emulation) first.
+RESPONDER_NICENESS = 5
 
 
 class LocalRuntime:
@@ -101,6 +105,7 @@ class LocalRuntime:
         self.aws: LocalAws | None = None
         self.knowledge_version: str | None = None
         self._moto: MotoServer | None = None
+        self._moto_sqs: MotoServer | None = None
         self._simulator: PlatformSimulator | None = None
         self._gateway: LocalGateway | None = None
         self._poller: SqsPoller | None = None
@@ -148,8 +153,15 @@ class LocalRuntime:
             raise RuntimeError("the runtime is not started")
         return self._poller
 
+    @property
+    def sqs_endpoint_url(self) -> str:
+        """The emulated SQS: a process of its own, so that the webhook's sends never wait behind DynamoDB."""
+        if self._moto_sqs is None:
+            raise RuntimeError("the runtime is not started")
+        return self._moto_sqs.endpoint_url
+
     def sqs(self) -> Any:
-        return client("sqs", self.endpoint_url)
+        return client("sqs", self.sqs_endpoint_url)
 
     def queue_depth(self) -> dict[str, int]:
         """Visible and in-flight messages of the inbound queue, and the DLQ's size."""
@@ -190,6 +202,7 @@ class LocalRuntime:
             "console_url": self.console_url,
             "agent_token": self.agent_token,
             "aws_endpoint_url": self.endpoint_url,
+            "aws_sqs_endpoint_url": self.sqs_endpoint_url,
             "log_path": str(self.log_path),
             "knowledge_version": self.knowledge_version,
             "env": self.env,
@@ -208,8 +221,12 @@ class LocalRuntime:
 
     def _start(self) -> None:
         started = time.perf_counter()
+        # Two emulation processes, as two services in AWS: SQS (the webhook's path to a fast ack) apart
+        # from DynamoDB and S3 (most of the responder's work).
         self._moto = MotoServer(self._moto_port, own_process=True).start()
-        self.aws = create_resources(self._moto.endpoint_url, resources.LocalNames(prefix=self._prefix))
+        self._moto_sqs = MotoServer(own_process=True).start()
+        self.aws = create_resources(self._moto.endpoint_url, resources.LocalNames(prefix=self._prefix),
+                                    sqs_endpoint_url=self._moto_sqs.endpoint_url)
         self._mark("aws", started)
 
         self.knowledge_version = self._learn()
@@ -231,7 +248,8 @@ class LocalRuntime:
         }
         for name in functions:
             self._pools[name] = FunctionPool(
-                name, self.env, max_concurrency=concurrency[name], log=self._log_file
+                name, self.env, max_concurrency=concurrency[name], log=self._log_file,
+                niceness=RESPONDER_NICENESS if name == "responder" else 0,
             )
         self._warm_all(concurrency)
         self._mark("functions", started)
@@ -320,9 +338,10 @@ class LocalRuntime:
         self._pools.clear()
         if self._simulator is not None:
             self._simulator.stop()
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+        for server in (self._moto, self._moto_sqs):
+            if server is not None:
+                server.stop()
+        self._moto = self._moto_sqs = None
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
