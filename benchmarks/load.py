@@ -721,7 +721,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=6,
                         help="responder environments (and poller threads) of the started runtime (default 6; in AWS, "
                         "Lambda runs one responder per busy message group, so a burst gets many)")
-    parser.add_argument("--webhook-concurrency", type=int, default=2, help="webhook environments")
+    parser.add_argument("--webhook-concurrency", type=int, default=4,
+                        help="webhook environments (default 4; API Gateway scales its Lambda the same way)")
     parser.add_argument("--connections", type=int, default=64, help="client connection pool size")
     parser.add_argument("--shop", type=Path, default=DEMO_SHOP, help="shop bundle whose cases.jsonl is replayed")
     parser.add_argument("--state", type=Path, default=None, help="drive a running `kefu run` (its state file)")

@@ -165,8 +165,11 @@ class MotoServer:
     local runtime uses it. In a thread, tests can reach moto's in-memory backends directly.
     """
 
-    def __init__(self, port: int | None = None, *, own_process: bool = False, ready_timeout_s: float = 30.0) -> None:
+    def __init__(self, port: int | None = None, *, own_process: bool = False, ready_timeout_s: float = 30.0,
+                 niceness: int = 0) -> None:
+        """``niceness``: the child process's CPU priority (os.nice), with ``own_process``."""
         self.port = port or free_port()
+        self._niceness = niceness
         self._own_process = own_process
         self._ready_timeout_s = ready_timeout_s
         self._process: subprocess.Popen[bytes] | None = None
@@ -193,6 +196,7 @@ class MotoServer:
             stdin=subprocess.PIPE,  # closed by stop() or by our death: the child then exits
             stdout=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C reaches the runtime, which stops us in order
+            preexec_fn=(lambda: os.nice(self._niceness)) if self._niceness else None,
         )
         assert self._process.stdout is not None
         ready: list[bytes] = []

@@ -51,9 +51,10 @@ DEMO_SHOP = REPO_ROOT / "examples" / "shops" / "hair-dye"
 DEFAULT_GATEWAY_PORT = 8780
 DEFAULT_SIMULATOR_PORT = 8790
 CLIENT_ID = "kefu-local"
-# In AWS every function has CPUs of its own; here they share a few cores. The webhook must acknowledge
-# within the platform's timeout while a reply may take a second, so on a busy machine the responder's
-# environments yield the CPU to the intake path (gateway, webhook, emulation) first.
+# In AWS every function and service has CPUs of its own; here they share a few cores. The webhook must
+# acknowledge within the platform's timeout while a reply may take a second, so on a busy machine the
+# reply path (responder environments, the DynamoDB emulation) yields the CPU to the intake path
+# (gateway, webhook, SQS emulation) first.
 RESPONDER_NICENESS = 5
 
 
@@ -223,7 +224,7 @@ class LocalRuntime:
         started = time.perf_counter()
         # Two emulation processes, as two services in AWS: SQS (the webhook's path to a fast ack) apart
         # from DynamoDB and S3 (most of the responder's work).
-        self._moto = MotoServer(self._moto_port, own_process=True).start()
+        self._moto = MotoServer(self._moto_port, own_process=True, niceness=RESPONDER_NICENESS).start()
         self._moto_sqs = MotoServer(own_process=True).start()
         self.aws = create_resources(self._moto.endpoint_url, resources.LocalNames(prefix=self._prefix),
                                     sqs_endpoint_url=self._moto_sqs.endpoint_url)
