@@ -21,7 +21,8 @@ REQUIRED_GROUPS = {
     "duration", "ship_time", "arrival", "tracking", "carrier", "freight", "return", "refund", "exchange", "price",
     "discount", "bargain", "group_buy", "invoice", "shelf_life", "storage", "contents", "usage", "quantity", "colour",
     "ingredients", "pregnancy", "allergy", "smell", "lasting", "ship_from", "address_change", "size", "quality",
-    "warranty", "stock", "greeting", "offline_store", "overseas", "wholesale", "perm_straighten", "hair_colour_history", "human",
+    "warranty", "stock", "greeting", "offline_store", "overseas", "wholesale", "perm_straighten",
+    "hair_colour_history", "human",
 }
 
 # Ordinary Mandarin words and shop phrases that no lexicon entry may rewrite (characters shared with dialect,
