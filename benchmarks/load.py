@@ -674,7 +674,7 @@ def plot(samples: list[Sample], sent: list[Sent], handled_per_second: list[int],
     cpu = bottom.twinx()
     cpu.plot(times, [s.cpu.get("dynamodb emulation", 0.0) / 100 for s in samples], color="tab:red", linewidth=0.9,
              label="DynamoDB + S3 emulation CPU (cores)")
-    cpu.plot(times, [s.cpu.get("sqs emulation", 0.0) / 100 for s in samples], color="tab:orange", linewidth=0.9,
+    cpu.plot(times, [s.cpu.get("sqs emulation", 0.0) / 100 for s in samples], color="tab:brown", linewidth=0.9,
              label="SQS emulation CPU (cores)")
     cpu.plot(times, [s.cpu.get("runtime", 0.0) / 100 for s in samples], color="tab:purple", linewidth=0.9,
              label="gateway + poller + simulator CPU (cores)")
