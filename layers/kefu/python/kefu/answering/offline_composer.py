@@ -7,14 +7,23 @@ under the same contract (kefu.answering.composer.Composer).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kefu.answering.composer import ComposedReply
 from kefu.models.knowledge import SearchHit
+from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, ConceptTable, stated_answer_types
 
 _LEADING_ADDRESS = re.compile(r"^(亲亲|亲爱的|亲)[，,~～ ]*")
 _MARKUP = re.compile(r"^\s*(?:[-*]\s+|\d+\.\s+)|\*\*|【|】", re.MULTILINE)
 MAX_REPLY_CHARS = 320
 SECOND_HIT_RATIO = 0.85
+# A question that asks for two kinds of value (容量多大 价钱多少) may need a second item for the one the first lacks.
+MISSING_TYPE_HIT_RATIO = 0.8
+
+
+@lru_cache(maxsize=1)
+def _concepts() -> ConceptTable:
+    return ConceptTable.load()
 
 
 def clean(text: str) -> str:
@@ -36,6 +45,16 @@ class OfflineComposer:
             if hit.raw >= hits[0].raw * SECOND_HIT_RATIO and other_file:
                 chosen.append(hit)
                 break
+        # The question asks for a kind of value (a price, a duration) the chosen answers do not state: a close
+        # item that states it carries that part of the question.
+        missing = (_concepts().find(question) & ANSWER_TYPE_CONCEPTS) - set().union(
+            *(stated_answer_types(hit.item.answer) for hit in chosen))
+        if missing:
+            for hit in hits[1:3]:
+                if (hit not in chosen and hit.raw >= hits[0].raw * MISSING_TYPE_HIT_RATIO
+                        and missing & stated_answer_types(hit.item.answer)):
+                    chosen.append(hit)
+                    break
         body = "\n".join(_LEADING_ADDRESS.sub("", clean(hit.item.answer)) for hit in chosen)
         if len(body) > MAX_REPLY_CHARS:
             body = body[:MAX_REPLY_CHARS].rsplit("\n", 1)[0] or body[:MAX_REPLY_CHARS]

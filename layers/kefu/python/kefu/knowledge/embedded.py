@@ -9,21 +9,27 @@ its best view; the fused score is mapped to a calibrated confidence.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import jieba
 import numpy as np
 
 from kefu.knowledge.embedder import HashingEmbedder
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot, SearchHit
-from kefu.understanding.features import FAMILY_WEIGHTS, ConceptTable, Featurizer, family
+from kefu.understanding import signals
+from kefu.understanding.features import FAMILY_WEIGHTS, ConceptTable, Featurizer, family, stated_answer_types
 from kefu.understanding.lexicon import load_data
 from kefu.understanding.normalize import Normalizer
 
 _SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+# How far after 送不送 / 有没有卖 the asked-about thing is looked for.
+OBJECT_CHARS = 6
 
 # How much a view kind can be trusted to stand for the item.
 VIEW_WEIGHTS = {"question": 1.0, "title": 0.8, "sentence": 0.9}
@@ -34,6 +40,13 @@ CONTEXT_DISCOUNT = 0.4
 FALLBACK_SLOPE = 6.0
 # A buyer need (concept) the shop's knowledge never mentions caps the confidence: the shop cannot answer it.
 UNKNOWN_NEED_CAP = 0.25
+# An item whose answer states no value of the kind the question asks for (多久 → no duration in it, 多少钱 → no
+# price) does not answer it, however many words it shares: its score is scaled down by this factor.
+ANSWER_TYPE_MISS = 0.75
+# An item that touches many needs (a page's 发货与售后 block: shipping, freight, returns, refunds …) shares a concept
+# with almost any question; beyond HUB_CONCEPTS needs its score is damped, so a focused item on the need wins.
+HUB_CONCEPTS = 8
+HUB_SLOPE = 0.05
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,7 @@ class EmbeddedIndex:
         # middling feature, not like the rarest one. Needs the shop cannot serve are caught by unknown_needs().
         known = sorted(self._idf.values())
         self._unknown_idf = known[len(known) // 2] if known else 1.0
+        self._item_states = [stated_answer_types(self.normalizer.normalize(item.answer).text) for item in self._items]
         self._item_features: list[set[str]] = [set() for _ in self._items]
         for view, features in zip(self._views, view_features, strict=True):
             self._item_features[view.item_index].update(features)
@@ -127,6 +141,10 @@ class EmbeddedIndex:
         )
         self._view_items = np.array([view.item_index for view in self._views], dtype=np.int32)
         self._view_weights = np.array([VIEW_WEIGHTS[view.kind] for view in self._views], dtype=np.float32)
+        self._item_focus = [
+            1.0 / (1.0 + HUB_SLOPE * max(0, sum(f.startswith("k:") for f in features) - HUB_CONCEPTS))
+            for features in self._item_features
+        ]
         self._known_concepts: set[str] = set()
         for features in view_features:
             self._known_concepts.update(f[2:] for f in features if f.startswith("k:"))
@@ -139,9 +157,23 @@ class EmbeddedIndex:
         return list(self._items)
 
     def unknown_needs(self, normalized_query: str) -> set[str]:
-        """Services the buyer asks about (门店, 海外, 批发 …) that the shop's knowledge never mentions."""
+        """Services the buyer asks about (门店, 海外, 批发 …) that the shop's knowledge never mentions, and things
+        the buyer asks the shop to include or sell (送不送挂绳) that its knowledge never names."""
         asked = self.featurizer.concepts_of(normalized_query) & self.featurizer.concepts.scope
-        return asked - self._known_concepts
+        return (asked - self._known_concepts) | self._unknown_objects(normalized_query)
+
+    def _unknown_objects(self, text: str) -> set[str]:
+        unknown: set[str] = set()
+        for match in signals.finditer("asks_about_object", text):
+            words = [w for w in jieba.lcut(text[match.end():match.end() + OBJECT_CHARS])
+                     if len(w) > 1 and w not in self.featurizer.stopwords and _HAN.fullmatch(w)]
+            if not words:
+                continue
+            word = words[0]
+            if f"w:{word}" in self._idf or any(f"b:{a}{b}" in self._idf for a, b in itertools.pairwise(word)):
+                continue
+            unknown.add(f"object:{word}")
+        return unknown
 
     def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
         return self.search_normalized(self.normalizer.normalize(query).text, goods_id, k)
@@ -189,6 +221,7 @@ class EmbeddedIndex:
             if item_index not in best:
                 best[item_index] = int(view_id)
         cap = UNKNOWN_NEED_CAP if self.unknown_needs(text) else 1.0
+        asked = self.featurizer.asked_answer_types(text)
         scored: list[tuple[float, float, int, int]] = []
         for item_index, view_id in best.items():
             item = self._items[item_index]
@@ -197,6 +230,9 @@ class EmbeddedIndex:
             item_coverage = sum(w for f, w in weights.items() if f in self._item_features[item_index]) / total
             raw = (ITEM_SHARE * item_coverage + (1 - ITEM_SHARE) * float(fused[view_id])
                    + _goods_adjustment(item, goods_id))
+            if asked - self._item_states[item_index]:
+                raw *= ANSWER_TYPE_MISS
+            raw *= self._item_focus[item_index]
             scored.append((raw, item_coverage, item_index, view_id))
         scored.sort(key=lambda entry: -entry[0])
         hits: list[SearchHit] = []

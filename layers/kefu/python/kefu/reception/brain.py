@@ -76,7 +76,8 @@ class ShopBrain:
         self.threshold = threshold
         colours, sizes = catalogue_values(index.items())
         self.understander = Understander(
-            index.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords
+            index.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords,
+            concepts=index.featurizer.concepts,
         )
 
     def respond(

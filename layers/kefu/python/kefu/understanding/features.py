@@ -24,7 +24,9 @@ _ALNUM = re.compile(r"[a-z0-9.]+(?:-[0-9.]+)?")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 # Answer types: a question about 多久 meets an answer that states a duration, 多少钱 one that states a price.
 _ANSWER_TYPES = (
-    ("duration", re.compile(r"[0-9一二两三四五六七八九十半]+\s*(?:-\s*[0-9]+\s*)?(?:分钟|小时|天|周|个月|工作日)")),
+    ("duration", re.compile(r"[0-9一二两三四五六七八九十半]+\s*(?:[-~到至]\s*[0-9一二两三四五六七八九十]+\s*)?"
+                            r"(?:个?(?:小时|钟头|星期|礼拜|工作日)|分钟|天|周|个月)"
+                            r"|(?<![0-9])[0-9一二两三四五六七八九十半]{1,2}\s*(?:[-~到至]\s*[0-9]{1,2}\s*)?年")),
     ("price", re.compile(r"[0-9]+(?:\.[0-9]+)?\s*元|¥\s*[0-9]")),
 )
 
@@ -71,9 +73,16 @@ class ConceptTable:
         return cls(tuple(pairs), scope)
 
     def find(self, text: str) -> set[str]:
+        # What kind of answer is wanted is read in a pass of its own: 多久 inside 多久能到 asks for a duration
+        # as well as for the arrival that claims those characters.
+        return self._claim(text, answer_types=False) | self._claim(text, answer_types=True)
+
+    def _claim(self, text: str, answer_types: bool) -> set[str]:
         found: set[str] = set()
         taken = [False] * len(text)
         for form, name in self.forms:
+            if (name in ANSWER_TYPE_CONCEPTS) != answer_types:
+                continue
             start = text.find(form)
             while start >= 0:
                 end = start + len(form)
@@ -89,6 +98,7 @@ class Featurizer:
     def __init__(self, concepts: ConceptTable | None = None) -> None:
         self.concepts = concepts or ConceptTable.load()
         self._stop = stopwords()
+        self.stopwords = self._stop
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one featurizer per shop, bounded cache of hot texts
     def features(self, text: str) -> Counter[str]:
@@ -123,6 +133,15 @@ class Featurizer:
 
     def concepts_of(self, text: str) -> set[str]:
         return self.concepts.find(text)
+
+    def asked_answer_types(self, text: str) -> set[str]:
+        """The kinds of answer a question asks for in words (多久 → duration, 多少钱 → price)."""
+        return self.concepts.find(text) & ANSWER_TYPE_CONCEPTS
+
+
+def stated_answer_types(text: str) -> set[str]:
+    """The kinds of answer a text states (20-30分钟 → duration, 39.9元 → price)."""
+    return {concept for concept, pattern in _ANSWER_TYPES if pattern.search(text)}
 
 
 def family(feature: str) -> str:

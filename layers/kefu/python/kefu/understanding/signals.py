@@ -28,6 +28,10 @@ def matches(signal: str, text: str) -> bool:
     return bool(_patterns()[signal].search(text))
 
 
+def finditer(signal: str, text: str) -> list[re.Match[str]]:
+    return list(_patterns()[signal].finditer(text))
+
+
 @dataclass(frozen=True)
 class Emotion:
     score: float  # 0 calm … 1 furious

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from kefu.models.conversation import ConversationState
 from kefu.understanding import signals
+from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, NON_MATCHING_CONCEPTS, ConceptTable
 from kefu.understanding.normalize import Normalizer
 
 
@@ -57,8 +58,10 @@ FOLLOWUP_MAX_CHARS = 14
 
 class Understander:
     def __init__(self, normalizer: Normalizer | None = None, colours: list[str] | None = None,
-                 handoff_keywords: list[str] | None = None, sizes: list[str] | None = None) -> None:
+                 handoff_keywords: list[str] | None = None, sizes: list[str] | None = None,
+                 concepts: ConceptTable | None = None) -> None:
         self.normalizer = normalizer or Normalizer()
+        self._concepts = concepts
         self._colours = sorted({self.normalizer.basic(c) for c in colours or []}, key=len, reverse=True)
         self._sizes = sorted({self.normalizer.basic(s) for s in sizes or []}, key=len, reverse=True)
         self._handoff_keywords = [self.normalizer.basic(k) for k in handoff_keywords or []]
@@ -112,8 +115,14 @@ class Understander:
             return Intent.SHIPPING
         return Intent.PRODUCT_QUESTION if text else Intent.OTHER
 
-    @staticmethod
-    def _leans_on_context(text: str) -> bool:
-        """Elliptical follow-ups: 那长头发呢 / 黑色的呢 / 要是漂过的呢 — short, and not a question of their own."""
+    def _leans_on_context(self, text: str) -> bool:
+        """Elliptical follow-ups: 那长头发呢 / 黑色的呢 / 要是漂过的呢 — short, and not a question of their own;
+        also a short question that names no need at all (申请完多久能拿到 after asking about the invoice)."""
         short = len(text) <= FOLLOWUP_MAX_CHARS
-        return short and bool(_FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text))
+        if not short:
+            return False
+        if _FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text):
+            return True
+        if self._concepts is None:
+            return False
+        return not self._concepts.find(text) - ANSWER_TYPE_CONCEPTS - NON_MATCHING_CONCEPTS
