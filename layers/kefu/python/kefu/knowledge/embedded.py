@@ -28,6 +28,7 @@ from kefu.understanding.normalize import Normalizer
 
 _SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+_CLAUSE_END = re.compile(r"[\s,，。.!！?？~～;；]")
 # How far after 送不送 / 有没有卖 the asked-about thing is looked for.
 OBJECT_CHARS = 6
 
@@ -40,6 +41,10 @@ CONTEXT_DISCOUNT = 0.4
 FALLBACK_SLOPE = 6.0
 # A buyer need (concept) the shop's knowledge never mentions caps the confidence: the shop cannot answer it.
 UNKNOWN_NEED_CAP = 0.25
+# Feature families that carry meaning (words, needs, numbers, asked kinds of value), as opposed to the character
+# and pinyin typo net; an item sharing none of them with the question is capped at NO_MEANING_CAP.
+MEANING_FAMILIES = frozenset({"w", "k", "n", "a"})
+NO_MEANING_CAP = 0.4
 # An item whose answer states no value of the kind the question asks for (多久 → no duration in it, 多少钱 → no
 # price) does not answer it, however many words it shares: its score is scaled down by this factor.
 ANSWER_TYPE_MISS = 0.75
@@ -165,14 +170,14 @@ class EmbeddedIndex:
     def _unknown_objects(self, text: str) -> set[str]:
         unknown: set[str] = set()
         for match in signals.finditer("asks_about_object", text):
-            words = [w for w in jieba.lcut(text[match.end():match.end() + OBJECT_CHARS])
-                     if len(w) > 1 and w not in self.featurizer.stopwords and _HAN.fullmatch(w)]
-            if not words:
-                continue
-            word = words[0]
-            if f"w:{word}" in self._idf or any(f"b:{a}{b}" in self._idf for a, b in itertools.pairwise(word)):
-                continue
-            unknown.add(f"object:{word}")
+            # The thing asked about: the words that follow, up to the end of the clause (有没有卖手机支架的).
+            span = _CLAUSE_END.split(text[match.end():match.end() + OBJECT_CHARS], maxsplit=1)[0]
+            for word in jieba.lcut(span):
+                if len(word) < 2 or word in self.featurizer.stopwords or not _HAN.fullmatch(word):
+                    continue
+                if f"w:{word}" in self._idf or any(f"b:{a}{b}" in self._idf for a, b in itertools.pairwise(word)):
+                    continue
+                unknown.add(f"object:{word}")
         return unknown
 
     def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
@@ -236,14 +241,18 @@ class EmbeddedIndex:
             scored.append((raw, item_coverage, item_index, view_id))
         scored.sort(key=lambda entry: -entry[0])
         hits: list[SearchHit] = []
+        meaningful = {f for f in query if family(f) in MEANING_FAMILIES}
         for rank, (raw, item_coverage, item_index, view_id) in enumerate(scored[:k]):
             # How far ahead of the best other item: an answer that barely beats another is a guess.
             rival = scored[1][0] if rank == 0 and len(scored) > 1 else scored[0][0]
             features = HitFeatures(raw, float(lexical[view_id]), float(cosine[view_id]), item_coverage, raw - rival)
+            # An item that shares no word, need or number with the question met it through characters and sounds
+            # alone (老板是谁, 有没有情侣款): a typo net, not an answer, unless the previous need fills the gap.
+            item_cap = cap if context or meaningful & self._item_features[item_index] else min(cap, NO_MEANING_CAP)
             hits.append(
                 SearchHit(
                     item=self._items[item_index],
-                    score=min(cap, confidence(features)),
+                    score=min(item_cap, confidence(features)),
                     lexical=features.lexical,
                     vector=features.vector,
                     raw=raw,
