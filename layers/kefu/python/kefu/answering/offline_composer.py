@@ -6,6 +6,7 @@ under the same contract (kefu.answering.composer.Composer).
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -21,9 +22,28 @@ SECOND_HIT_RATIO = 0.85
 MISSING_TYPE_HIT_RATIO = 0.8
 
 
+MIN_NOVELTY = 0.3
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 @lru_cache(maxsize=1)
 def _concepts() -> ConceptTable:
     return ConceptTable.load()
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [ch for ch in text if ch.isalnum()]
+    return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def _novelty(hit: SearchHit, chosen: list[SearchHit]) -> float:
+    """Share of the hit's answer (character pairs) that the chosen answers do not already say; a figure they do not
+    state (12.9元 in an otherwise identical price template) is new by itself."""
+    if set(_NUMBER.findall(hit.item.answer)) - set().union(*(_NUMBER.findall(c.item.answer) for c in chosen)):
+        return 1.0
+    own = _bigrams(hit.item.answer)
+    said = set().union(*(_bigrams(c.item.answer) for c in chosen))
+    return len(own - said) / len(own) if own else 0.0
 
 
 def clean(text: str) -> str:
@@ -42,7 +62,8 @@ class OfflineComposer:
         # A second item from another source that scores almost as well often carries the other half of the answer.
         for hit in hits[1:3]:
             other_file = hit.item.source.split("#")[0] != hits[0].item.source.split("#")[0]
-            if hit.raw >= hits[0].raw * SECOND_HIT_RATIO and other_file:
+            # The same fact learned twice (the page's 产品参数 and the product record's attribute) adds nothing.
+            if hit.raw >= hits[0].raw * SECOND_HIT_RATIO and other_file and _novelty(hit, chosen) >= MIN_NOVELTY:
                 chosen.append(hit)
                 break
         # The question asks for a kind of value (a price, a duration) the chosen answers do not state: a close
