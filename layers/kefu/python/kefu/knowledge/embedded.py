@@ -41,8 +41,9 @@ CONTEXT_DISCOUNT = 0.4
 FALLBACK_SLOPE = 6.0
 # A buyer need (concept) the shop's knowledge never mentions caps the confidence: the shop cannot answer it.
 UNKNOWN_NEED_CAP = 0.25
-# Feature families that carry meaning (words, needs, numbers, asked kinds of value), as opposed to the character
-# and pinyin typo net; an item sharing none of them with the question is capped at NO_MEANING_CAP.
+# Feature families that carry meaning (words, needs, numbers, asked kinds of value, and the character pairs inside
+# the question's words), as opposed to the character and pinyin typo net; an item sharing none of them with the
+# question is capped at NO_MEANING_CAP.
 MEANING_FAMILIES = frozenset({"w", "k", "n", "a"})
 NO_MEANING_CAP = 0.4
 # An item whose answer states no value of the kind the question asks for (多久 → no duration in it, 多少钱 → no
@@ -242,6 +243,8 @@ class EmbeddedIndex:
         scored.sort(key=lambda entry: -entry[0])
         hits: list[SearchHit] = []
         meaningful = {f for f in query if family(f) in MEANING_FAMILIES}
+        # A word the two texts cut differently (贴歪 / 贴歪了) still shares its character pairs.
+        meaningful |= {f"b:{a}{b}" for f in query if family(f) == "w" for a, b in itertools.pairwise(f[2:])}
         for rank, (raw, item_coverage, item_index, view_id) in enumerate(scored[:k]):
             # How far ahead of the best other item: an answer that barely beats another is a guess.
             rival = scored[1][0] if rank == 0 and len(scored) > 1 else scored[0][0]
