@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from kefu.answering.composer import ComposedReply
-from kefu.models.knowledge import SearchHit
+from kefu.models.knowledge import ItemKind, SearchHit
 from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, ConceptTable, stated_answer_types
 
 _LEADING_ADDRESS = re.compile(r"^(亲亲|亲爱的|亲)[，,~～ ]*")
@@ -24,6 +24,9 @@ MISSING_TYPE_HIT_RATIO = 0.8
 
 MIN_NOVELTY = 0.3
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_SENTENCE_END = re.compile(r"[。\n]+")
+_CLAUSE_SPLIT = re.compile(r"[，,；;]")
+FOCUS_SHARE = 0.8
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +37,26 @@ def _concepts() -> ConceptTable:
 def _bigrams(text: str) -> set[str]:
     chars = [ch for ch in text if ch.isalnum()]
     return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def _focus(body: str, question: str) -> str | None:
+    """A long answer (a price per model, stock per colour …) cut to fit: the clauses that share the most with the
+    question (小米14 防窥 in 小米14防窥膜多少钱), each with the opening clause of its sentence (拼单价： / 单独购买：)
+    so a figure is never read under the wrong heading. None when no clause stands out, and the plain cut applies."""
+    sentences = [[c for c in _CLAUSE_SPLIT.split(sentence) if c.strip()] for sentence in _SENTENCE_END.split(body)]
+    sentences = [clauses for clauses in sentences if clauses]
+    asked = _bigrams(question.lower())
+    scores = [[len(_bigrams(clause.lower()) & asked) for clause in clauses] for clauses in sentences]
+    best = max((score for row in scores for score in row[1:]), default=0)
+    if best == 0:
+        return None
+    kept: list[str] = []
+    for clauses, row in zip(sentences, scores, strict=True):
+        chosen = [clause for clause, score in zip(clauses[1:], row[1:], strict=True) if score >= FOCUS_SHARE * best]
+        if chosen or not kept:
+            kept.append("，".join([clauses[0], *chosen]) + "。")
+    text = "\n".join(kept)
+    return text if len(text) <= MAX_REPLY_CHARS else None
 
 
 def _novelty(hit: SearchHit, chosen: list[SearchHit]) -> float:
@@ -78,7 +101,11 @@ class OfflineComposer:
                     break
         body = "\n".join(_LEADING_ADDRESS.sub("", clean(hit.item.answer)) for hit in chosen)
         if len(body) > MAX_REPLY_CHARS:
-            body = body[:MAX_REPLY_CHARS].rsplit("\n", 1)[0] or body[:MAX_REPLY_CHARS]
+            # Only a generated list (a price or stock per model) is cut by clause: prose cut that way can change
+            # its meaning (a warning's 请不要使用 under another step).
+            listed = len(chosen) == 1 and chosen[0].item.kind == ItemKind.PRODUCT_FACT
+            focused = _focus(body, question) if listed else None
+            body = focused or body[:MAX_REPLY_CHARS].rsplit("\n", 1)[0] or body[:MAX_REPLY_CHARS]
         return ComposedReply(
             text=f"亲，{body}",
             sources=[hit.item.source for hit in chosen],
