@@ -99,3 +99,13 @@ def test_composer_cuts_a_long_list_to_the_asked_entries_under_their_heading() ->
     assert reply is not None
     assert "小米14 防窥 2片装 19.9元" in reply.text and "单独购买" in reply.text
     assert reply.text.index("单独购买") < reply.text.index("23.9")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("iPhone15Pro黑色", "iphone 15 pro黑色"), ("mate60pro有吗", "mate 60 pro有吗"), ("15ProMax", "15 pro max")],
+)
+def test_model_names_read_alike_run_together_or_spaced(raw: str, expected: str) -> None:
+    from kefu.understanding.normalize import Normalizer
+
+    assert Normalizer().normalize(raw).text == expected

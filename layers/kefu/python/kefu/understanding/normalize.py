@@ -27,6 +27,7 @@ _REPEAT_PUNCT = re.compile(r"([!?。！？~～,，.、…])\1+")
 _SPACES = re.compile(r"\s+")
 _ANGRY_EMOJI = ("😡", "🤬", "💢", "😠", "👿", "🖕")
 _CLAUSE_END = re.compile(r"[,，。.!！?？~～;；\s]")
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 ORDER_SN = re.compile(r"(?<![\dA-Za-z])(?:\d{6}-\d{6,}|\d{15,24})(?![\dA-Za-z])")
 
 
@@ -74,6 +75,9 @@ class Normalizer:
         text = "".join(" " if _is_emoji(ch) else ch for ch in text)
         text = _REPEAT_PUNCT.sub(r"\1", text)
         text = self._apply_lexicon(text)
+        # Model names are written run together or spaced (iphone15pro / iPhone 15 Pro, mate60pro): split letters from
+        # digits so both read as the same tokens.
+        text = _LETTER_DIGIT.sub(" ", text)
         text = _SPACES.sub(" ", text).strip()
         return NormalizedText(raw, text, placeholders, order_numbers, exclamations)
 
