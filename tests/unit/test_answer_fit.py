@@ -109,3 +109,22 @@ def test_model_names_read_alike_run_together_or_spaced(raw: str, expected: str) 
     from kefu.understanding.normalize import Normalizer
 
     assert Normalizer().normalize(raw).text == expected
+
+
+def test_a_guessed_follow_up_must_share_a_word_of_its_own() -> None:
+    from kefu.models.conversation import ConversationState
+    from kefu.reception.knowledge_cache import brain_from_snapshot
+
+    items = [
+        _item("invoice", "发票多久开好", "提交申请后一般1-3个工作日开好。", ["发票多久能开好"]),
+        _item("ship", "发货时间", "付款后48小时内发货。", ["什么时候发货"]),
+    ]
+    brain = brain_from_snapshot(KnowledgeSnapshot(shop_id="s1", version="v1", shop=SHOP, items=items))
+    state = ConversationState(shop_id="s1", buyer_id="b1", last_query="能开发票吗")
+    asks_value = brain.understander.understand("申请完多久能拿到", state)
+    assert asks_value.is_followup and asks_value.implicit_followup
+    off_topic = brain.understander.understand("你们店开了几年了", state)
+    assert off_topic.implicit_followup
+    hits = brain.index.search_normalized(off_topic.text, context=state.last_query, own_meaning=True)
+    assert all(hit.score <= NO_MEANING_CAP for hit in hits)
+    assert not brain.understander.understand("你们老板是谁", state).is_followup

@@ -198,10 +198,13 @@ class EmbeddedIndex:
         return sum(self._weight(f) for f in query if f in view) / total if total else 0.0
 
     def search_normalized(
-        self, text: str, goods_id: str | None = None, k: int = 5, context: str | None = None
+        self, text: str, goods_id: str | None = None, k: int = 5, context: str | None = None,
+        own_meaning: bool = False,
     ) -> list[SearchHit]:
         """Search an already normalised question; ``context`` (the previous need, for follow-ups such as
-        那西藏呢) fills in what the question leaves out, at a discount so the question's own words lead."""
+        那西藏呢) fills in what the question leaves out, at a discount so the question's own words lead.
+        ``own_meaning``: an item must share meaning with the question itself even with a context (a follow-up
+        guessed without 那/呢)."""
         if not self._views or not text:
             return []
         query = self.featurizer.features(text)
@@ -251,7 +254,10 @@ class EmbeddedIndex:
             features = HitFeatures(raw, float(lexical[view_id]), float(cosine[view_id]), item_coverage, raw - rival)
             # An item that shares no word, need or number with the question met it through characters and sounds
             # alone (老板是谁, 有没有情侣款): a typo net, not an answer, unless the previous need fills the gap.
-            item_cap = cap if context or meaningful & self._item_features[item_index] else min(cap, NO_MEANING_CAP)
+            # A guessed follow-up must share a word or need of its own, not just the kind of value it asks for.
+            own = {f for f in meaningful if family(f) != "a"} if own_meaning else meaningful
+            shares = own & self._item_features[item_index] or (context and not own_meaning)
+            item_cap = cap if shares else min(cap, NO_MEANING_CAP)
             hits.append(
                 SearchHit(
                     item=self._items[item_index],

@@ -140,7 +140,7 @@ class ShopBrain:
             text = f"{text} {order_status}"
         context = context if u.is_followup else None
         if self.remote is None:
-            return self.index.search_normalized(text, goods_id, k=5, context=context)
+            return self.index.search_normalized(text, goods_id, k=5, context=context, own_meaning=u.implicit_followup)
         hits = self.remote.search(f"{context} {text}" if context else text, goods_id, k=5)
         if self.index.unknown_needs(text):
             hits = [hit.model_copy(update={"score": min(hit.score, UNKNOWN_NEED_CAP)}) for hit in hits]

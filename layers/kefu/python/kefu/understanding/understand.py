@@ -46,6 +46,7 @@ class Understanding(BaseModel):
     after_sale_needs_human: bool = False
     dissatisfied: bool = False
     is_followup: bool = False
+    implicit_followup: bool = Field(default=False, description="a follow-up without 那/呢: asks a value, names no need")
     entities: Entities = Field(default_factory=Entities)
 
 
@@ -90,8 +91,9 @@ class Understander:
             entities=entities,
         )
         understanding.intent = self._intent(understanding)
-        if state is not None and state.last_query and self._leans_on_context(text):
+        if state is not None and state.last_query and (self._leans_on_context(text) or self._asks_value_only(text)):
             understanding.is_followup = True
+            understanding.implicit_followup = not self._leans_on_context(text)
             understanding.query = f"{state.last_query} {text}"
         return understanding
 
@@ -115,14 +117,17 @@ class Understander:
             return Intent.SHIPPING
         return Intent.PRODUCT_QUESTION if text else Intent.OTHER
 
-    def _leans_on_context(self, text: str) -> bool:
-        """Elliptical follow-ups: 那长头发呢 / 黑色的呢 / 要是漂过的呢 — short, and not a question of their own;
-        also a short question that names no need at all (申请完多久能拿到 after asking about the invoice)."""
+    @staticmethod
+    def _leans_on_context(text: str) -> bool:
+        """Elliptical follow-ups: 那长头发呢 / 黑色的呢 / 要是漂过的呢 — short, and not a question of their own."""
         short = len(text) <= FOLLOWUP_MAX_CHARS
-        if not short:
+        return short and bool(_FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text))
+
+    def _asks_value_only(self, text: str) -> bool:
+        """A short question that asks for a value (多久, 多少钱) and names no need of its own: 申请完多久能拿到
+        after asking about the invoice. (Retrieval still wants the question's own words met: 你们店开了几年了 is not
+        the previous need again.)"""
+        if self._concepts is None or len(text) > FOLLOWUP_MAX_CHARS:
             return False
-        if _FOLLOWUP_START.search(text) or _FOLLOWUP_END.search(text):
-            return True
-        if self._concepts is None:
-            return False
-        return not self._concepts.find(text) - ANSWER_TYPE_CONCEPTS - NON_MATCHING_CONCEPTS
+        found = self._concepts.find(text)
+        return bool(found & ANSWER_TYPE_CONCEPTS) and not found - ANSWER_TYPE_CONCEPTS - NON_MATCHING_CONCEPTS
