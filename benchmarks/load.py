@@ -73,7 +73,7 @@ class Profile:
 
 # A normal evening, and the 5× promotion burst (same think times, five times the buyers). Arrivals are
 # random (exponential think times), so the burst aims a little above 50/s to hold at least 50/s offered.
-PROFILES = {"evening": Profile(rate=10.0, buyers=100), "burst": Profile(rate=52.0, buyers=520)}
+PROFILES = {"evening": Profile(rate=10.0, buyers=100), "burst": Profile(rate=51.0, buyers=510)}
 
 
 @dataclass

@@ -58,6 +58,9 @@ Gaps:
    while another request changed it. Fixed below: every operation on a queue's messages
    holds that queue's own lock (a Condition: a long poll's wait releases it), and a delete
    removes its message in one pass.
+   A send also woke every long poll waiting on the queue (notify_all): with the poller's six threads
+   waiting, each message set six receives walking the queue at the moment the webhook waited for
+   its send to return. A send now wakes one waiting receive; the others still re-check every 0.1 s.
 7. A transaction copies whole tables. To roll back a failed TransactWriteItems, moto deep-copies
    every table the transaction touches before it starts: the cost of one message's transaction
    grew with every conversation and ledger entry stored (the responder writes one per message).
@@ -99,6 +102,7 @@ def apply() -> None:
     _response_methods_once()
     _fifo_order_after_redelivery()
     _serialise_queue_operations()  # last: the outermost wrapper, so the fixes above run under the lock
+    _one_waiter_per_send()
     _transactions_back_up_their_items()
     _serialise_dynamodb_writes()  # after it: a transaction's backup and writes happen under the lock
     _applied = True
@@ -121,6 +125,28 @@ def _serialise_dynamodb_writes() -> None:
         original = getattr(DynamoDBBackend, name)
         if not getattr(original, "_kefu_atomic", False):
             setattr(DynamoDBBackend, name, serialised(original))
+
+
+class _WakeOne(threading.Condition):
+    """A queue's condition whose notify_all (moto calls it on every send) wakes one waiting receive."""
+
+    def notify_all(self) -> None:
+        self.notify(1)
+
+
+def _one_waiter_per_send() -> None:
+    from moto.sqs.models import Queue
+
+    original = Queue.__init__
+    if getattr(original, "_kefu_wake_one", False):
+        return
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self._messages_lock = _WakeOne()
+
+    init._kefu_wake_one = True  # type: ignore[attr-defined]
+    Queue.__init__ = init  # type: ignore[method-assign]
 
 
 def _transactions_back_up_their_items() -> None:
