@@ -93,3 +93,34 @@ def test_no_message_is_lost_while_sends_and_deletes_race(local_aws: LocalAws) ->
         sys.setswitchinterval(interval)
     assert [body for body in sent if body not in received] == []
     assert len(received) == 1500 + len(sent)
+
+
+def test_a_long_poll_does_not_deliver_a_groups_next_message_while_another_receive_holds_the_first(
+    local_aws: LocalAws,
+) -> None:
+    """Gap 3b: two long polls wait on an empty queue; A goes to one of them; B, of the same group, must not go
+    to the other while A is in flight (moto's long poll judged the groups in flight as they were at its start)."""
+    url = local_aws.queue_urls[INBOUND_QUEUE.logical_id]
+    got: list[list[str]] = []
+    lock = threading.Lock()
+
+    def long_poll() -> None:
+        sqs = client("sqs", local_aws.endpoint_url)
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=3).get("Messages", [])
+        with lock:
+            got.append([m["Body"] for m in messages])
+
+    pollers = [threading.Thread(target=long_poll) for _ in range(2)]
+    for poller in pollers:
+        poller.start()
+    time.sleep(0.5)  # both are waiting
+    sqs = client("sqs", local_aws.endpoint_url)
+    sqs.send_message(QueueUrl=url, MessageBody="A", MessageGroupId="shop#b9", MessageDeduplicationId="A")
+    deadline = time.monotonic() + 3
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert got == [["A"]]
+    sqs.send_message(QueueUrl=url, MessageBody="B", MessageGroupId="shop#b9", MessageDeduplicationId="B")
+    for poller in pollers:
+        poller.join()
+    assert got == [["A"], []], "B was delivered while A was still in flight"

@@ -29,6 +29,11 @@ Gaps:
    the buyer got the answer to the third message before the first (found by the fault
    tests). SQS delivers a group in order. Fixed below: messages visible again leave the
    pending set before each receive and each long-poll re-check.
+   3b. moto's long poll also reads which FIFO groups are in flight once, when the poll starts:
+   after its wait it delivered a group's next message while another receive (the poller has
+   several threads) held the previous one, and the buyer got two answers in the wrong order (1 of
+   15,274 messages in a 5-minute burst). Fixed below: the long poll is ours, each pass a fresh
+   moto receive.
 4. SQS slows down as the queue grows. Every SendMessage reads all of the queue's
    attributes, which counts visible, in-flight and delayed messages one by one, and each
    message's check asks moto's clock, which builds two datetimes (and re-imports
@@ -222,9 +227,21 @@ def _fifo_order_after_redelivery() -> None:
     if getattr(original, "_kefu_fifo", False):
         return
 
-    def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
-        _forget_visible(self.get_queue(queue_name))
-        return original(self, queue_name, *args, **kwargs)
+    def receive_message(self: Any, queue_name: str, count: int, wait_seconds_timeout: int, visibility_timeout: int,
+                        message_attribute_names: list[str] | None = None) -> Any:
+        import time
+
+        queue = self.get_queue(queue_name)
+        deadline = time.time() + (wait_seconds_timeout or 0)
+        while True:
+            _forget_visible(queue)
+            # One pass of moto's receive, never its own long poll: that one reads the FIFO groups in flight
+            # once, when it starts, and after its wait delivered a group's next message while another
+            # receive held the previous one (gap 3b).
+            result = original(self, queue_name, count, 0, visibility_timeout, message_attribute_names)
+            if result or time.time() >= deadline:
+                return result
+            queue.wait_for_messages(1)
 
     receive_message._kefu_fifo = True  # type: ignore[attr-defined]
     SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
