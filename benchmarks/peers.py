@@ -87,7 +87,8 @@ def run_peer(peer: KeywordPeer | Bm25Peer, snapshot: KnowledgeSnapshot, cases: l
 
         @staticmethod
         def search_normalized(
-            text: str, goods_id: str | None = None, k: int = 5, context: str | None = None
+            text: str, goods_id: str | None = None, k: int = 5, context: str | None = None,
+            own_meaning: bool = False,
         ) -> list[SearchHit]:
             return peer.search(text)
 
