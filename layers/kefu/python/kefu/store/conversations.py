@@ -109,20 +109,11 @@ class ConversationStore:
                 raise
 
     def append_turn(self, shop_id: str, buyer_id: str, turn: Turn) -> None:
-        self.append_turns(shop_id, buyer_id, [turn])
-
-    def append_turns(self, shop_id: str, buyer_id: str, turns: list[Turn]) -> None:
         """Idempotent: a turn's sort key is its time, role and message id; a replayed write lands on itself.
 
-        One message's turns (the buyer's and the bot's reply) go in one batch write.
+        (The responder writes a message's turns inside its decision's transaction: ``add_turns``.)
         """
-        items = [self._turn_item(shop_id, buyer_id, turn) for turn in turns]
-        if len(items) == 1:
-            self._table.put_item(Item=items[0])
-            return
-        with self._table.batch_writer() as batch:  # resends unprocessed items itself
-            for item in items:
-                batch.put_item(Item=item)
+        self._table.put_item(Item=self._turn_item(shop_id, buyer_id, turn))
 
     def _turn_item(self, shop_id: str, buyer_id: str, turn: Turn) -> dict[str, Any]:
         at = turn.at.astimezone(UTC).isoformat()
