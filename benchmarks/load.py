@@ -110,6 +110,11 @@ class Target:
 # -- the runtime in a child process ---------------------------------------------------------------------
 
 
+def _set_at_end_of_input(event: threading.Event) -> None:
+    sys.stdin.buffer.read()
+    event.set()
+
+
 def serve(state_path: Path, shop: Path, workers: int, webhook_concurrency: int, log_path: Path) -> int:
     """Child mode: run a LocalRuntime until SIGTERM, its description in ``state_path``."""
     from kefu.local.runtime import LocalRuntime
@@ -117,6 +122,8 @@ def serve(state_path: Path, shop: Path, workers: int, webhook_concurrency: int, 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # The parent holds our stdin open: end of file means it died (even by SIGKILL), so we stop too.
+    threading.Thread(target=_set_at_end_of_input, args=(stop,), daemon=True).start()
     runtime = LocalRuntime(
         shop,
         responder_workers=workers,
@@ -149,7 +156,12 @@ def start_child(args: argparse.Namespace, workdir: Path) -> Target:
         "--log",
         str(workdir / "functions.log"),
     ]
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(workdir / "runtime.err", "wb"))  # noqa: SIM115
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,  # never written: closed when we exit, however we exit; the child then stops
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "runtime.err", "wb"),  # noqa: SIM115
+    )
     deadline = time.monotonic() + 180
     while not state.exists():
         if child.poll() is not None or time.monotonic() > deadline:
@@ -739,11 +751,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.serve is not None:
         return serve(args.serve, args.shop, args.workers, args.webhook_concurrency,
                      args.log or Path(tempfile.gettempdir()) / "kefu-load-functions.log")
+    # SIGTERM unwinds like Ctrl-C, so the runtime child is stopped in order (the finally below).
+    signal.signal(signal.SIGTERM, _interrupt)
     base = PROFILES[args.profile]
     profile = Profile(rate=args.rate or base.rate, buyers=args.buyers or base.buyers)
     cases = load_cases(args.shop)

@@ -3,6 +3,7 @@ the runtime that started it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -43,3 +44,20 @@ def test_exits_when_the_process_that_started_it_dies() -> None:
     while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
         assert time.monotonic() < deadline, "the emulation outlived its runtime"
         time.sleep(0.2)
+
+
+def test_background_emulation_runs_at_idle_priority() -> None:
+    """The reply path's emulation yields the CPU to the intake path (see kefu.local.runtime)."""
+    foreground = MotoServer(own_process=True).start()
+    background = MotoServer(own_process=True, background=True).start()
+    try:
+        assert foreground._process is not None and background._process is not None
+        if hasattr(os, "sched_getscheduler"):
+            assert os.sched_getscheduler(foreground._process.pid) == os.SCHED_OTHER
+            assert os.sched_getscheduler(background._process.pid) == os.SCHED_IDLE
+        else:
+            assert psutil.Process(background._process.pid).nice() > psutil.Process(foreground._process.pid).nice()
+        assert client("dynamodb", background.endpoint_url).list_tables()["TableNames"] == []
+    finally:
+        background.stop()
+        foreground.stop()

@@ -21,6 +21,7 @@ import boto3
 from botocore.config import Config
 
 from kefu import resources
+from kefu.local.priority import run_in_background
 from kefu.resources import LocalNames
 
 LOCAL_REGION = "cn-north-1"
@@ -166,10 +167,10 @@ class MotoServer:
     """
 
     def __init__(self, port: int | None = None, *, own_process: bool = False, ready_timeout_s: float = 30.0,
-                 niceness: int = 0) -> None:
-        """``niceness``: the child process's CPU priority (os.nice), with ``own_process``."""
+                 background: bool = False) -> None:
+        """``background``: with ``own_process``, the child runs at idle CPU priority (kefu.local.priority)."""
         self.port = port or free_port()
-        self._niceness = niceness
+        self._background = background
         self._own_process = own_process
         self._ready_timeout_s = ready_timeout_s
         self._process: subprocess.Popen[bytes] | None = None
@@ -196,7 +197,7 @@ class MotoServer:
             stdin=subprocess.PIPE,  # closed by stop() or by our death: the child then exits
             stdout=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C reaches the runtime, which stops us in order
-            preexec_fn=(lambda: os.nice(self._niceness)) if self._niceness else None,
+            preexec_fn=run_in_background if self._background else None,
         )
         assert self._process.stdout is not None
         ready: list[bytes] = []

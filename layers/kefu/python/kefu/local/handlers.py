@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any
 
 import kefu
+from kefu.local.priority import run_in_background
 from kefu.settings import get_settings
 
 LOCAL_ACCOUNT = "123456789012"
@@ -128,7 +129,7 @@ class _Environment:
 
     def __init__(
         self, name: str, env: Mapping[str, str], base: Path | None, log: Any, ready_timeout_s: float,
-        niceness: int = 0,
+        background: bool = False,
     ) -> None:
         child_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
         if base is not None:
@@ -140,7 +141,7 @@ class _Environment:
             stderr=log,
             env=child_env,
             start_new_session=True,  # Ctrl-C reaches the parent only; it stops us in order
-            preexec_fn=(lambda: os.nice(niceness)) if niceness else None,
+            preexec_fn=run_in_background if background else None,
         )
         self._buffer = b""
         ready = self._read(time.monotonic() + ready_timeout_s)
@@ -224,11 +225,11 @@ class FunctionPool:
         base: Path | None = None,
         log: Any = None,
         ready_timeout_s: float = 120.0,
-        niceness: int = 0,
+        background: bool = False,
     ) -> None:
-        """``niceness``: the environments' CPU priority (os.nice); see LocalRuntime."""
+        """``background``: the environments run at idle CPU priority; see LocalRuntime."""
         self.name = name
-        self._niceness = niceness
+        self._background = background
         self.function_name = f"kefu-local-{name}"
         self._env = dict(env)
         self._base = base
@@ -288,7 +289,7 @@ class FunctionPool:
 
     def _spawn(self) -> _Environment:
         environment = _Environment(self.name, self._env, self._base, self._log, self._ready_timeout_s,
-                                   self._niceness)
+                                   self._background)
         with self._lock:
             self._all.append(environment)
             self.cold_starts += 1

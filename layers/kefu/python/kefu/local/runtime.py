@@ -53,9 +53,8 @@ DEFAULT_SIMULATOR_PORT = 8790
 CLIENT_ID = "kefu-local"
 # In AWS every function and service has CPUs of its own; here they share a few cores. The webhook must
 # acknowledge within the platform's timeout while a reply may take a second, so on a busy machine the
-# reply path (responder environments, the DynamoDB emulation) yields the CPU to the intake path
-# (gateway, webhook, SQS emulation) first.
-RESPONDER_NICENESS = 5
+# reply path (responder environments, the DynamoDB emulation) runs at idle priority: it gets the CPU
+# whenever the intake path (gateway, webhook, SQS emulation) does not need it (kefu.local.priority).
 
 
 class LocalRuntime:
@@ -224,7 +223,7 @@ class LocalRuntime:
         started = time.perf_counter()
         # Two emulation processes, as two services in AWS: SQS (the webhook's path to a fast ack) apart
         # from DynamoDB and S3 (most of the responder's work).
-        self._moto = MotoServer(self._moto_port, own_process=True, niceness=RESPONDER_NICENESS).start()
+        self._moto = MotoServer(self._moto_port, own_process=True, background=True).start()
         self._moto_sqs = MotoServer(own_process=True).start()
         self.aws = create_resources(self._moto.endpoint_url, resources.LocalNames(prefix=self._prefix),
                                     sqs_endpoint_url=self._moto_sqs.endpoint_url)
@@ -250,7 +249,7 @@ class LocalRuntime:
         for name in functions:
             self._pools[name] = FunctionPool(
                 name, self.env, max_concurrency=concurrency[name], log=self._log_file,
-                niceness=RESPONDER_NICENESS if name == "responder" else 0,
+                background=name == "responder",
             )
         self._warm_all(concurrency)
         self._mark("functions", started)
