@@ -61,6 +61,8 @@ def test_final_particle_only_at_clause_end(normalizer: Normalizer) -> None:
         "叫你们老板出来跟我说",
         "麻煩幫我轉真人客服",
         "别整这些自动回复了 给我接个客服人员",
+        "帮我转人攻",  # a homophone typo: heard, not spelled
+        "找个人来和我说吧",
     ],
 )
 def test_asks_for_human(understander: Understander, text: str) -> None:
@@ -75,6 +77,7 @@ def test_asks_for_human(understander: Understander, text: str) -> None:
         "我要打12315举报你们",
         "垃圾客服 滚",
         "拍了好几天了理都不理 我要投诉",
+        "呵呵 你们客服就是摆设",  # sarcasm
     ],
 )
 def test_strong_emotion(understander: Understander, text: str) -> None:
@@ -96,6 +99,12 @@ def test_negated_threat_is_calm(understander: Understander) -> None:
         ("寄过来要是漏液了你们管不管", False),  # a pre-sale what-if, answerable from the rules
         ("测完耳朵后面红了还痒 是不是就不能用了", False),  # a skin-test question, not a reaction after use
         ("买回去要是没拆 不想要了能退么", False),
+        ("杯子昨天到的 一装水就漏水", True),
+        ("用了半个月就不保温了", True),
+        ("名字刻错了 给我重新做", True),
+        ("申请退款两天了 能不能快点处理", True),  # the 'what if' word is in another clause
+        ("万一 漏水了 怎么办", False),  # ... but here it governs the next clause
+        ("快过期的别发给我", False),
     ],
 )
 def test_after_sale_needs_human(understander: Understander, text: str, needs_human: bool) -> None:

@@ -9,8 +9,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from kefu.understanding.features import char_pinyin
 from kefu.understanding.lexicon import load_data
 
+_CLAUSE = re.compile(r"[^,，。.!！?？~～;；\s]+")
 _NEGATED_THREAT = re.compile(r"(不会|不|没|别|不想|不打算)(给|打|去)?(差评|投诉|举报)")
 
 
@@ -57,14 +59,30 @@ def emotion(text: str, exclamations: int = 0) -> Emotion:
     return Emotion(score=round(score, 2), insult=insult, threat=threat, sensitive=matches("sensitive", text))
 
 
+def sounds(text: str) -> str:
+    """The text as toneless pinyin, one syllable per character: 转人宫 → 'zhuan ren gong'."""
+    return " ".join(char_pinyin(char) for char in text)
+
+
 def asks_for_human(text: str, shop_keywords: list[str]) -> bool:
-    return matches("ask_human", text) or any(keyword and keyword in text for keyword in shop_keywords)
+    return (matches("ask_human", text) or matches("ask_human_sounds", sounds(text))
+            or any(keyword and keyword in text for keyword in shop_keywords))
 
 
 def after_sale_needs_human(text: str) -> bool:
-    """A real after-sale event (not a pre-sale 'what if'): return address, refund, damage, missing items, a reaction."""
-    if matches("hypothetical", text) and not matches("after_use", text):
-        return False
+    """A real after-sale event (not a pre-sale 'what if'): return address, refund, damage, missing items, a reaction.
+
+    A 'what if' (要是, 万一, 会不会) discounts an event in its own clause or the next one only: 申请退款了 是不是
+    能快点 still reports a refund, 要是 漏液了 怎么办 does not."""
+    hypothetical = matches("hypothetical", text) and not matches("after_use", text)
     if matches("after_sale_need", text):
-        return True
+        if not hypothetical:
+            return True
+        clauses = _CLAUSE.findall(text)
+        for index, clause in enumerate(clauses):
+            window = " ".join(clauses[max(0, index - 1): index + 1])
+            if matches("after_sale_need", clause) and not matches("hypothetical", window):
+                return True
+    if hypothetical:
+        return False
     return matches("reaction", text) and matches("after_use", text) and not matches("test_context", text)
