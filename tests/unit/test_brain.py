@@ -153,3 +153,16 @@ def test_entities_use_the_shops_own_catalogue() -> None:
     assert u.entities.colours == ["奶茶色"]
     assert "iphone 15 pro" in u.entities.sizes
     assert u.entities.quantities == ["2盒"]
+
+
+def test_each_question_of_a_message_gets_its_answer(brain: ShopBrain) -> None:
+    reply = brain.respond(_text("什么时候发货 能开发票吗"), _state(), None, NOON).outcome
+    assert reply.action == Action.ANSWER and reply.reply is not None
+    assert "48小时" in reply.reply and "电子发票" in reply.reply
+    assert sorted(reply.sources) == ["rules/x.md#invoice", "rules/x.md#ship"]
+
+
+def test_a_second_question_without_a_sure_answer_adds_nothing(brain: ShopBrain) -> None:
+    reply = brain.respond(_text("什么时候发货 你们老板是哪里人啊"), _state(), None, NOON).outcome
+    assert reply.action == Action.ANSWER and reply.reply is not None
+    assert reply.sources == ["rules/x.md#ship"]

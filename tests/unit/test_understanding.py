@@ -121,3 +121,16 @@ def test_followup_leans_on_previous_need(understander: Understander) -> None:
     assert u.is_followup
     assert u.query.startswith("寄新疆要加运费吗")
     assert not understander.understand("发票怎么开", state).is_followup
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("要自己调配吗 还有酒红色没", ["要自己调配吗", "还有酒红色吗"]),
+        ("我那个刻了名字的 啥时候能发 寄杭州几天到", ["我那个刻了名字的 什么时候能发", "寄杭州几天到"]),
+        ("我有高血压 每天吃药 能用这个吗", []),  # one question, its context before it
+        ("好的谢谢", []),
+    ],
+)
+def test_question_parts(understander: Understander, text: str, parts: list[str]) -> None:
+    assert understander.understand(text).questions == parts

@@ -69,6 +69,12 @@ def _novelty(hit: SearchHit, chosen: list[SearchHit]) -> float:
     return len(own - said) / len(own) if own else 0.0
 
 
+def novelty(text: str, said: str) -> float:
+    """Share of ``text`` (character pairs) that ``said`` does not already contain."""
+    own = _bigrams(text)
+    return len(own - _bigrams(said)) / len(own) if own else 0.0
+
+
 def clean(text: str) -> str:
     lines = [_MARKUP.sub("", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from kefu.answering.composer import Composer
+from kefu.answering.composer import ComposedReply, Composer
+from kefu.answering.offline_composer import novelty
 from kefu.handoff import rules
 from kefu.handoff.queue import HandoffTicket
 from kefu.knowledge.embedded import UNKNOWN_NEED_CAP, EmbeddedIndex
@@ -29,9 +30,17 @@ STATUS_HINTS = {"待成团", "部分发货", "待付款", "交易关闭", "订�
 # A logistics question answered from the buyer's own order only when it asks nothing else (发票, 退货 …).
 LOGISTICS_CONCEPTS = frozenset({"tracking", "arrival", "carrier", "ship_time"})
 REASK_SIMILARITY = 0.6
+# Another question of the same message is answered too only when its own answer is this sure: a wrong extra
+# answer costs more than a missing one (the buyer asks again).
+# (Measured: short parts such as 会不会红得很扎眼 reach 0.6-0.78 on unrelated rules; real second answers 0.83+.)
+OTHER_QUESTION_MIN_CONFIDENCE = 0.8
+# ... and only when most of it is new to the reply, kept short: one reply, not a wall of text.
+OTHER_ANSWER_MIN_NOVELTY = 0.5
+OTHER_ANSWER_MAX_CHARS = 160
 MEDIA_WORDS = {MessageType.IMAGE: "图片", MessageType.VIDEO: "视频"}
 
 
+_LEADING_ADDRESS = re.compile(r"^亲[，,]\s*")
 _ATTRIBUTE_VALUE = re.compile(r"[：:](.+?)。?$")
 _VALUE_SPLIT = re.compile(r"[/、，,；;]")
 COLOUR_ATTRIBUTES = ("颜色", "色号", "配色")
@@ -120,6 +129,8 @@ class ShopBrain:
             composed = self.composer.compose(mask_pii(understanding.query), hits, {"order_status": order_status})
             if composed is None:
                 reason = HandoffReason.LOW_CONFIDENCE
+            elif understanding.questions:
+                composed = self._answer_other_questions(understanding, composed, order_status, state.goods_id)
         if reason is not None or composed is None:
             return self._handoff(message, state, reason or HandoffReason.LOW_CONFIDENCE, understanding,
                                  order_status, confidence, now)
@@ -145,6 +156,34 @@ class ShopBrain:
         if self.index.unknown_needs(text):
             hits = [hit.model_copy(update={"score": min(hit.score, UNKNOWN_NEED_CAP)}) for hit in hits]
         return hits
+
+    def _answer_other_questions(self, u: Understanding, composed: ComposedReply, order_status: str,
+                                goods_id: str | None) -> ComposedReply:
+        """要自己调配吗 还有酒红色吗: the reply found for the whole message answers one question; each other question
+        whose own answer is sure and not yet said adds it."""
+        text, sources = composed.text, list(composed.sources)
+        for question in u.questions:
+            # With the context clauses before it (我那个刻了名字的 啥时候发) or, when they only blur it, alone.
+            hits = max((self._retrieve(u.model_copy(update={"text": wording, "query": wording, "is_followup": False,
+                                                            "implicit_followup": False}),
+                                       order_status, goods_id, None)
+                        for wording in dict.fromkeys([question, question.rsplit(" ", 1)[-1]])),
+                       key=lambda found: found[0].score if found else 0.0)
+            if not hits or hits[0].score < max(self.threshold, OTHER_QUESTION_MIN_CONFIDENCE):
+                continue
+            if hits[0].item.source in sources:
+                continue
+            more = self.composer.compose(mask_pii(question), hits, {"order_status": order_status})
+            if more is None:
+                continue
+            body = _LEADING_ADDRESS.sub("", more.text)
+            if len(body) > OTHER_ANSWER_MAX_CHARS:
+                body = body[:OTHER_ANSWER_MAX_CHARS].rsplit("\n", 1)[0]
+            if len(body) > OTHER_ANSWER_MAX_CHARS or novelty(body, text) < OTHER_ANSWER_MIN_NOVELTY:
+                continue
+            text = f"{text}\n{body}"
+            sources += [source for source in more.sources if source not in sources]
+        return composed.model_copy(update={"text": text, "sources": sources})
 
     def _small_talk(self, u: Understanding, order: Order | None) -> str | None:
         if u.intent == Intent.GREETING:

@@ -11,6 +11,7 @@ from kefu.models.conversation import ConversationState
 from kefu.understanding import signals
 from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, NON_MATCHING_CONCEPTS, ConceptTable
 from kefu.understanding.normalize import Normalizer
+from kefu.understanding.questions import question_parts
 
 
 class Intent(StrEnum):
@@ -47,6 +48,7 @@ class Understanding(BaseModel):
     dissatisfied: bool = False
     is_followup: bool = False
     implicit_followup: bool = Field(default=False, description="a follow-up without 那/呢: asks a value, names no need")
+    questions: list[str] = Field(default_factory=list, description="the questions of a message that asks several")
     entities: Entities = Field(default_factory=Entities)
 
 
@@ -89,6 +91,7 @@ class Understander:
             after_sale_needs_human=signals.after_sale_needs_human(text),
             dissatisfied=signals.matches("repeat_complaint", text),
             entities=entities,
+            questions=question_parts(text),
         )
         understanding.intent = self._intent(understanding)
         if state is not None and state.last_query and (self._leans_on_context(text) or self._asks_value_only(text)):
