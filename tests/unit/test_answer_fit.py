@@ -128,3 +128,16 @@ def test_a_guessed_follow_up_must_share_a_word_of_its_own() -> None:
     hits = brain.index.search_normalized(off_topic.text, context=state.last_query, own_meaning=True)
     assert all(hit.score <= NO_MEANING_CAP for hit in hits)
     assert not brain.understander.understand("你们老板是谁", state).is_followup
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("我有糖尿病 能用吗", "medical_condition"),
+        ("这壳有多重", "physical_spec"),
+        ("防不防蓝光", "blue_light"),
+        ("能带上高铁吗", "air_travel"),
+    ],
+)
+def test_needs_this_shop_never_mentions(index: EmbeddedIndex, text: str, need: str) -> None:
+    assert need in index.unknown_needs(index.normalizer.normalize(text).text)
