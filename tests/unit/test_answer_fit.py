@@ -133,8 +133,8 @@ def test_a_guessed_follow_up_must_share_a_word_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("text", "need"),
     [
-        ("我有糖尿病 能用吗", "medical_condition"),
-        ("这壳有多重", "physical_spec"),
+        ("我长期吃药 能用吗", "medical_condition"),
+        ("这壳几毫米厚", "physical_spec"),
         ("防不防蓝光", "blue_light"),
         ("能带上高铁吗", "air_travel"),
     ],
