@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kefu.handoff.queue import AlreadyClaimed, NotYourTicket, QueueError, TicketClosed, TicketNotFound
 from kefu.handoff.workspace import Workspace, build_workspace
+from kefu.init_phase import end_of_init
 from kefu.models.messages import SAFE_ID
 from kefu.platform.client import PlatformError
 from kefu.settings import get_settings
@@ -250,3 +251,6 @@ def _not_found(_: Exception) -> Response:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+end_of_init()  # last: everything above is init

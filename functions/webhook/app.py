@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.adapters.aws import AwsClients
+from kefu.init_phase import end_of_init
 from kefu.intake.queue import InboundQueue
 from kefu.intake.secrets import platform_secret
 from kefu.intake.webhook import IntakeError, accept_hmac, accept_pdd, check_size, to_queued
@@ -75,3 +76,6 @@ def hmac_webhook() -> Response:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+end_of_init()  # last: everything above is init

@@ -143,6 +143,7 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     from kefu.cli.main import UserFacingError
+    from kefu.init_phase import end_of_init
     from kefu.local.runtime import DEMO_SHOP, LocalRuntime
 
     shop = (args.shop or DEMO_SHOP).resolve()
@@ -176,6 +177,7 @@ def run_command(args: argparse.Namespace) -> int:
         state_path.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
         os.chmod(state_path, 0o600)  # holds the local secret
         _print_banner(info, runtime.timings.get("ready", 0.0))
+        end_of_init()
         while True:
             time.sleep(1)
     except KeyboardInterrupt:

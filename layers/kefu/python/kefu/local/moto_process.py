@@ -22,12 +22,14 @@ SWITCH_INTERVAL_S = 0.05
 
 
 def serve(port: int) -> int:
+    from kefu.init_phase import end_of_init
     from kefu.local.emulator import MotoServer
 
     # Each AWS call is a millisecond or two of Python: let a thread finish it rather than be preempted
     # every 5 ms while holding a queue's or the table writes' lock (a convoy of waiting threads).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     server = MotoServer(port).start()
+    end_of_init()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
