@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import secrets
+import sys
 import tempfile
 import threading
 import time
@@ -51,6 +52,7 @@ DEMO_SHOP = REPO_ROOT / "examples" / "shops" / "hair-dye"
 DEFAULT_GATEWAY_PORT = 8780
 DEFAULT_SIMULATOR_PORT = 8790
 CLIENT_ID = "kefu-local"
+RUNTIME_SWITCH_INTERVAL_S = 0.001
 # In AWS every function and service has CPUs of its own; here they share a few cores. The webhook must
 # acknowledge within the platform's timeout while a reply may take a second, so on a busy machine the
 # reply path (responder environments, the DynamoDB emulation) runs at idle priority: it gets the CPU
@@ -221,6 +223,10 @@ class LocalRuntime:
 
     def _start(self) -> None:
         started = time.perf_counter()
+        # The gateway shares this process's interpreter lock with the poller and the platform simulator: a
+        # request waiting for the lock behind them waits one switch interval at most (5 ms by default, up to
+        # three times per acknowledgement).
+        sys.setswitchinterval(RUNTIME_SWITCH_INTERVAL_S)
         # Two emulation processes, as two services in AWS: SQS (the webhook's path to a fast ack) apart
         # from DynamoDB and S3 (most of the responder's work).
         self._moto = MotoServer(self._moto_port, own_process=True, background=True).start()
