@@ -61,6 +61,16 @@ def test_rules_split_by_h2_without_markup() -> None:
     assert "1. 第一步 链接" in body and "细节：" in body and "新疆：10元" in body
 
 
+def test_plain_text_rules_are_read_and_other_files_reported(demo_shop: Path, tmp_path: Path) -> None:
+    shop = _copy(demo_shop, tmp_path)
+    (shop / "rules" / "发票说明.txt").write_text("电子发票在确认收货后申请，一般2个工作日开好。\n", encoding="utf-8")
+    (shop / "rules" / "售后政策.docx").write_bytes(b"PK\x03\x04")
+    result = learn_bundle(shop)
+    assert any(item.source.startswith("rules/发票说明.txt#") and "2个工作日" in item.answer
+               for item in result.snapshot.items)
+    assert "unsupported_file" in result.report.dropped
+
+
 def test_page_sections_tables_and_boilerplate() -> None:
     html = """<html><head><title>好物 - 店</title><script>var x='不要我';</script><style>.a{}</style></head>
     <body><nav>首页 导航</nav><div class="footer">版权所有</div>

@@ -86,10 +86,20 @@ def parse_markdown(text: str) -> tuple[str, list[RuleSection]]:
     return title, [s for s in sections if s.lines]
 
 
+# Markdown per the bundle format; plain text is Markdown without headings (one section per file).
+RULE_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
+
+
 def learn_rules(shop_dir: Path, shop_id: str) -> SourceResult:
     result = SourceResult()
-    for path in sorted((shop_dir / "rules").glob("*.md")):
+    for path in sorted((shop_dir / "rules").glob("*")):
         rel = path.relative_to(shop_dir).as_posix()
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        if path.suffix.lower() not in RULE_SUFFIXES:
+            # A merchant's .docx or .pdf would otherwise vanish without a word: say what is read.
+            result.dropped.append(Dropped("unsupported_file", rel, "store rules are read from .md or .txt files"))
+            continue
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
