@@ -163,12 +163,7 @@ class ShopBrain:
         whose own answer is sure and not yet said adds it."""
         text, sources = composed.text, list(composed.sources)
         for question in u.questions:
-            # With the context clauses before it (我那个刻了名字的 啥时候发) or, when they only blur it, alone.
-            hits = max((self._retrieve(u.model_copy(update={"text": wording, "query": wording, "is_followup": False,
-                                                            "implicit_followup": False}),
-                                       order_status, goods_id, None)
-                        for wording in dict.fromkeys([question, question.rsplit(" ", 1)[-1]])),
-                       key=lambda found: found[0].score if found else 0.0)
+            hits = self._retrieve_question(u, question, order_status, goods_id)
             if not hits or hits[0].score < max(self.threshold, OTHER_QUESTION_MIN_CONFIDENCE):
                 continue
             if hits[0].item.source in sources:
@@ -184,6 +179,19 @@ class ShopBrain:
             text = f"{text}\n{body}"
             sources += [source for source in more.sources if source not in sources]
         return composed.model_copy(update={"text": text, "sources": sources})
+
+    def _retrieve_question(self, u: Understanding, question: str, order_status: str,
+                           goods_id: str | None) -> list[SearchHit]:
+        """One question of the message, with the context clauses before it (我那个刻了名字的 啥时候发) or, when
+        they only blur it, alone: whichever finds the surer answer."""
+        best: list[SearchHit] = []
+        for wording in dict.fromkeys([question, question.rsplit(" ", 1)[-1]]):
+            part = u.model_copy(update={"text": wording, "query": wording, "is_followup": False,
+                                        "implicit_followup": False})
+            hits = self._retrieve(part, order_status, goods_id, None)
+            if hits and (not best or hits[0].score > best[0].score):
+                best = hits
+        return best
 
     def _small_talk(self, u: Understanding, order: Order | None) -> str | None:
         if u.intent == Intent.GREETING:
