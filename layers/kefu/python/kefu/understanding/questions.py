@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from kefu.understanding import signals
 
-_CLAUSE = re.compile(r"[^,，。.!！?？~～;；\s]+[?？]?")
 MAX_QUESTIONS = 3
 
 
@@ -15,7 +12,7 @@ def question_parts(text: str) -> list[str]:
     asks one thing or none. Context after the last question belongs to that question."""
     parts: list[str] = []
     pending: list[str] = []
-    for clause in _CLAUSE.findall(text):
+    for clause in signals.CLAUSE.findall(text):
         pending.append(clause)
         if signals.matches("question", clause):
             parts.append(" ".join(pending))

@@ -12,7 +12,8 @@ from functools import lru_cache
 from kefu.understanding.features import char_pinyin
 from kefu.understanding.lexicon import load_data
 
-_CLAUSE = re.compile(r"[^,，。.!！?？~～;；\s]+")
+# A clause of a buyer's message, with its question mark if it has one.
+CLAUSE = re.compile(r"[^,，。.!！?？~～;；\s]+[?？]?")
 _NEGATED_THREAT = re.compile(r"(不会|不|没|别|不想|不打算)(给|打|去)?(差评|投诉|举报)")
 
 
@@ -78,7 +79,7 @@ def after_sale_needs_human(text: str) -> bool:
     if matches("after_sale_need", text):
         if not hypothetical:
             return True
-        clauses = _CLAUSE.findall(text)
+        clauses = CLAUSE.findall(text)
         for index, clause in enumerate(clauses):
             window = " ".join(clauses[max(0, index - 1): index + 1])
             if matches("after_sale_need", clause) and not matches("hypothetical", window):
