@@ -8,18 +8,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.kefu-installed
 NODE_STAMP := node_modules/.kefu-installed
+MODEL_DIR := .kefu/models/bge-small-zh-v1.5-q
 # The first Python >= 3.11 on the PATH (override: make PYTHON=/path/to/python3.12).
 PYTHON ?= $(shell for p in python3.11 python3.12 python3.13 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint env browser node clean help
+.PHONY: run test lint env model browser node clean help
 
 help:
 	@echo "make run    start the agent locally on the demo shop (Ctrl-C stops it)"
 	@echo "make test   run the whole test suite"
 	@echo "make lint   ruff + mypy"
+	@echo "make model  fetch the sentence encoder from Maven Central (part of every other target)"
 
 # The virtualenv, (re)installed when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml
@@ -29,7 +31,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-env: $(STAMP)
+env: $(STAMP) model
+
+# The sentence encoder (bge-small-zh-v1.5 int8 ONNX) from Maven Central, hash-checked; kept when already in place.
+model: $(STAMP)
+	@$(PY) scripts/fetch_encoder.py --dest $(MODEL_DIR)
 
 # The pinned aws-cdk CLI (infra tests synthesize through it), when package.json is there.
 node:

@@ -132,12 +132,13 @@ class KefuStack(Stack):
             "KEFU_EMBEDDER": config.models.embedder.value,
             "KEFU_BEDROCK_TEXT_MODEL": config.models.bedrock_text_model,
             "KEFU_BEDROCK_EMBEDDING_MODEL": config.models.bedrock_embedding_model,
-            "KEFU_ANSWER_THRESHOLD": str(config.answer_threshold),
             "KEFU_TURN_TTL_DAYS": str(config.retention.conversation_ttl_days),
             "KEFU_LEDGER_TTL_DAYS": str(config.retention.ledger_ttl_days),
             "KEFU_HANDOFF_TTL_DAYS": str(config.retention.handoff_ttl_days),
             "KEFU_HANDOFF_SLA_MINUTES": str(config.alarms.handoff_sla_minutes),
         }
+        if config.answer_threshold is not None:
+            env["KEFU_ANSWER_THRESHOLD"] = str(config.answer_threshold)
         for spec in resources.TABLES:
             env[spec.env_var] = self.state.table(spec).table_name
         return env

@@ -142,7 +142,8 @@ class MerchantConfig(_Strict):
     responder: ResponderConfig = Field(default_factory=ResponderConfig)
     alarms: AlarmConfig = Field(default_factory=AlarmConfig)
     console: AgentConsoleConfig = Field(default_factory=AgentConsoleConfig)
-    answer_threshold: float = Field(default=0.5, ge=0, le=1)
+    answer_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="answer-or-hand-off bar; None keeps the ranker's calibrated one")
     tracing: bool = Field(default=False, description="X-Ray active tracing (costs beyond the free tier)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     tags: dict[str, str] = Field(default_factory=dict)

@@ -56,7 +56,8 @@ class Settings(BaseModel):
     bedrock_text_model: str = "anthropic.claude-3-haiku-20240307-v1:0"
     bedrock_embedding_model: str = "amazon.titan-embed-text-v2:0"
     agent_api_token: str | None = Field(default=None, description="local console token; Cognito in AWS")
-    answer_threshold: float = 0.5
+    # None: the ranker's own calibrated threshold (kefu/data/models/ranker.json); a number overrides it.
+    answer_threshold: float | None = None
     turn_ttl_days: int = 90
     snapshot_refresh_s: int = 60
     # How long a worker holds the right to apply a decided outcome; keep it below the queue's visibility

@@ -1,26 +1,29 @@
-"""Pair similarity for `kefu match`: the retriever's own question-to-question similarity."""
+"""Pair similarity for `kefu match`: the brain's own question-to-question similarity (the encoder's cosine)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from kefu.knowledge.embedded import EmbeddedIndex
-from kefu.models.knowledge import KnowledgeSnapshot
-from kefu.models.shop import ShopConfig
+from kefu.understanding.normalize import Normalizer
 
 
 def pair_scorer(shop_dir: Path | None = None) -> Callable[[str, str], float]:
-    if shop_dir is not None:
-        from kefu.knowledge.learn import learn_bundle
+    """Scores pairs the way re-asked questions are recognised; ``shop_dir`` adds the shop's own lexicon."""
+    import numpy as np
 
-        snapshot = learn_bundle(shop_dir).snapshot
-    else:
-        snapshot = KnowledgeSnapshot(shop_id="none", version="none", shop=ShopConfig(shop_id="none", shop_name="-"),
-                                     items=[])
-    index = EmbeddedIndex(snapshot)
+    from kefu.encoder.bge import shared_encoder
+
+    normalizer = Normalizer()
+    if shop_dir is not None:
+        from kefu.knowledge.learn import load_shop
+        from kefu.understanding.lexicon import Lexicon
+
+        normalizer = Normalizer(Lexicon(load_shop(shop_dir).lexicon))
+    encoder = shared_encoder()
 
     def score(a: str, b: str) -> float:
-        return index.similarity(index.normalizer.normalize(a).text, index.normalizer.normalize(b).text)
+        vectors = encoder.encode([normalizer.normalize(a).text, normalizer.normalize(b).text])
+        return float(np.clip(vectors[0] @ vectors[1], 0.0, 1.0))
 
     return score

@@ -53,7 +53,7 @@ _SPACES = re.compile(r"\s+")
 
 
 class Searchable(Protocol):
-    def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]: ...
+    def search_text(self, text: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]: ...
 
 
 class TicketView(BaseModel):
@@ -167,7 +167,7 @@ def suggest_replies(transcript: list[Turn], index: Searchable | None, goods_id: 
     best: dict[str, SuggestedReply] = {}
     if index is not None:
         for weight, query in zip(RECENCY_WEIGHTS, queries[:BUYER_TURNS_SEARCHED], strict=False):
-            for hit in index.search(query, goods_id, k=MAX_SUGGESTIONS):
+            for hit in index.search_text(query, goods_id, k=MAX_SUGGESTIONS):
                 score = hit.score * weight
                 if score < SUGGESTION_MIN_SCORE:
                     continue

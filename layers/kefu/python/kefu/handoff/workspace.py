@@ -59,7 +59,7 @@ class BrainKnowledge:
 
     @property
     def index(self) -> Searchable | None:
-        return self._brain.index
+        return self._brain.knowledge
 
     @property
     def handoff_keywords(self) -> list[str]:

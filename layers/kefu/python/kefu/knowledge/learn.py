@@ -26,7 +26,9 @@ from kefu.knowledge.sources.pages import learn_pages
 from kefu.knowledge.sources.products import learn_products
 from kefu.knowledge.sources.rules import learn_rules
 from kefu.knowledge.sources.text import compact, sha
-from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
+from kefu.knowledge.vectors import SentenceEncoder, encode_texts
+from kefu.knowledge.views import item_views
+from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot, VectorBlock
 from kefu.models.shop import ShopConfig
 from kefu.privacy.pii import mask_pii
 
@@ -166,9 +168,17 @@ def learn_bundle(
     shop_dir: Path,
     previous: KnowledgeSnapshot | None = None,
     progress: Progress | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> LearnResult:
-    """Learn everything the bundle in ``shop_dir`` teaches; compare with ``previous`` if given."""
+    """Learn everything the bundle in ``shop_dir`` teaches; compare with ``previous`` if given.
+
+    ``encoder``: the sentence encoder whose vectors of every view go into the snapshot (the bundled one by
+    default); vectors of texts ``previous`` already had are reused."""
     started = time.perf_counter()
+    if encoder is None:
+        from kefu.encoder.bge import shared_encoder
+
+        encoder = shared_encoder()
     say = progress or (lambda _message: None)
     shop_dir = Path(shop_dir)
     shop = load_shop(shop_dir)
@@ -248,7 +258,7 @@ def learn_bundle(
         learned_phrasings = reused_paraphrases
     else:
         say("aligning chat-log questions with the shop's own texts")
-        learned_phrasings = paraphrases.align(shop, items, mining_result.usable_pairs)
+        learned_phrasings = paraphrases.align(shop, items, mining_result.usable_pairs, encoder)
     items = paraphrases.apply(items, learned_phrasings)
     items.sort(key=lambda item: (item.kind.value, item.source))
     version = compute_version(shop, items)
@@ -292,6 +302,8 @@ def learn_bundle(
         dropped=_drop_summary(dropped),
         changes=_changes(previous, items),
     )
+    say(f"encoding the views of {len(items)} items")
+    vectors = view_vectors(items, encoder, previous)
     report.seconds = time.perf_counter() - started
     snapshot = KnowledgeSnapshot(
         shop_id=shop_id,
@@ -301,9 +313,20 @@ def learn_bundle(
         report=report.as_dict(),
         learned_at=datetime.now(UTC).isoformat(timespec="seconds"),
         source_hashes=source_hashes,
+        vectors=vectors,
     )
     say(f"learned {len(items)} items, version {version} in {report.seconds:.2f} s")
     return LearnResult(snapshot=snapshot, report=report)
+
+
+def view_vectors(items: list[KnowledgeItem], encoder: SentenceEncoder,
+                 previous: KnowledgeSnapshot | None = None) -> VectorBlock:
+    """The encoder's vector of every view text (normalised as the store matches it)."""
+    from kefu.understanding.normalize import Normalizer
+
+    normalizer = Normalizer()
+    texts = [normalizer.normalize(view.text).text for item in items for view in item_views(item)]
+    return encode_texts(encoder, texts, previous.vectors if previous is not None else None)
 
 
 def _source_group(item: KnowledgeItem) -> str:

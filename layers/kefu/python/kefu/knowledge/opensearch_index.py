@@ -44,6 +44,8 @@ from opensearchpy.helpers import streaming_bulk
 from kefu.knowledge.embedded import LEXICAL_SHARE, VIEW_WEIGHTS, calibrate
 from kefu.knowledge.index import Embedder
 from kefu.models.knowledge import KnowledgeItem, SearchHit
+from kefu.retrieval.query import Query
+from kefu.retrieval.retrievers import CANDIDATES_PER_LEG
 from kefu.settings import Settings
 from kefu.understanding.features import FAMILY_WEIGHTS, Featurizer, family
 
@@ -481,7 +483,7 @@ class OpenSearchIndex:
         self.shop_id = shop_id
         self.alias = alias_name(shop_id)
         self.embedder = embedder
-        self.candidates = candidates
+        self.candidates_size = candidates
         self.leg_weights = leg_weights
         self.lexical_share = lexical_share
         self.calibration = calibration
@@ -531,12 +533,38 @@ class OpenSearchIndex:
                 return out
             after = hits[-1]["sort"]
 
+    def candidates(self, query: Query, k: int = CANDIDATES_PER_LEG) -> list[str]:
+        """The ``Retriever`` protocol: item ids from both legs (lexical over the question's text, k-NN with the
+        question's encoder vector), for the shared ranker to score."""
+        vector = [float(x) for x in query.vector]
+        size = max(self.candidates_size, k)
+        filters = self._filters(query.goods_id)
+        lexical = self._lexical_query(query.matching_text, filters)
+        knn = {"knn": {VECTOR_FIELD: {"vector": vector, "k": size, "filter": {"bool": {"filter": filters}}}}}
+        try:
+            ranked = self._ranked(lexical, knn, size)
+        except NotFoundError:
+            log.warning("%s does not exist yet: no knowledge published for %s", self.alias, self.shop_id)
+            return []
+        return [str(source["item_id"]) for source, _ in ranked]
+
+    def _ranked(self, lexical: dict[str, Any], knn: dict[str, Any], size: int) -> list[tuple[dict[str, Any], float]]:
+        if self.mode == self.HYBRID:
+            try:
+                return self._hybrid_candidates(lexical, knn, size)
+            except RequestError as exc:
+                if "hybrid" not in str(exc).lower() and "pipeline" not in str(exc).lower():
+                    raise
+                log.warning("hybrid query refused (%s): switching to client-side fusion", exc)
+                self._hybrid = False
+        return self._fused_candidates(lexical, knn, size)
+
     def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
         query = self.normalize(query)
         if not query.strip() or k <= 0:
             return []
         vector = [float(x) for x in self.embedder.embed([query])[0]]
-        size = max(self.candidates, 4 * k)
+        size = max(self.candidates_size, 4 * k)
         filters = self._filters(goods_id)
         lexical = self._lexical_query(query, filters)
         knn = {"knn": {VECTOR_FIELD: {"vector": vector, "k": size, "filter": {"bool": {"filter": filters}}}}}

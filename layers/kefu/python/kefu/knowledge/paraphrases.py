@@ -11,39 +11,55 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
+from kefu.knowledge.vectors import SentenceEncoder
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
 from kefu.models.shop import ShopConfig
 
-MIN_ALIGNMENT = 0.45  # raw fused score of the agent's answer against the item
+# The agent's answer against the item: the share of its features the item has, blended with the encoder cosine.
+MIN_ALIGNMENT = 0.55
 MIN_MARGIN = 0.04  # ahead of the next item from another section, or the alignment is ambiguous
+LEXICAL_SHARE = 0.5
 MAX_PER_ITEM = 12
 OFFICIAL = (ItemKind.RULE_SECTION, ItemKind.PRODUCT_SECTION, ItemKind.PRODUCT_FACT)
 
 
-def align(shop: ShopConfig, items: list[KnowledgeItem], pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+def align(shop: ShopConfig, items: list[KnowledgeItem], pairs: list[tuple[str, str]],
+          encoder: SentenceEncoder) -> dict[str, list[str]]:
     """item_id → buyer questions whose agent answer this item supports."""
-    from kefu.knowledge.embedded import EmbeddedIndex
+    from kefu.retrieval.pair_features import item_share
+    from kefu.retrieval.query import build_query
+    from kefu.retrieval.store import ShopKnowledge
 
     official = [item for item in items if item.kind in OFFICIAL]
     if not official or not pairs:
         return {}
-    index = EmbeddedIndex(KnowledgeSnapshot(shop_id=shop.shop_id, version="align", shop=shop, items=official))
+    store = ShopKnowledge(KnowledgeSnapshot(shop_id=shop.shop_id, version="align", shop=shop, items=official),
+                          encoder)
+    answers = [store.normalizer.normalize(answer).text for _, answer in pairs]
+    vectors = store.encode(answers)
     attached: dict[str, list[str]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
-    for question, answer in pairs:
-        hits = index.search(answer, k=3)
-        if not hits or hits[0].raw < MIN_ALIGNMENT:
+    for (question, _), answer, vector in zip(pairs, answers, vectors, strict=True):
+        if not answer:
             continue
-        top = hits[0]
-        rival = next((h for h in hits[1:] if h.item.source.split("#")[0] != top.item.source.split("#")[0]
-                      or h.item.kind != top.item.kind), None)
-        if rival is not None and top.raw - rival.raw < MIN_MARGIN:
+        query = build_query(store, answer, vector=vector)
+        score = (LEXICAL_SHARE * item_share(store, query.weights)
+                 + (1 - LEXICAL_SHARE) * store.per_item_max(store.dense(vector)))
+        order = np.argsort(-score)
+        top = store.items[int(order[0])]
+        if score[order[0]] < MIN_ALIGNMENT:
             continue
-        key = (top.item.item_id, question.strip())
-        if key in seen or len(attached[top.item.item_id]) >= MAX_PER_ITEM:
+        rival = next((int(i) for i in order[1:4] if store.items[int(i)].source.split("#")[0] != top.source.split("#")[0]
+                      or store.items[int(i)].kind != top.kind), None)
+        if rival is not None and score[order[0]] - score[rival] < MIN_MARGIN:
+            continue
+        key = (top.item_id, question.strip())
+        if key in seen or len(attached[top.item_id]) >= MAX_PER_ITEM:
             continue
         seen.add(key)
-        attached[top.item.item_id].append(question.strip())
+        attached[top.item_id].append(question.strip())
     return dict(attached)
 
 

@@ -35,6 +35,14 @@ class KnowledgeItem(BaseModel):
         return "\n".join([self.title, *self.questions, self.answer])
 
 
+class Passage(BaseModel):
+    """A sentence of an item's answer and how likely it is to answer the question (the passage picker's model)."""
+
+    text: str
+    score: float = Field(ge=0.0, le=1.0)
+    position: int = Field(default=0, description="the sentence's place in the answer (0 = first)")
+
+
 class SearchHit(BaseModel):
     item: KnowledgeItem
     score: float = Field(ge=0.0, le=1.0, description="calibrated confidence that the item answers the query")
@@ -43,6 +51,17 @@ class SearchHit(BaseModel):
     raw: float = Field(default=0.0, description="fused score before calibration")
     features: list[float] = Field(default_factory=list, description="the calibration model's inputs")
     matched_question: str | None = None
+    passages: list[Passage] = Field(default_factory=list, description="the answer's sentences, best first")
+
+
+class VectorBlock(BaseModel):
+    """The sentence encoder's vectors of every view text, computed at learn time (float16, base64, row order =
+    ``texts``): loading a snapshot needs no encoding, and OpenSearch indexes the same vectors."""
+
+    model_id: str
+    dimension: int
+    texts: list[str]
+    data: str = Field(description="base64 of a little-endian float16 matrix, len(texts) x dimension")
 
 
 class KnowledgeSnapshot(BaseModel):
@@ -57,3 +76,4 @@ class KnowledgeSnapshot(BaseModel):
     # can tell what changed and reuse work for unchanged inputs.
     learned_at: str | None = None
     source_hashes: dict[str, str] = Field(default_factory=dict)
+    vectors: VectorBlock | None = Field(default=None, description="optional: encoder vectors of the views")

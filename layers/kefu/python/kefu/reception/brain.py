@@ -14,14 +14,14 @@ from kefu.answering.composer import ComposedReply, Composer
 from kefu.answering.offline_composer import novelty
 from kefu.handoff import rules
 from kefu.handoff.queue import HandoffTicket
-from kefu.knowledge.embedded import UNKNOWN_NEED_CAP, EmbeddedIndex
-from kefu.knowledge.index import KnowledgeIndex
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.decision import Action, HandoffReason, Outcome
 from kefu.models.knowledge import KnowledgeItem, SearchHit
 from kefu.models.messages import BuyerMessage, GoodsCardMessage, MessageType, OrderCardMessage, TextMessage
 from kefu.models.shop import NO_ORDER, Order, ShopConfig
 from kefu.privacy.pii import mask_pii
+from kefu.retrieval.query import Query
+from kefu.retrieval.search import Knowledge
 from kefu.understanding.understand import Intent, Understander, Understanding
 
 SHIPPED = {"已发货", "部分发货", "交易成功"}
@@ -29,7 +29,8 @@ SHIPPED = {"已发货", "部分发货", "交易成功"}
 STATUS_HINTS = {"待成团", "部分发货", "待付款", "交易关闭", "订单取消"}
 # A logistics question answered from the buyer's own order only when it asks nothing else (发票, 退货 …).
 LOGISTICS_CONCEPTS = frozenset({"tracking", "arrival", "carrier", "ship_time"})
-REASK_SIMILARITY = 0.6
+# Encoder cosine above which a new message asks the same thing again (rephrasings of one question: 0.8-0.95).
+REASK_SIMILARITY = 0.85
 # Another question of the same message is answered too only when its own answer is this sure: a wrong extra
 # answer costs more than a missing one (the buyer asks again).
 # (Measured: short parts such as 会不会红得很扎眼 reach 0.6-0.78 on unrelated rules; real second answers 0.83+.)
@@ -74,19 +75,17 @@ class BrainReply:
 
 
 class ShopBrain:
-    def __init__(self, shop: ShopConfig, index: EmbeddedIndex, composer: Composer, threshold: float = 0.5,
-                 remote: KnowledgeIndex | None = None) -> None:
+    def __init__(self, shop: ShopConfig, knowledge: Knowledge, composer: Composer,
+                 threshold: float | None = None) -> None:
         self.shop = shop
-        self.index = index
-        # With the OpenSearch backend, search goes there; the embedded copy still serves the
-        # in-process checks (re-asked questions, needs the shop never mentions, the catalogue).
-        self.remote = remote
+        self.knowledge = knowledge
         self.composer = composer
-        self.threshold = threshold
-        colours, sizes = catalogue_values(index.items())
+        # The ranker's own calibrated bar unless the deployment sets one.
+        self.threshold = knowledge.threshold if threshold is None else threshold
+        colours, sizes = catalogue_values(knowledge.items())
         self.understander = Understander(
-            index.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords,
-            concepts=index.featurizer.concepts,
+            knowledge.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords,
+            concepts=knowledge.featurizer.concepts,
         )
 
     def respond(
@@ -112,7 +111,7 @@ class ShopBrain:
             confidence=confidence,
             same_need_as_before=bool(hits and state.last_item_ids and hits[0].item.item_id == state.last_item_ids[0]),
             reasked=bool(understanding and state.last_query and not understanding.is_followup
-                         and self.index.similarity(understanding.text, state.last_query) >= REASK_SIMILARITY),
+                         and self.knowledge.similarity(understanding.text, state.last_query) >= REASK_SIMILARITY),
         )
         reason = rules.pre_answer_reason(rule_input)
         if reason is not None:
@@ -126,7 +125,8 @@ class ShopBrain:
         composed = None
         if reason is None:
             # The composer may call an LLM: it gets the question with personal data masked (Composer contract).
-            composed = self.composer.compose(mask_pii(understanding.query), hits, {"order_status": order_status})
+            composed = self.composer.compose(mask_pii(understanding.query), hits,
+                                             self._composer_context(understanding, order_status))
             if composed is None:
                 reason = HandoffReason.LOW_CONFIDENCE
             elif understanding.questions:
@@ -144,18 +144,17 @@ class ShopBrain:
 
     # --- steps -------------------------------------------------------------------------------------------
 
-    def _retrieve(self, u: Understanding, order_status: str, goods_id: str | None,
-                  context: str | None) -> list[SearchHit]:
+    def query_for(self, u: Understanding, order_status: str, goods_id: str | None, context: str | None) -> Query:
+        """What retrieval looks up for an understood message (also what training/ extracts its examples from)."""
         text = u.text
         if u.intent in (Intent.SHIPPING, Intent.LOGISTICS) and order_status in STATUS_HINTS:
             text = f"{text} {order_status}"
         context = context if u.is_followup else None
-        if self.remote is None:
-            return self.index.search_normalized(text, goods_id, k=5, context=context, own_meaning=u.implicit_followup)
-        hits = self.remote.search(f"{context} {text}" if context else text, goods_id, k=5)
-        if self.index.unknown_needs(text):
-            hits = [hit.model_copy(update={"score": min(hit.score, UNKNOWN_NEED_CAP)}) for hit in hits]
-        return hits
+        return self.knowledge.query(text, goods_id, context, own_meaning=u.implicit_followup)
+
+    def _retrieve(self, u: Understanding, order_status: str, goods_id: str | None,
+                  context: str | None) -> list[SearchHit]:
+        return self.knowledge.search(self.query_for(u, order_status, goods_id, context), k=5)
 
     def _answer_other_questions(self, u: Understanding, composed: ComposedReply, order_status: str,
                                 goods_id: str | None) -> ComposedReply:
@@ -168,7 +167,7 @@ class ShopBrain:
                 continue
             if hits[0].item.source in sources:
                 continue
-            more = self.composer.compose(mask_pii(question), hits, {"order_status": order_status})
+            more = self.composer.compose(mask_pii(question), hits, self._composer_context(u, order_status, question))
             if more is None:
                 continue
             body = _LEADING_ADDRESS.sub("", more.text)
@@ -193,20 +192,22 @@ class ShopBrain:
                 best = hits
         return best
 
+    def _composer_context(self, u: Understanding, order_status: str, text: str | None = None) -> dict[str, str]:
+        asked = self.knowledge.featurizer.asked_answer_types(text or u.text)
+        return {"order_status": order_status, "asked_types": ",".join(sorted(asked))}
+
     def _small_talk(self, u: Understanding, order: Order | None) -> str | None:
         if u.intent == Intent.GREETING:
             return self.shop.greeting
         if u.intent == Intent.THANKS:
             return "不客气哦亲，还有什么问题随时找我~"
-        logistics_only = self.index.featurizer.concepts_of(u.text) <= LOGISTICS_CONCEPTS
+        logistics_only = self.knowledge.featurizer.concepts_of(u.text) <= LOGISTICS_CONCEPTS
         if (u.intent == Intent.LOGISTICS and logistics_only and order is not None and order.status in SHIPPED
                 and order.logistics):
             logistics = order.logistics
             latest = logistics.events[-1].desc if logistics.events else "已发出，物流信息更新中"
-            return (
-                f"亲，您的订单由{logistics.company}配送，最新物流：{latest}。"
-                "完整的快递单号和物流信息可以在订单详情里查看哦，一般3-5天送达~"
-            )
+            # Only the order's own data: how long delivery takes is the shop's rule, answered from its knowledge.
+            return f"亲，您的订单由{logistics.company}配送，最新物流：{latest}。完整物流信息可以在订单详情里查看哦~"
         return None
 
     @staticmethod
@@ -230,7 +231,7 @@ class ShopBrain:
             sources=sources,
             intent=u.intent.value if u else message.type.value,
             emotion=u.emotion if u else 0.0,
-            knowledge_version=self.index.version,
+            knowledge_version=self.knowledge.version,
         )
         return BrainReply(outcome, state, None)
 
@@ -257,6 +258,6 @@ class ShopBrain:
             confidence=round(confidence, 4),
             intent=u.intent.value if u else message.type.value,
             emotion=u.emotion if u else 0.0,
-            knowledge_version=self.index.version,
+            knowledge_version=self.knowledge.version,
         )
         return BrainReply(outcome, state, ticket)

@@ -9,10 +9,10 @@ from typing import Any
 
 from kefu.answering.composer import Composer
 from kefu.answering.offline_composer import OfflineComposer
-from kefu.knowledge.embedded import EmbeddedIndex
-from kefu.knowledge.index import KnowledgeIndex
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.reception.brain import ShopBrain
+from kefu.retrieval.retrievers import Retriever
+from kefu.retrieval.search import KnowledgeSearch
 
 
 class KnowledgeMissing(RuntimeError):
@@ -24,9 +24,11 @@ class WrongShop(RuntimeError):
 
 
 def brain_from_snapshot(snapshot: KnowledgeSnapshot, composer: Composer | None = None,
-                        threshold: float = 0.5, remote: KnowledgeIndex | None = None) -> ShopBrain:
-    return ShopBrain(snapshot.shop, EmbeddedIndex(snapshot), composer or OfflineComposer(threshold), threshold,
-                     remote)
+                        threshold: float | None = None, remote: Retriever | None = None) -> ShopBrain:
+    """The brain over a snapshot; ``remote`` (OpenSearch) finds the candidates instead of the embedded index,
+    the same ranker scores them; ``threshold`` None keeps the ranker's calibrated one."""
+    knowledge = KnowledgeSearch(snapshot, retriever=remote)
+    return ShopBrain(snapshot.shop, knowledge, composer or OfflineComposer(), threshold)
 
 
 class BrainCache:
@@ -37,8 +39,8 @@ class BrainCache:
         current_version: Callable[[str], str | None],
         refresh_s: float = 60.0,
         composer: Composer | None = None,
-        threshold: float = 0.5,
-        remote: KnowledgeIndex | None = None,
+        threshold: float | None = None,
+        remote: Retriever | None = None,
     ) -> None:
         self._remote = remote
         self._shop_id = shop_id
@@ -59,7 +61,7 @@ class BrainCache:
             if self._brain is None or now - self._checked_at >= self._refresh_s:
                 self._checked_at = now
                 version = self._current_version(shop_id)
-                if self._brain is None or (version and version != self._brain.index.version):
+                if self._brain is None or (version and version != self._brain.knowledge.version):
                     snapshot = self._load(shop_id)
                     if snapshot is None:
                         raise KnowledgeMissing(f"no learned knowledge for shop {shop_id!r}; upload its bundle first")
@@ -67,8 +69,8 @@ class BrainCache:
             return self._brain
 
 
-def s3_brain_cache(s3: Any, bucket: str, shop_id: str, refresh_s: float, threshold: float,
-                   composer: Composer | None = None, remote: KnowledgeIndex | None = None) -> BrainCache:
+def s3_brain_cache(s3: Any, bucket: str, shop_id: str, refresh_s: float, threshold: float | None,
+                   composer: Composer | None = None, remote: Retriever | None = None) -> BrainCache:
     from kefu.knowledge import snapshot as snapshots
 
     return BrainCache(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from kefu.adapters.aws import AwsClients
 from kefu.handoff.queue import AgentQueue
 from kefu.intake.secrets import platform_secret
-from kefu.knowledge.backends import remote_index_for
+from kefu.knowledge.backends import remote_retriever_for
 from kefu.platform.client import PddClient
 from kefu.reception.knowledge_cache import s3_brain_cache
 from kefu.reception.service import ReceptionService
@@ -32,6 +32,6 @@ def build_reception(settings: Settings) -> ReceptionService:
         platform=platform,
         brain_for=s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id,
                                  settings.snapshot_refresh_s, settings.answer_threshold, composer,
-                                 remote_index_for(settings)),
+                                 remote_retriever_for(settings)),
         lease_s=settings.ledger_lease_s,
     )
