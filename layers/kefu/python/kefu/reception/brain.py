@@ -22,6 +22,7 @@ from kefu.models.shop import NO_ORDER, Order, ShopConfig
 from kefu.privacy.pii import mask_pii
 from kefu.retrieval.query import Query
 from kefu.retrieval.search import Knowledge
+from kefu.understanding.pinyin_input import PinyinReader
 from kefu.understanding.understand import Intent, Understander, Understanding
 
 SHIPPED = {"已发货", "部分发货", "交易成功"}
@@ -83,9 +84,12 @@ class ShopBrain:
         # The ranker's own calibrated bar unless the deployment sets one.
         self.threshold = knowledge.threshold if threshold is None else threshold
         colours, sizes = catalogue_values(knowledge.items())
+        words, latin = knowledge.vocabulary()
+        concepts = knowledge.featurizer.concepts
+        generic = [form for form, _ in concepts.forms] + sorted(knowledge.featurizer.stopwords)
         self.understander = Understander(
             knowledge.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords,
-            concepts=knowledge.featurizer.concepts,
+            concepts=concepts, pinyin=PinyinReader(words, generic, latin),
         )
 
     def respond(

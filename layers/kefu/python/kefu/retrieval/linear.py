@@ -57,12 +57,15 @@ class LogisticModel:
             raise ModelMismatch(f"model features {self.names} differ from the code's {tuple(names)}")
         return self
 
+    def linear(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept  # type: ignore[no-any-return]
+
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.linear(x), -30.0, 30.0)))  # type: ignore[no-any-return]
 
 
 @cache
-def load_model(name: str) -> LogisticModel:
-    """A model from kefu/data/models/<name>.json."""
-    return LogisticModel.from_json(load_data(f"models/{name}.json"))
+def load_model(name: str, part: str | None = None) -> LogisticModel:
+    """A model from kefu/data/models/<name>.json (``part``: one of several models kept in one file)."""
+    data = load_data(f"models/{name}.json")
+    return LogisticModel.from_json(data[part] if part else data)

@@ -33,7 +33,6 @@ PASSAGE_FEATURES: tuple[str, ...] = (
     "first",  # the answer's first sentence
     "position",  # log place in the answer
     "chars",  # log length
-    "item_score",  # the ranker's probability for the item
     "single",  # the item has only this sentence
 )
 
@@ -46,7 +45,7 @@ class PassagePicker:
     def threshold(self) -> float:
         return self.model.threshold
 
-    def features(self, store: ShopKnowledge, query: Query, item_index: int, item_score: float,
+    def features(self, store: ShopKnowledge, query: Query, item_index: int,
                  dense: np.ndarray, lexical: np.ndarray, meaning: np.ndarray) -> tuple[list[int], np.ndarray]:
         """(sentence view ids of the item, their feature rows)."""
         ids = [int(v) for v in store.item_view_ids(item_index) if store.views[v].kind == ViewKind.SENTENCE]
@@ -70,20 +69,18 @@ class PassagePicker:
                 1.0 if row == 0 else 0.0,
                 math.log1p(row),
                 math.log1p(len(view.raw)) / 5.0,
-                item_score,
                 1.0 if len(ids) == 1 else 0.0,
             )
         return ids, x
 
-    def passages(self, store: ShopKnowledge, query: Query, scored_items: list[tuple[int, float]]) -> list[
-            list[Passage]]:
-        """For each (item index, ranker probability): its sentences as passages, best first."""
+    def passages(self, store: ShopKnowledge, query: Query, items: list[int]) -> list[list[Passage]]:
+        """For each item index: its sentences as passages, best first."""
         dense = store.dense(query.vector)
         lexical = store.lexical(query.weights)
         meaning = store.lexical({f: w for f, w in query.weights.items() if family(f) in MEANING_FAMILIES})
         out: list[list[Passage]] = []
-        for item_index, item_score in scored_items:
-            ids, x = self.features(store, query, item_index, item_score, dense, lexical, meaning)
+        for item_index in items:
+            ids, x = self.features(store, query, item_index, dense, lexical, meaning)
             if not ids:
                 out.append([])
                 continue

@@ -1,8 +1,13 @@
-"""One ranker for every backend: a learned logistic model over the pair features of each candidate.
+"""One ranker for every backend, in two learned stages (training/train_ranker.py, leave-one-shop-out).
 
-Its output is the probability that the item answers the question, learned from the development shops' cases and
-chat-log questions (training/train_ranker.py, leave-one-shop-out); the brain answers above the model's own
-calibrated threshold and hands over below it.
+1. **Ranking**: a linear score over the pair features of each item, fit listwise (the softmax over a question's
+   candidates puts its mass on the items that state the expected facts: a conditional logit).
+2. **Confidence**: the probability that the best-ranked item really answers, from its score, its margin over
+   the next item, its share of the softmax and a few of its features; fit on held-out ranker scores, so it is
+   calibrated for shops the ranker never saw. The brain answers above the threshold chosen the same way.
+
+Both are computed over every item of the shop (the store has them all), so a candidate scores the same whether
+the embedded index or OpenSearch proposed it.
 """
 
 from __future__ import annotations
@@ -18,26 +23,61 @@ from kefu.retrieval.query import Query
 from kefu.retrieval.store import ShopKnowledge
 
 MODEL_NAME = "ranker"
+# What the confidence model sees of a ranked item.
+CONFIDENCE_FEATURES: tuple[str, ...] = (
+    "score",  # the ranking score
+    "margin",  # minus the best other item's score
+    "share",  # its softmax share among all the shop's items
+    "dense_best",
+    "lex_item",
+    "meaning_item",
+    "unknown_need",
+    "no_meaning",
+    "type_miss",
+    "concept_none",
+    "goods_other",
+    "question_chars",
+    "followup",
+)
+
+
+def confidence_features(x: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Rows = items: CONFIDENCE_FEATURES from the pair features and the ranking scores of all items."""
+    order = np.argsort(-scores)
+    best = scores[order[0]]
+    second = scores[order[1]] if len(scores) > 1 else best - 10.0
+    others_best = np.where(np.arange(len(scores)) == order[0], second, best)
+    shifted = np.exp(scores - best)
+    share = shifted / shifted.sum()
+    columns = [scores, scores - others_best, share]
+    columns += [x[:, INDEX[name]] for name in CONFIDENCE_FEATURES[3:]]
+    return np.column_stack(columns).astype(np.float32)
 
 
 class Ranker:
-    def __init__(self, model: LogisticModel | None = None) -> None:
-        self.model = (model or load_model(MODEL_NAME)).check(FEATURE_NAMES)
+    def __init__(self, ranking: LogisticModel | None = None, confidence: LogisticModel | None = None) -> None:
+        self.ranking = (ranking or load_model(MODEL_NAME, "ranking")).check(FEATURE_NAMES)
+        self.confidence = (confidence or load_model(MODEL_NAME, "confidence")).check(CONFIDENCE_FEATURES)
 
     @property
     def threshold(self) -> float:
-        return self.model.threshold
+        return self.confidence.threshold
+
+    def score(self, store: ShopKnowledge, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair features, ranking scores, confidences) of every item."""
+        x = pair_features(store, query)
+        scores = self.ranking.linear(x)
+        return x, scores, self.confidence.probability(confidence_features(x, scores))
 
     def rank(self, store: ShopKnowledge, query: Query, candidates: Sequence[int] | None = None,
              k: int = 5) -> list[SearchHit]:
         if not store.items:
             return []
-        x = pair_features(store, query)
-        probability = self.model.probability(x)
+        x, scores, confidence = self.score(store, query)
         pool = np.arange(len(store.items)) if candidates is None else np.asarray(sorted(set(candidates)), dtype=int)
         if len(pool) == 0:
             return []
-        order = pool[np.argsort(-probability[pool], kind="stable")][:k]
+        order = pool[np.argsort(-scores[pool], kind="stable")][:k]
         dense = store.dense(query.vector)
         hits: list[SearchHit] = []
         for item_index in order:
@@ -45,10 +85,10 @@ class Ranker:
             row = x[item_index]
             hits.append(SearchHit(
                 item=store.items[int(item_index)],
-                score=float(np.clip(probability[item_index], 0.0, 1.0)),
+                score=float(np.clip(confidence[item_index], 0.0, 1.0)),
                 lexical=float(row[INDEX["lex_view"]]),
                 vector=float(row[INDEX["dense_best"]]),
-                raw=float(row[INDEX["dense_x_lex"]]),
+                raw=float(scores[item_index]),
                 features=[round(float(v), 4) for v in row],
                 matched_question=store.views[view_id].text if view_id >= 0 else None,
             ))

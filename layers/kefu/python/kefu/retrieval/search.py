@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Protocol
 
 import numpy as np
@@ -62,8 +63,8 @@ class KnowledgeSearch:
         ids = self.retriever.candidates(query)
         positions = [self._positions[i] for i in ids if i in self._positions]  # ids of another version are skipped
         hits = self.ranker.rank(self.store, query, positions, k)
-        scored = [(self._positions[hit.item.item_id], hit.score) for hit in hits]
-        for hit, passages in zip(hits, self.picker.passages(self.store, query, scored), strict=True):
+        items = [self._positions[hit.item.item_id] for hit in hits]
+        for hit, passages in zip(hits, self.picker.passages(self.store, query, items), strict=True):
             hit.passages = passages
         return hits
 
@@ -78,6 +79,9 @@ class KnowledgeSearch:
 
     def unknown_needs(self, normalized_query: str) -> set[str]:
         return self.store.unknown_needs(normalized_query)
+
+    def vocabulary(self) -> tuple[Counter[str], set[str]]:
+        return self.store.vocabulary()
 
 
 class Knowledge(Protocol):
@@ -105,3 +109,5 @@ class Knowledge(Protocol):
     def search(self, query: Query, k: int = 5) -> list[SearchHit]: ...
 
     def similarity(self, normalized_a: str, normalized_b: str) -> float: ...
+
+    def vocabulary(self) -> tuple[Counter[str], set[str]]: ...

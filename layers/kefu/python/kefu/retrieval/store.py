@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import cast
 
@@ -88,6 +88,18 @@ class ShopKnowledge:
         self.item_view_counts = np.bincount(self.view_items, minlength=len(self.items)) if self.views else (
             np.zeros(len(self.items), dtype=np.int64))
         self.matrix = self._vectors()
+
+    def vocabulary(self) -> tuple[Counter[str], set[str]]:
+        """The shop's own words (with how often its texts use them) and the Latin tokens it writes (型号, 尺码)."""
+        words: Counter[str] = Counter()
+        latin: set[str] = set()
+        for features in self.view_features:
+            for feature, count in features.items():
+                if feature.startswith("w:"):
+                    words[feature[2:]] += count
+                elif feature.startswith("n:") and feature[2:].isalpha():
+                    latin.add(feature[2:])
+        return words, latin
 
     # -- vectors
 

@@ -50,7 +50,10 @@ def stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=8192)
 def char_pinyin(char: str) -> str:
-    return lazy_pinyin(char, style=Style.NORMAL, errors="ignore")[0] if _CONTENT_CHAR.match(char) else char
+    if not _CONTENT_CHAR.match(char):
+        return char
+    readings = lazy_pinyin(char, style=Style.NORMAL, errors="ignore")
+    return readings[0] if readings else char  # a rare character pypinyin has no reading for
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -11,6 +12,7 @@ from kefu.models.conversation import ConversationState
 from kefu.understanding import signals
 from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, NON_MATCHING_CONCEPTS, ConceptTable
 from kefu.understanding.normalize import Normalizer
+from kefu.understanding.pinyin_input import PinyinReader
 from kefu.understanding.questions import question_parts
 
 
@@ -62,8 +64,9 @@ FOLLOWUP_MAX_CHARS = 14
 class Understander:
     def __init__(self, normalizer: Normalizer | None = None, colours: list[str] | None = None,
                  handoff_keywords: list[str] | None = None, sizes: list[str] | None = None,
-                 concepts: ConceptTable | None = None) -> None:
+                 concepts: ConceptTable | None = None, pinyin: PinyinReader | None = None) -> None:
         self.normalizer = normalizer or Normalizer()
+        self._pinyin = pinyin
         self._concepts = concepts
         self._colours = sorted({self.normalizer.basic(c) for c in colours or []}, key=len, reverse=True)
         self._sizes = sorted({self.normalizer.basic(s) for s in sizes or []}, key=len, reverse=True)
@@ -71,6 +74,10 @@ class Understander:
 
     def understand(self, raw: str, state: ConversationState | None = None) -> Understanding:
         normalized = self.normalizer.normalize(raw)
+        if self._pinyin is not None:
+            read = self._pinyin.read(normalized.text)
+            if read != normalized.text:  # typed in pinyin: normalised again as if typed in characters
+                normalized = replace(normalized, text=self.normalizer.normalize(read).text)
         text = normalized.text
         mood = signals.emotion(text, normalized.exclamations)
         entities = Entities(
