@@ -35,8 +35,11 @@ from kefu.models.conversation import ConversationState  # noqa: E402
 from kefu.models.decision import Action, HandoffReason  # noqa: E402
 from kefu.models.knowledge import KnowledgeSnapshot  # noqa: E402
 from kefu.reception.brain import ShopBrain  # noqa: E402
-from kefu.reception.knowledge_cache import brain_from_snapshot  # noqa: E402
-from kefu.retrieval.pair_features import pair_features  # noqa: E402
+from kefu.answering.offline_composer import OfflineComposer  # noqa: E402
+from kefu.retrieval.linear import LogisticModel  # noqa: E402
+from kefu.retrieval.pair_features import FEATURE_NAMES, pair_features  # noqa: E402
+from kefu.retrieval.passages import PASSAGE_FEATURES, PassagePicker  # noqa: E402
+from kefu.retrieval.ranker import CONFIDENCE_FEATURES, Ranker  # noqa: E402
 from kefu.retrieval.search import KnowledgeSearch  # noqa: E402
 
 SHOPS = REPO / "examples" / "shops"
@@ -167,9 +170,17 @@ def _passages(example: TurnExample, knowledge: KnowledgeSearch, query: object, f
         example.passage_texts.append(texts)
 
 
+def neutral(names: tuple[str, ...], threshold: float = 0.5) -> LogisticModel:
+    """A model that scores nothing: extraction must not depend on the model being trained."""
+    zeros = np.zeros(len(names), dtype=np.float32)
+    return LogisticModel(names, zeros, np.ones(len(names), dtype=np.float32), zeros, 0.0, threshold)
+
+
 def load_shop_data(shop_dir: Path, progress: bool = True) -> ShopData:
     snapshot = learned(shop_dir)
-    brain = brain_from_snapshot(snapshot)
+    knowledge = KnowledgeSearch(snapshot, ranker=Ranker(neutral(FEATURE_NAMES), neutral(CONFIDENCE_FEATURES)),
+                                picker=PassagePicker(neutral(PASSAGE_FEATURES)))
+    brain = ShopBrain(snapshot.shop, knowledge, OfflineComposer(extra_min=0.5))
     turns: list[TurnExample] = []
     for path in case_files(shop_dir):
         turns += walk_cases(shop_dir.name, path.name, load_cases(path), brain)

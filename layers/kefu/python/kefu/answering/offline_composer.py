@@ -14,14 +14,16 @@ import re
 from kefu.answering.composer import ComposedReply
 from kefu.knowledge.views import clean_line
 from kefu.models.knowledge import Passage, SearchHit
+from kefu.retrieval.linear import load_model
+from kefu.retrieval.passages import MODEL_NAME as PASSAGE_MODEL
 from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, stated_answer_types
 
 _LEADING_ADDRESS = re.compile(r"^(亲亲|亲爱的|亲)[，,~～ ]*")
 _ENDS_SENTENCE = re.compile(r"[。！？!?；;~～]$")
 # What one reply may hold: a buyer wants the sentence that answers (graded: ≤ 100 characters without punctuation).
 REPLY_BUDGET = 90
-# Beyond its best sentence, an item's other sentences join only when the picker is this sure of them too.
-EXTRA_PASSAGE_MIN = 0.5
+# Beyond its best sentence, an item's other sentences join when the picker scores them at least its threshold
+# (kefu/data/models/passages.json, chosen leave-one-shop-out by training/train_passages.py).
 # A second item joins when it is nearly as likely to answer as the first and its best sentence answers too.
 SECOND_ITEM_RATIO = 0.85
 MIN_NOVELTY = 0.5
@@ -52,7 +54,7 @@ def _fallback_passage(hit: SearchHit) -> Passage:
     return Passage(text=text[:REPLY_BUDGET] or hit.item.title, score=hit.score)
 
 
-def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = EXTRA_PASSAGE_MIN) -> list[Passage]:
+def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = 0.5) -> list[Passage]:
     """The item's best passage, then every other passage the picker is sure of that fits and adds something."""
     passages = hit.passages or [_fallback_passage(hit)]
     chosen = [passages[0]]
@@ -68,15 +70,16 @@ def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = EXTRA_P
 
 
 class OfflineComposer:
-    def __init__(self, min_confidence: float = 0.0, budget: int = REPLY_BUDGET) -> None:
+    def __init__(self, min_confidence: float = 0.0, budget: int = REPLY_BUDGET, extra_min: float | None = None) -> None:
         self._min_confidence = min_confidence
         self._budget = budget
+        self._extra_min = load_model(PASSAGE_MODEL).threshold if extra_min is None else extra_min
 
     def compose(self, question: str, hits: list[SearchHit], context: dict[str, str]) -> ComposedReply | None:
         if not hits or hits[0].score < self._min_confidence:
             return None
         first = hits[0]
-        parts = pick(first, self._budget)
+        parts = pick(first, self._budget, min_extra=self._extra_min)
         body = "".join(_sentence(p.text) for p in parts)
         sources = [first.item.source]
         asked = {c for c in ANSWER_TYPE_CONCEPTS if c in context.get("asked_types", "").split(",")}
@@ -88,7 +91,7 @@ class OfflineComposer:
             # A second item answers a part the first leaves out: a kind of value the reply does not state yet, or
             # a sentence the picker is sure of that says something new.
             lacks = asked - stated_answer_types(body)
-            useful = (lacks & stated_answer_types(best.text)) or best.score >= max(EXTRA_PASSAGE_MIN, parts[0].score)
+            useful = (lacks & stated_answer_types(best.text)) or best.score >= max(self._extra_min, parts[0].score)
             if not useful or len(body) + len(best.text) > self._budget + 20 or novelty(best.text, body) < MIN_NOVELTY:
                 continue
             body += _sentence(best.text)

@@ -83,7 +83,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from kefu.evaluation.grade import grade
+    from kefu.evaluation.grade import FOCUSED_MAX_CHARS, grade
 
     cases, records = _run_replay(args)
     report = grade(cases, records)
@@ -93,6 +93,8 @@ def _eval(args: argparse.Namespace) -> int:
         return 0
     print(f"turns                    {figures['turns']:.0f}")
     print(f"answer accuracy          {figures['answer_accuracy']:.1%}   (answer turns with every expected fact)")
+    print(f"right and focused        {figures['focused_accuracy']:.1%}   (right, and the reply at most "
+          f"{FOCUSED_MAX_CHARS} characters without punctuation)")
     print(f"wrong-answer rate        {figures['wrong_answer_rate']:.1%}   "
           "(answers missing facts or given where a handoff was due)")
     print(f"handoff precision        {figures['handoff_precision']:.1%}")
@@ -100,6 +102,8 @@ def _eval(args: argparse.Namespace) -> int:
     print(f"handoff reason accuracy  {figures['handoff_reason_accuracy']:.1%}")
     print(f"auto-reception rate      {figures['auto_reception_rate']:.1%}   "
           "(turns the agent kept and got right / all turns)")
+    print(f"reply length median/p90  {figures['reply_chars_median']:.0f} / {figures['reply_chars_p90']:.0f} characters "
+          "(answers, without punctuation)")
     print(f"latency p50 / p95        {figures['latency_p50_ms']:.1f} / {figures['latency_p95_ms']:.1f} ms per turn "
           "(whole pipeline incl. the emulated DynamoDB)")
     print("recall by reason         " + ", ".join(f"{r} {h}/{t}" for r, (h, t) in report.recall_by_reason().items()))

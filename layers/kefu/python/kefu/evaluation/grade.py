@@ -29,6 +29,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] not in "PZ")
 
 
+# A right answer is also *focused* when the whole reply holds at most this many characters once spaces,
+# punctuation and symbols are removed (shared/formats.md §2).
+FOCUSED_MAX_CHARS = 100
+
+
+def reply_chars(reply: str | None) -> int:
+    """The reply's length as the grader counts it: no spaces, punctuation or symbols."""
+    return len("".join(ch for ch in fold(reply or "") if unicodedata.category(ch)[0] != "S"))
+
+
 def facts_present(reply: str | None, facts: list[list[str]]) -> bool:
     folded = fold(reply or "")
     return all(any(fold(option) in folded for option in group) for group in facts)
@@ -46,6 +56,7 @@ class TurnGrade:
     correct: bool
     wrong_answer: bool
     latency_ms: float
+    reply_chars: int = 0  # of an answer's reply, as reply_chars() counts
 
 
 @dataclass
@@ -67,9 +78,12 @@ class Report:
         answers, handoffs = self.answer_turns, self.handoff_turns
         predicted_handoffs = [t for t in self.turns if t.got == Action.HANDOFF]
         latencies = sorted(t.latency_ms for t in self.turns) or [0.0]
+        lengths = sorted(t.reply_chars for t in self.turns if t.got == Action.ANSWER) or [0]
+        focused = sum(t.correct and t.reply_chars <= FOCUSED_MAX_CHARS for t in answers)
         return {
             "turns": len(self.turns),
             "answer_accuracy": self._ratio(sum(t.correct for t in answers), len(answers)),
+            "focused_accuracy": self._ratio(focused, len(answers)),
             "wrong_answer_rate": self._ratio(sum(t.wrong_answer for t in self.turns), len(self.turns)),
             "handoff_precision": self._ratio(
                 sum(t.expected == Action.HANDOFF for t in predicted_handoffs), len(predicted_handoffs)
@@ -80,6 +94,8 @@ class Report:
                 len(handoffs),
             ),
             "auto_reception_rate": self._ratio(sum(t.correct for t in answers), len(self.turns)),
+            "reply_chars_median": float(statistics.median(lengths)),
+            "reply_chars_p90": float(lengths[min(len(lengths) - 1, round(0.9 * (len(lengths) - 1)))]),
             "latency_p50_ms": statistics.median(latencies),
             "latency_p95_ms": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
         }
@@ -132,6 +148,7 @@ def grade(cases: list[EvalCase], records: list[ReplayRecord]) -> Report:
                     correct=correct,
                     wrong_answer=wrong,
                     latency_ms=record.latency_ms,
+                    reply_chars=reply_chars(record.reply) if record.action == Action.ANSWER else 0,
                 )
             )
     return report

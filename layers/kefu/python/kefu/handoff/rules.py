@@ -10,7 +10,6 @@ from kefu.models.messages import MessageType
 from kefu.models.shop import ShopConfig
 from kefu.understanding.understand import Understanding
 
-EMOTION_THRESHOLD = 0.6
 MAX_BOT_ANSWERS_ON_ONE_NEED = 2
 
 
@@ -45,7 +44,7 @@ def pre_answer_reason(rule: RuleInput) -> HandoffReason | None:
         return None
     if u.asks_for_human:
         return HandoffReason.EXPLICIT_REQUEST
-    if u.emotion >= EMOTION_THRESHOLD or u.sensitive:
+    if u.angry or u.sensitive:
         return HandoffReason.EMOTION
     if rule.shop.after_sale_to_human and u.after_sale_needs_human:
         return HandoffReason.AFTER_SALE

@@ -22,6 +22,7 @@ from kefu.models.shop import NO_ORDER, Order, ShopConfig
 from kefu.privacy.pii import mask_pii
 from kefu.retrieval.query import Query
 from kefu.retrieval.search import Knowledge
+from kefu.understanding.classifier import shared_classifier
 from kefu.understanding.pinyin_input import PinyinReader
 from kefu.understanding.understand import Intent, Understander, Understanding
 
@@ -90,6 +91,7 @@ class ShopBrain:
         self.understander = Understander(
             knowledge.normalizer, colours=colours, sizes=sizes, handoff_keywords=shop.handoff_keywords,
             concepts=concepts, pinyin=PinyinReader(words, generic, latin),
+            classifier=shared_classifier(), encode=knowledge.encode,
         )
 
     def respond(

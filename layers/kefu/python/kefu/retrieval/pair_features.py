@@ -27,6 +27,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "dense_question",  # best cosine over its question variants (0 without any)
     "has_questions",
     "dense_sentence",
+    "dense_second",  # the item's second-best sentence (a whole item about the question, not one lucky line)
+    "log_views",  # how many views the item has: the best of many views is high by chance alone
     "dense_gap",  # dense_best minus the best item's
     "dense_top",  # 1 for the item with the best dense_best
     "lex_view",  # best single view's weighted share of the question's features
@@ -39,6 +41,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     "type_miss",  # the question asks a kind of value (多久, 多少钱) the item never states
     "goods_same",
     "goods_other",  # the item speaks of another product than the one the buyer is on
+    "names_target",  # the item's text names the product the question is about
+    "names_other_only",  # it names other products and not that one
     "kind_rule",
     "kind_fact",
     "kind_section",
@@ -78,7 +82,10 @@ def pair_features(store: ShopKnowledge, query: Query) -> np.ndarray:
     x[:, INDEX["dense_title"]] = store.per_item_max(dense, ViewKind.TITLE)
     x[:, INDEX["dense_question"]] = store.per_item_max(dense, ViewKind.QUESTION)
     x[:, INDEX["has_questions"]] = [1.0 if item.questions else 0.0 for item in store.items]
-    x[:, INDEX["dense_sentence"]] = store.per_item_max(dense, ViewKind.SENTENCE)
+    sentence_best = store.per_item_max(dense, ViewKind.SENTENCE)
+    x[:, INDEX["dense_sentence"]] = sentence_best
+    x[:, INDEX["dense_second"]] = store.per_item_second(dense, ViewKind.SENTENCE)
+    x[:, INDEX["log_views"]] = np.log1p(store.item_view_counts)
     x[:, INDEX["dense_gap"]] = best - best.max()
     x[int(np.argmax(best)), INDEX["dense_top"]] = 1.0
 
@@ -104,6 +111,12 @@ def pair_features(store: ShopKnowledge, query: Query) -> np.ndarray:
                 x[i, INDEX["goods_same"]] = 1.0
             elif item.goods_id is not None:
                 x[i, INDEX["goods_other"]] = 1.0
+    if query.products:
+        for i, named in enumerate(store.item_products):
+            if named & query.products:
+                x[i, INDEX["names_target"]] = 1.0
+            elif named:
+                x[i, INDEX["names_other_only"]] = 1.0
     kinds = {ItemKind.RULE_SECTION: "kind_rule", ItemKind.PRODUCT_FACT: "kind_fact",
              ItemKind.PRODUCT_SECTION: "kind_section", ItemKind.MINED_QA: "kind_mined"}
     for i, item in enumerate(store.items):

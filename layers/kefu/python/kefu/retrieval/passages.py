@@ -34,6 +34,8 @@ PASSAGE_FEATURES: tuple[str, ...] = (
     "position",  # log place in the answer
     "chars",  # log length
     "single",  # the item has only this sentence
+    "names_target",  # names the product the question is about
+    "names_other_only",  # names other products, not that one
 )
 
 
@@ -57,6 +59,7 @@ class PassagePicker:
         for row, view_id in enumerate(ids):
             view = store.views[view_id]
             states = stated_answer_types(view.text)
+            named = store.view_products[view_id]
             x[row] = (
                 cosines[row],
                 cosines[row] - best,
@@ -70,6 +73,8 @@ class PassagePicker:
                 math.log1p(row),
                 math.log1p(len(view.raw)) / 5.0,
                 1.0 if len(ids) == 1 else 0.0,
+                1.0 if named & query.products else 0.0,
+                1.0 if named and not named & query.products else 0.0,
             )
         return ids, x
 

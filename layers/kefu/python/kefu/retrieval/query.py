@@ -25,6 +25,7 @@ class Query:
     vector: np.ndarray
     asked_types: set[str] = field(default_factory=set)
     unknown: set[str] = field(default_factory=set)
+    products: set[str] = field(default_factory=set)  # goods ids the question is about (named, or the page's)
 
     @property
     def matching_text(self) -> str:
@@ -51,4 +52,5 @@ def build_query(store: ShopKnowledge, text: str, goods_id: str | None = None, co
         vector=vector,
         asked_types=store.featurizer.asked_answer_types(text),
         unknown=store.unknown_needs(text),
+        products=store.target_products(matching, goods_id),
     )

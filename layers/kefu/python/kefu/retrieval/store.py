@@ -33,6 +33,18 @@ HUB_SLOPE = 0.05
 VIEW_KINDS = (ViewKind.TITLE, ViewKind.QUESTION, ViewKind.SENTENCE)
 
 
+def _distinctive_product_words(items: list[KnowledgeItem]) -> dict[str, set[str]]:
+    """goods id → the words (2+ characters) of its short name that no other product's name contains."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        if item.goods_id and item.title.strip():
+            names[item.goods_id].add(item.title.split()[0])
+    words = {gid: {w for name in ns for w in jieba.lcut(name) if len(w) >= 2 and _HAN.fullmatch(w)}
+             for gid, ns in names.items()}
+    return {gid: {w for w in ws if not any(w in other for og, ons in names.items() if og != gid for other in ons)}
+            for gid, ws in words.items()}
+
+
 @dataclass(frozen=True)
 class View:
     item_index: int
@@ -88,6 +100,20 @@ class ShopKnowledge:
         self.item_view_counts = np.bincount(self.view_items, minlength=len(self.items)) if self.views else (
             np.zeros(len(self.items), dtype=np.int64))
         self.matrix = self._vectors()
+        self.product_words = _distinctive_product_words(self.items)
+        self.view_products = [self.mentioned_products(view.text) for view in self.views]
+        self.item_products: list[set[str]] = [set() for _ in self.items]
+        for view, products in zip(self.views, self.view_products, strict=True):
+            self.item_products[view.item_index] |= products
+
+    def mentioned_products(self, text: str) -> set[str]:
+        """The products (goods ids) a text names by a word of their name no other product's name has."""
+        return {goods_id for goods_id, words in self.product_words.items() if any(w in text for w in words)}
+
+    def target_products(self, text: str, goods_id: str | None) -> set[str]:
+        """What a question is about: the products it names, else the one the buyer is looking at."""
+        named = self.mentioned_products(text)
+        return named or ({goods_id} if goods_id else set())
 
     def vocabulary(self) -> tuple[Counter[str], set[str]]:
         """The shop's own words (with how often its texts use them) and the Latin tokens it writes (型号, 尺码)."""
@@ -142,6 +168,24 @@ class ShopKnowledge:
         np.maximum.at(out, self.view_items[mask], per_view[mask])
         out[np.isneginf(out)] = empty
         return out
+
+    def per_item_second(self, per_view: np.ndarray, kind: ViewKind | None = None) -> np.ndarray:
+        """The second-best view of each item (of one kind); the best one's value when it has only one."""
+        best = self.per_item_max(per_view, kind, empty=-np.inf)
+        mask = np.ones(len(self.views), dtype=bool) if kind is None else self.view_kinds == VIEW_KINDS.index(kind)
+        # Drop each item's best view once, then take the maximum of the rest.
+        values = per_view.copy()
+        is_best = mask & (values >= best[self.view_items])
+        first_best = np.zeros(len(self.views), dtype=bool)
+        seen: set[int] = set()
+        for view_id in np.flatnonzero(is_best):
+            item = int(self.view_items[view_id])
+            if item not in seen:
+                seen.add(item)
+                first_best[view_id] = True
+        second = self.per_item_max(np.where(first_best, -np.inf, values), kind, empty=-np.inf)
+        out = np.where(np.isneginf(second), best, second)
+        return np.where(np.isneginf(out), 0.0, out).astype(np.float32)
 
     def best_view(self, per_view: np.ndarray, item_index: int) -> int:
         """The view id of the item's best view by ``per_view``."""

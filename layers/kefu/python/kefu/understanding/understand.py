@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
+
+import numpy as np
 
 from pydantic import BaseModel, Field
 
 from kefu.models.conversation import ConversationState
 from kefu.understanding import signals
+from kefu.understanding.classifier import SignalClassifier
 from kefu.understanding.features import ANSWER_TYPE_CONCEPTS, NON_MATCHING_CONCEPTS, ConceptTable
 from kefu.understanding.normalize import Normalizer
 from kefu.understanding.pinyin_input import PinyinReader
@@ -42,6 +46,7 @@ class Understanding(BaseModel):
     query: str = Field(description="what to look up: the text, completed from context for follow-ups")
     intent: Intent
     emotion: float = 0.0
+    angry: bool = Field(default=False, description="angry, sarcastic or threatening: a human takes over")
     insult: bool = False
     threat: bool = False
     sensitive: bool = False
@@ -59,14 +64,22 @@ _FOLLOWUP_END = re.compile(r"(呢|的呢|怎么样|咋样)[?？]?$")
 _QUANTITY = re.compile(r"([0-9一二两三四五六七八九十]+)\s*(盒|瓶|个|件|支|套|包|袋)")
 _SIZE = re.compile(r"\b(xs|s|m|l|xl|xxl|xxxl|\d{2,3}码|\d{2,3}cm)\b", re.IGNORECASE)
 FOLLOWUP_MAX_CHARS = 14
+# Without the classifier: the rule-based emotion score from which a buyer counts as angry.
+ANGRY_SCORE = 0.6
 
 
 class Understander:
     def __init__(self, normalizer: Normalizer | None = None, colours: list[str] | None = None,
                  handoff_keywords: list[str] | None = None, sizes: list[str] | None = None,
-                 concepts: ConceptTable | None = None, pinyin: PinyinReader | None = None) -> None:
+                 concepts: ConceptTable | None = None, pinyin: PinyinReader | None = None,
+                 classifier: SignalClassifier | None = None,
+                 encode: Callable[[list[str]], np.ndarray] | None = None) -> None:
         self.normalizer = normalizer or Normalizer()
         self._pinyin = pinyin
+        # With the learned classifier (and the encoder it reads vectors from) the handoff signals are heard by
+        # meaning; without them (unit tests of the rules) the rule patterns decide alone.
+        self._classifier = classifier
+        self._encode = encode
         self._concepts = concepts
         self._colours = sorted({self.normalizer.basic(c) for c in colours or []}, key=len, reverse=True)
         self._sizes = sorted({self.normalizer.basic(s) for s in sizes or []}, key=len, reverse=True)
@@ -79,6 +92,8 @@ class Understander:
             if read != normalized.text:  # typed in pinyin: normalised again as if typed in characters
                 normalized = replace(normalized, text=self.normalizer.normalize(read).text)
         text = normalized.text
+        # The shop's own keywords are compared with the buyer's own words (script folding only) and always win.
+        keyword = any(k and k in self.normalizer.basic(raw) for k in self._handoff_keywords)
         mood = signals.emotion(text, normalized.exclamations)
         entities = Entities(
             order_numbers=normalized.order_numbers,
@@ -86,16 +101,27 @@ class Understander:
             sizes=[s for s in self._sizes if s in text] or [m.group(0) for m in _SIZE.finditer(text)],
             quantities=[m.group(0) for m in _QUANTITY.finditer(text)],
         )
+        if self._classifier is not None and self._encode is not None and text:
+            scores = self._classifier.scores(text, self._encode([text])[0], normalized.exclamations)
+            fires = self._classifier.fires
+            emotion, angry = round(scores.anger, 2), fires(scores, "anger")
+            sensitive, asks = fires(scores, "distress"), fires(scores, "ask_human")
+            after_sale = fires(scores, "after_sale")
+        else:
+            emotion, angry, sensitive = mood.score, mood.score >= ANGRY_SCORE, mood.sensitive
+            asks = signals.asks_for_human(text, [])
+            after_sale = signals.after_sale_needs_human(text)
         understanding = Understanding(
             text=text,
             query=text,
             intent=Intent.OTHER,
-            emotion=mood.score,
+            emotion=emotion,
+            angry=angry,
             insult=mood.insult,
             threat=mood.threat,
-            sensitive=mood.sensitive,
-            asks_for_human=signals.asks_for_human(text, self._handoff_keywords),
-            after_sale_needs_human=signals.after_sale_needs_human(text),
+            sensitive=sensitive,
+            asks_for_human=keyword or asks,
+            after_sale_needs_human=after_sale,
             dissatisfied=signals.matches("repeat_complaint", text),
             entities=entities,
             questions=question_parts(text),
@@ -111,7 +137,7 @@ class Understander:
         text = u.text
         if u.asks_for_human:
             return Intent.ASK_HUMAN
-        if u.insult or u.threat or u.emotion >= 0.6:
+        if u.angry:
             return Intent.COMPLAINT
         if u.after_sale_needs_human:
             return Intent.AFTER_SALE
