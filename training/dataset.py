@@ -23,25 +23,23 @@ from pathlib import Path
 
 import numpy as np
 
+from kefu.answering.offline_composer import OfflineComposer
+from kefu.evaluation.grade import fold
+from kefu.evaluation.replay import load_cases
+from kefu.knowledge import snapshot as snapshots
+from kefu.knowledge.learn import learn_bundle
+from kefu.models.cases import EvalCase
+from kefu.models.conversation import ConversationState
+from kefu.models.decision import Action, HandoffReason
+from kefu.models.knowledge import KnowledgeSnapshot
+from kefu.reception.brain import ShopBrain
+from kefu.retrieval.linear import LogisticModel
+from kefu.retrieval.pair_features import FEATURE_NAMES, pair_features
+from kefu.retrieval.passages import PASSAGE_FEATURES, PassagePicker
+from kefu.retrieval.ranker import CONFIDENCE_FEATURES, Ranker
+from kefu.retrieval.search import KnowledgeSearch
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "layers" / "kefu" / "python"))
-
-from kefu.evaluation.grade import fold  # noqa: E402
-from kefu.evaluation.replay import load_cases  # noqa: E402
-from kefu.knowledge import snapshot as snapshots  # noqa: E402
-from kefu.knowledge.learn import learn_bundle  # noqa: E402
-from kefu.models.cases import EvalCase  # noqa: E402
-from kefu.models.conversation import ConversationState  # noqa: E402
-from kefu.models.decision import Action, HandoffReason  # noqa: E402
-from kefu.models.knowledge import KnowledgeSnapshot  # noqa: E402
-from kefu.reception.brain import ShopBrain  # noqa: E402
-from kefu.answering.offline_composer import OfflineComposer  # noqa: E402
-from kefu.retrieval.linear import LogisticModel  # noqa: E402
-from kefu.retrieval.pair_features import FEATURE_NAMES, pair_features  # noqa: E402
-from kefu.retrieval.passages import PASSAGE_FEATURES, PassagePicker  # noqa: E402
-from kefu.retrieval.ranker import CONFIDENCE_FEATURES, Ranker  # noqa: E402
-from kefu.retrieval.search import KnowledgeSearch  # noqa: E402
-
 SHOPS = REPO / "examples" / "shops"
 CACHE = REPO / ".kefu" / "training"
 

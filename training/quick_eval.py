@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The development loop's fast evaluation: every case set of every development shop through the brain itself.
 
-Usage: python training/quick_eval.py [--shop NAME] [--failures] [--cases FILE]
+Usage: python -m training.quick_eval [--shop NAME] [--failures] [--cases FILE]
 
 Same brain, same grader as `kefu eval`, but the conversation state stays in memory instead of the emulated
 DynamoDB, and the learned snapshots are cached (training/dataset.py): a full pass over all sets takes seconds,
@@ -16,17 +16,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dataset import case_files, development_shops, learned  # noqa: E402
-
-from kefu.answering.outgoing import OutgoingFilter  # noqa: E402
-from kefu.evaluation.grade import grade  # noqa: E402
-from kefu.evaluation.replay import CASE_SEPARATOR, ReplayPlatform, _message, load_cases, load_orders  # noqa: E402
-from kefu.models.cases import EvalCase, ReplayRecord  # noqa: E402
-from kefu.models.conversation import ConversationState  # noqa: E402
-from kefu.reception.brain import ShopBrain  # noqa: E402
-from kefu.reception.knowledge_cache import brain_from_snapshot  # noqa: E402
+from kefu.answering.outgoing import OutgoingFilter
+from kefu.evaluation.grade import grade
+from kefu.evaluation.replay import CASE_SEPARATOR, ReplayPlatform, _message, load_cases, load_orders
+from kefu.models.cases import EvalCase, ReplayRecord
+from kefu.models.conversation import ConversationState
+from kefu.reception.brain import ShopBrain
+from kefu.reception.knowledge_cache import brain_from_snapshot
+from training.dataset import case_files, development_shops, learned
 
 
 def replay(brain: ShopBrain, cases: list[EvalCase], platform: ReplayPlatform) -> list[ReplayRecord]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the passage picker (kefu/data/models/passages.json) and report it leave-one-shop-out.
 
-Usage: python training/train_passages.py [--write]
+Usage: python -m training.train_passages [--write]
 
 Examples: for every answerable development question, the sentences of each item that states the expected facts,
 labelled 1 when the sentence itself states one. A logistic model scores sentences; the composer quotes the best
@@ -16,19 +16,15 @@ import argparse
 import json
 import statistics
 import sys
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dataset import REPO, ShopData, TurnExample, coverage, load_all  # noqa: E402
-
-from kefu.answering.offline_composer import REPLY_BUDGET, pick  # noqa: E402
-from kefu.evaluation.grade import reply_chars  # noqa: E402
-from kefu.models.knowledge import KnowledgeItem, Passage, SearchHit  # noqa: E402
-from kefu.retrieval.linear import LogisticModel  # noqa: E402
-from kefu.retrieval.passages import PASSAGE_FEATURES  # noqa: E402
+from kefu.answering.offline_composer import REPLY_BUDGET, pick
+from kefu.evaluation.grade import reply_chars
+from kefu.models.knowledge import KnowledgeItem, Passage, SearchHit
+from kefu.retrieval.linear import LogisticModel
+from kefu.retrieval.passages import PASSAGE_FEATURES
+from training.dataset import REPO, ShopData, TurnExample, coverage, load_all
 
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "passages.json"
 C = 1.0
@@ -90,8 +86,7 @@ def evaluate(turns: list[TurnExample], model: LogisticModel, extra_min: float) -
 def attach_facts(shops: list[ShopData]) -> None:
     """Each turn's expected facts (the dataset keeps only their count)."""
     from kefu.evaluation.replay import load_cases
-
-    from dataset import SHOPS
+    from training.dataset import SHOPS
 
     for shop in shops:
         by_key = {}

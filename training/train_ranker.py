@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the ranker (kefu/data/models/ranker.json) and report it leave-one-shop-out.
 
-Usage: python training/train_ranker.py [--write] [--compare]
+Usage: python -m training.train_ranker [--write] [--compare]
 
 Two stages (see kefu/retrieval/ranker.py). Every development shop is held out in turn, as a shop nobody tuned
 for: the ranking model is fit on the other shops and scores the held-out one; the confidence model is fit on
@@ -21,18 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dataset import REPO, ShopData, TurnExample, load_all  # noqa: E402
-
-from kefu.retrieval.linear import LogisticModel  # noqa: E402
-from kefu.retrieval.pair_features import FEATURE_NAMES, INDEX  # noqa: E402
-from kefu.retrieval.ranker import CONFIDENCE_FEATURES, confidence_features  # noqa: E402
+from kefu.retrieval.linear import LogisticModel
+from kefu.retrieval.pair_features import FEATURE_NAMES, INDEX
+from kefu.retrieval.ranker import CONFIDENCE_FEATURES, confidence_features
+from training.dataset import REPO, ShopData, TurnExample, load_all
 
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "ranker.json"
 # A wrong answer costs this many right ones: the buyer is misled, where a handoff only waits for a human.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Train the handoff-signal classifier (kefu/data/models/signals.json) and report it on data it never saw.
 
-Usage: python training/train_signals.py [--write] [--with-cases]
+Usage: python -m training.train_signals [--write] [--with-cases]
 
 Data: the labelled corpus in training/corpus/signals (2,400 buyer messages written by helpers who never saw the
 code or its lexicons; labels ask_human / anger / distress / after_sale, or none). Every writer's fifth batch
@@ -21,20 +21,16 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from dataset import CACHE, REPO, SHOPS, case_files  # noqa: E402
-
-from kefu.encoder.bge import shared_encoder  # noqa: E402
-from kefu.evaluation.replay import load_cases  # noqa: E402
-from kefu.models.decision import Action, HandoffReason  # noqa: E402
-from kefu.understanding.classifier import LABELS, RULE_NAMES, rule_features, text_tokens  # noqa: E402
-from kefu.understanding.normalize import Normalizer  # noqa: E402
+from kefu.encoder.bge import shared_encoder
+from kefu.evaluation.replay import load_cases
+from kefu.models.decision import Action, HandoffReason
+from kefu.understanding.classifier import LABELS, RULE_NAMES, rule_features, text_tokens
+from kefu.understanding.normalize import Normalizer
+from training.dataset import CACHE, REPO, SHOPS, case_files
 
 CORPUS = REPO / "training" / "corpus" / "signals"
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "signals.json"

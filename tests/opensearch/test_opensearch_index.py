@@ -21,7 +21,9 @@ from opensearchpy import OpenSearch, Urllib3HttpConnection
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, RequestError
 
+from kefu.encoder.bge import shared_encoder
 from kefu.knowledge import opensearch_index as osi
+from kefu.knowledge.learn import view_vectors
 from kefu.knowledge.opensearch_index import (
     OpenSearchIndex,
     OpenSearchIndexWriter,
@@ -30,12 +32,16 @@ from kefu.knowledge.opensearch_index import (
     index_name,
     opensearch_client,
 )
-from kefu.models.knowledge import ItemKind, KnowledgeItem
+from kefu.knowledge.vectors import unpack
+from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
+from kefu.models.shop import ShopConfig
+from kefu.retrieval.query import Query
+from kefu.retrieval.search import KnowledgeSearch
 from kefu.settings import Settings
 
 
 class NgramEmbedder:
-    """Deterministic test embedder: signed hashing of character uni- and bigrams into 64 dims."""
+    """Another embedder than the bundled encoder (as Bedrock would be): hashing of character uni- and bigrams."""
 
     dimension = 64
 
@@ -50,6 +56,32 @@ class NgramEmbedder:
             vec[digest % self.dimension] += 1.0 if digest >> 63 else -1.0
         norm = math.sqrt(sum(x * x for x in vec)) or 1.0
         return [x / norm for x in vec]
+
+
+def snapshot_of(shop: str, items: list[KnowledgeItem], version: str = "v1") -> KnowledgeSnapshot:
+    return KnowledgeSnapshot(shop_id=shop, version=version, items=items, shop=ShopConfig(shop_id=shop, shop_name=shop),
+                             vectors=view_vectors(items, shared_encoder()))
+
+
+def writer(client: OpenSearch, **kwargs: Any) -> OpenSearchIndexWriter:
+    return OpenSearchIndexWriter(client, shared_encoder(), number_of_replicas=0, **kwargs)
+
+
+def publish(client: OpenSearch, snapshot: KnowledgeSnapshot, **kwargs: Any) -> OpenSearchIndexWriter:
+    out = writer(client, **kwargs)
+    out.publish(snapshot.shop_id, snapshot.version, snapshot.items, snapshot.vectors)
+    return out
+
+
+def remote_search(client: OpenSearch, snapshot: KnowledgeSnapshot) -> KnowledgeSearch:
+    """The brain's knowledge with OpenSearch as the retriever (the ranker and the snapshot stay the same)."""
+    return KnowledgeSearch(snapshot, retriever=OpenSearchIndex(client, snapshot.shop_id))
+
+
+def candidates(index: OpenSearchIndex, knowledge: KnowledgeSearch, text: str,
+               goods_id: str | None = None) -> list[str]:
+    query: Query = knowledge.query(knowledge.normalizer.normalize(text).text, goods_id)
+    return index.candidates(query)
 
 
 def item(
@@ -120,12 +152,25 @@ ITEMS_B = [
 ]
 
 
+SNAPSHOTS = {}
+
+
+def snapshot(shop: str) -> KnowledgeSnapshot:
+    if shop not in SNAPSHOTS:
+        SNAPSHOTS[shop] = snapshot_of(shop, ITEMS_A if shop == SHOP_A else ITEMS_B)
+    return SNAPSHOTS[shop]
+
+
 @pytest.fixture(scope="module")
-def published(os_client: OpenSearch) -> dict[str, OpenSearchIndex]:
-    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.05)
-    writer.publish(SHOP_A, "v1", ITEMS_A)
-    writer.publish(SHOP_B, "v1", ITEMS_B)
-    return {shop: OpenSearchIndex(os_client, shop, NgramEmbedder()) for shop in (SHOP_A, SHOP_B)}
+def published(os_client: OpenSearch) -> dict[str, KnowledgeSearch]:
+    for shop in (SHOP_A, SHOP_B):
+        publish(os_client, snapshot(shop), initial_backoff=0.05)
+    return {shop: remote_search(os_client, snapshot(shop)) for shop in (SHOP_A, SHOP_B)}
+
+
+def index_of(knowledge: KnowledgeSearch) -> OpenSearchIndex:
+    assert isinstance(knowledge.retriever, OpenSearchIndex)
+    return knowledge.retriever
 
 
 def alias_targets(client: OpenSearch, alias: str) -> list[str]:
@@ -140,7 +185,7 @@ def alias_targets(client: OpenSearch, alias: str) -> list[str]:
 
 @pytest.mark.opensearch
 def test_mapping_is_created_as_specified(
-    os_client: OpenSearch, published: dict[str, OpenSearchIndex]
+    os_client: OpenSearch, published: dict[str, KnowledgeSearch]
 ) -> None:
     name = index_name(SHOP_A, "v1")
     assert name == "kefu-shop-a-v1"
@@ -149,9 +194,11 @@ def test_mapping_is_created_as_specified(
     mapping = os_client.indices.get_mapping(index=name)[name]["mappings"]
     assert mapping["_meta"]["kefu"] == {"shop_id": SHOP_A, "version": "v1", "schema": osi.SCHEMA_VERSION}
     props = mapping["properties"]
-    vector = props["embedding"]
+    views = props["views"]
+    assert views["type"] == "nested"
+    vector = views["properties"]["vector"]
     assert vector["type"] == "knn_vector"
-    assert vector["dimension"] == NgramEmbedder.dimension
+    assert vector["dimension"] == shared_encoder().dimension
     assert vector["method"]["name"] == "hnsw"
     assert vector["method"]["engine"] == "lucene"
     assert vector["method"]["space_type"] == "cosinesimil"
@@ -179,57 +226,63 @@ def test_mapping_is_created_as_specified(
 
 
 @pytest.mark.opensearch
-def test_paraphrase_finds_the_right_item(published: dict[str, OpenSearchIndex]) -> None:
-    index = published[SHOP_A]
+def test_paraphrase_finds_the_right_item(published: dict[str, KnowledgeSearch]) -> None:
+    knowledge = published[SHOP_A]
     cases = {
         "请问几天能发货呀": "a-ship",
         "能不能退货": "a-return",
         "你们发的是什么快递": "a-express",
     }
-    for query, expected in cases.items():
-        hits = index.search(query, k=3)
-        assert hits, query
-        assert hits[0].item.item_id == expected, (query, [(h.item.item_id, h.score) for h in hits])
-    usage = index.search("这个染发剂该怎样使用", goods_id="g1", k=3)
+    for text, expected in cases.items():
+        hits = knowledge.search_text(text, k=3)
+        assert hits, text
+        assert hits[0].item.item_id == expected, (text, [(h.item.item_id, h.score) for h in hits])
+    usage = knowledge.search_text("这个染发剂该怎样使用", goods_id="g1", k=3)
     assert usage[0].item.item_id == "a-usage"
-    assert usage[0].matched_question == "染发剂怎么使用"
 
 
 @pytest.mark.opensearch
-def test_goods_filter_keeps_the_goods_and_shop_wide_items(published: dict[str, OpenSearchIndex]) -> None:
-    hits = published[SHOP_A].search("多少钱", goods_id="g1", k=10)
-    ids = {hit.item.item_id for hit in hits}
-    assert "a-price" not in ids  # another goods' fact
-    assert all(hit.item.goods_id in (None, "g1") for hit in hits)
-    priced = published[SHOP_A].search("多少钱", goods_id="g2", k=10)
-    assert priced[0].item.item_id == "a-price"
+def test_goods_filter_keeps_the_goods_and_shop_wide_items(published: dict[str, KnowledgeSearch]) -> None:
+    knowledge = published[SHOP_A]
+    ids = candidates(index_of(knowledge), knowledge, "多少钱", goods_id="g1")
+    assert ids and "a-price" not in ids  # another goods' fact
+    assert all({item.item_id: item for item in ITEMS_A}[i].goods_id in (None, "g1") for i in ids)
+    assert knowledge.search_text("多少钱", goods_id="g2", k=3)[0].item.item_id == "a-price"
 
 
 @pytest.mark.opensearch
-def test_scores_are_confidences_in_unit_interval(published: dict[str, OpenSearchIndex]) -> None:
-    index = published[SHOP_A]
-    good = index.search("请问几天能发货呀", k=5)
-    nonsense = index.search("今天天气怎么样", k=5)
-    for hit in good + nonsense:
-        assert 0.0 <= hit.score <= 1.0
-        assert 0.0 <= hit.lexical <= 1.0
-        assert 0.0 <= hit.vector <= 1.0
-    # Min-max alone would give the best nonsense hit 1.0; the calibrated score does not.
-    # (Absolute levels depend on the embedder: see the test with the project's embedder.)
-    assert good[0].item.item_id == "a-ship"
-    # Nonsense stays below the answer threshold (0.5), so it would be handed off, never answered.
-    assert not nonsense or nonsense[0].score < min(Settings().answer_threshold, good[0].score / 2)
-    assert [h.score for h in good] == sorted((h.score for h in good), reverse=True)
+def test_one_ranking_whichever_backend_found_the_candidates(published: dict[str, KnowledgeSearch]) -> None:
+    """The same snapshot, the same ranker: OpenSearch's candidates score exactly as the embedded index's."""
+    embedded = KnowledgeSearch(snapshot(SHOP_A))
+    remote = published[SHOP_A]
+    questions = [("请问几天能发货呀", None), ("有黑色的吗", "g1"), ("护发素怎么卖", "g2"), ("今天天气怎么样", None),
+                 ("不满意能退吗", None), ("染发剂要停留多久", "g1")]
+    for text, goods in questions:
+        mine = [(h.item.item_id, round(h.score, 6)) for h in embedded.search_text(text, goods, k=3)]
+        theirs = [(h.item.item_id, round(h.score, 6)) for h in remote.search_text(text, goods, k=3)]
+        assert theirs[0] == mine[0], text
+        shared = {i for i, _ in mine} & {i for i, _ in theirs}
+        assert {p for p in mine if p[0] in shared} == {p for p in theirs if p[0] in shared}, text
 
 
 @pytest.mark.opensearch
-def test_items_and_version_round_trip(published: dict[str, OpenSearchIndex]) -> None:
-    index = published[SHOP_A]
+def test_the_index_holds_the_snapshots_own_vectors(os_client: OpenSearch, published: dict[str, KnowledgeSearch]
+                                                   ) -> None:
+    known = unpack(snapshot(SHOP_A).vectors)  # type: ignore[arg-type]
+    document = os_client.get(index=alias_name(SHOP_A), id="a-ship")["_source"]
+    assert document["views"]
+    for view in document["views"]:
+        assert view["vector"] == pytest.approx(known[view["text"]].tolist(), abs=1e-6)
+
+
+@pytest.mark.opensearch
+def test_items_and_version_round_trip(published: dict[str, KnowledgeSearch]) -> None:
+    index = index_of(published[SHOP_A])
     assert index.version == "v1"
     assert sorted(index.items(), key=lambda i: i.item_id) == sorted(ITEMS_A, key=lambda i: i.item_id)
-    unknown = OpenSearchIndex(published[SHOP_A].client, "never-published", NgramEmbedder())
+    unknown = OpenSearchIndex(index.client, "never-published")
     assert unknown.version == ""
-    assert unknown.search("发货") == []
+    assert candidates(unknown, published[SHOP_A], "发货") == []
     assert unknown.items() == []
 
 
@@ -238,27 +291,28 @@ def test_items_and_version_round_trip(published: dict[str, OpenSearchIndex]) -> 
 
 @pytest.mark.opensearch
 def test_a_shop_never_sees_another_shops_items(
-    os_client: OpenSearch, published: dict[str, OpenSearchIndex]
+    os_client: OpenSearch, published: dict[str, KnowledgeSearch]
 ) -> None:
     # Shop B has this exact question; shop A must still only answer from its own knowledge.
-    hits = published[SHOP_A].search("请问几天能发货呀", k=10)
-    assert hits and all(hit.item.shop_id == SHOP_A for hit in hits)
-    assert all(hit.item.shop_id == SHOP_B for hit in published[SHOP_B].search("什么时候发货", k=10))
+    a_ids, b_ids = {i.item_id for i in ITEMS_A}, {i.item_id for i in ITEMS_B}
+    found = candidates(index_of(published[SHOP_A]), published[SHOP_A], "请问几天能发货呀")
+    assert found and set(found) <= a_ids
+    assert set(candidates(index_of(published[SHOP_B]), published[SHOP_B], "什么时候发货")) <= b_ids
 
     # Even a foreign document that lands in A's index (a bad write) is filtered out by shop_id.
     stray = ITEMS_B[0].model_copy(update={"item_id": "stray-b"})
-    source = stray.model_dump(mode="json") | {"embedding": NgramEmbedder().embed([stray.search_text()])[0]}
+    vector = shared_encoder().encode([stray.title])[0].tolist()
+    source = stray.model_dump(mode="json") | {"views": [{"kind": "title", "text": stray.title, "vector": vector}]}
     os_client.index(index=alias_name(SHOP_A), id="stray-b", body=source, params={"refresh": "true"})
     try:
-        for query in ("请问几天能发货呀", "现货当天发货"):
-            assert all(hit.item.shop_id == SHOP_A for hit in published[SHOP_A].search(query, k=10))
-        assert all(i.shop_id == SHOP_A for i in published[SHOP_A].items())
+        for text in ("请问几天能发货呀", "现货当天发货"):
+            assert "stray-b" not in candidates(index_of(published[SHOP_A]), published[SHOP_A], text)
+        assert all(i.shop_id == SHOP_A for i in index_of(published[SHOP_A]).items())
     finally:
         os_client.delete(index=index_name(SHOP_A, "v1"), id="stray-b", params={"refresh": "true"})
 
-    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0)
     with pytest.raises(ValueError, match="other shops"):
-        writer.publish(SHOP_A, "v9", [*ITEMS_A, ITEMS_B[1]])
+        writer(os_client).publish(SHOP_A, "v9", [*ITEMS_A, ITEMS_B[1]])
     assert not os_client.indices.exists(index=index_name(SHOP_A, "v9"))
 
 
@@ -267,9 +321,9 @@ def test_a_shop_never_sees_another_shops_items(
 
 @pytest.mark.opensearch
 def test_hybrid_pipeline_or_documented_fallback(
-    os_client: OpenSearch, published: dict[str, OpenSearchIndex]
+    os_client: OpenSearch, published: dict[str, KnowledgeSearch]
 ) -> None:
-    index = OpenSearchIndex(os_client, SHOP_A, NgramEmbedder())
+    index = OpenSearchIndex(os_client, SHOP_A)
     mode = index.mode
     assert mode in (OpenSearchIndex.HYBRID, OpenSearchIndex.CLIENT_FUSION)
     if mode == OpenSearchIndex.CLIENT_FUSION:
@@ -292,8 +346,8 @@ def test_hybrid_pipeline_or_documented_fallback(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(os_client.transport, "perform_request", spy)
-        index.search("发货", k=1)
-        index.search("退货", k=1)
+        candidates(index, published[SHOP_A], "发货")
+        candidates(index, published[SHOP_A], "退货")
     assert not any("_search/pipeline" in url for url in calls)
 
 
@@ -316,10 +370,9 @@ class _RecordingClient:
     the normalization processor); it was written by hand, not recorded from a node with the plugin.
     """
 
-    def __init__(self, vector: list[float]) -> None:
+    def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.transport = self
-        self._source = ITEMS_A[0].model_dump(mode="json") | {"embedding": vector}
 
     def perform_request(self, method: str, url: str, body: Any = None, **_: Any) -> Any:
         self.requests.append({"method": method, "url": url, "body": body})
@@ -327,24 +380,25 @@ class _RecordingClient:
 
     def search(self, index: str, body: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
         self.requests.append({"index": index, "body": body, "params": params})
-        return {"hits": {"hits": [{"_id": "a-ship", "_score": 1.0, "_source": self._source}]}}
+        return {"hits": {"hits": [{"_id": "a-ship", "_score": 1.0}]}}
 
 
 def test_hybrid_request_shape_without_a_node() -> None:
-    embedder = NgramEmbedder()
-    client = _RecordingClient(embedder.embed([ITEMS_A[0].search_text()])[0])
-    index = OpenSearchIndex(cast(Any, client), SHOP_A, embedder, hybrid=True)
-    hits = index.search("什么时候发货", goods_id="g1", k=3)
-    assert [h.item.item_id for h in hits] == ["a-ship"]
+    client = _RecordingClient()
+    index = OpenSearchIndex(cast(Any, client), SHOP_A, hybrid=True)
+    knowledge = KnowledgeSearch(snapshot(SHOP_A))
+    assert candidates(index, knowledge, "什么时候发货", goods_id="g1") == ["a-ship"]
     request = client.requests[-1]
     assert request["index"] == "kefu-shop-a"
     assert request["params"] == {"search_pipeline": osi.pipeline_id(osi.DEFAULT_LEG_WEIGHTS)}
     lexical, knn = request["body"]["query"]["hybrid"]["queries"]
     shop_filter = {"term": {"shop_id": SHOP_A}}
     assert shop_filter in lexical["bool"]["filter"]
-    assert shop_filter in knn["knn"]["embedding"]["filter"]["bool"]["filter"]
-    assert lexical["bool"]["filter"] == knn["knn"]["embedding"]["filter"]["bool"]["filter"]
-    assert len(knn["knn"]["embedding"]["vector"]) == embedder.dimension
+    assert shop_filter in knn["bool"]["filter"]
+    assert lexical["bool"]["filter"] == knn["bool"]["filter"]
+    nested = knn["bool"]["must"][0]["nested"]
+    assert nested["path"] == "views" and nested["score_mode"] == "max"
+    assert len(nested["query"]["knn"]["views.vector"]["vector"]) == shared_encoder().dimension
     body = osi.pipeline_body((0.3, 0.7))["phase_results_processors"][0]["normalization-processor"]
     assert body["normalization"] == {"technique": "min_max"}
     assert body["combination"] == {"technique": "arithmetic_mean", "parameters": {"weights": [0.3, 0.7]}}
@@ -356,12 +410,12 @@ def test_hybrid_request_shape_without_a_node() -> None:
 @pytest.mark.opensearch
 def test_republish_swaps_the_alias_atomically_and_prunes(os_client: OpenSearch) -> None:
     shop, alias = "shop-swap", alias_name("shop-swap")
-    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0)
-    reader = OpenSearchIndex(os_client, shop, NgramEmbedder())
+    out = writer(os_client)
+    reader = OpenSearchIndex(os_client, shop)
     v1 = [item(shop, "ship", "发货时间", ["什么时候发货"], "48小时内发货。")]
     v2 = [item(shop, "ship", "发货时间", ["什么时候发货"], "今天下单今天发货。")]
     v3 = [item(shop, "ship", "发货时间", ["什么时候发货"], "顺丰包邮，次日发货。")]
-    writer.publish(shop, "v1", v1)
+    out.publish(shop, "v1", v1)
     assert reader.version == "v1"
 
     seen: list[int] = []
@@ -375,7 +429,7 @@ def test_republish_swaps_the_alias_atomically_and_prunes(os_client: OpenSearch) 
     watcher.start()
     try:
         time.sleep(0.05)
-        writer.publish(shop, "v2", v2)
+        out.publish(shop, "v2", v2)
         time.sleep(0.05)
     finally:
         stop.set()
@@ -384,28 +438,28 @@ def test_republish_swaps_the_alias_atomically_and_prunes(os_client: OpenSearch) 
 
     assert alias_targets(os_client, alias) == [index_name(shop, "v2")]
     assert reader.version == "v2"
-    assert reader.search("什么时候发货", k=1)[0].item.answer == "今天下单今天发货。"
+    assert [i.answer for i in reader.items()] == ["今天下单今天发货。"]
     assert os_client.indices.exists(index=index_name(shop, "v1"))  # the previous one is kept
 
-    writer.publish(shop, "v3", v3)
+    out.publish(shop, "v3", v3)
     assert alias_targets(os_client, alias) == [index_name(shop, "v3")]
     assert not os_client.indices.exists(index=index_name(shop, "v1"))  # beyond one previous: gone
     assert os_client.indices.exists(index=index_name(shop, "v2"))
-    assert reader.search("什么时候发货", k=1)[0].item.answer == "顺丰包邮，次日发货。"
+    assert [i.answer for i in reader.items()] == ["顺丰包邮，次日发货。"]
 
     # Same version again: a no-op, the live index is not rebuilt under the alias.
     created = os_client.indices.get_settings(index=index_name(shop, "v3"))
-    writer.publish(shop, "v3", v3)
+    out.publish(shop, "v3", v3)
     assert os_client.indices.get_settings(index=index_name(shop, "v3")) == created
 
 
 @pytest.mark.opensearch
 def test_pruning_never_touches_a_shop_whose_id_extends_ours(os_client: OpenSearch) -> None:
-    writer = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0, keep_previous=0)
-    writer.publish("ext-x", "v1", [item("ext-x", "i", "t", [], "a")])
+    out = writer(os_client, keep_previous=0)
+    out.publish("ext-x", "v1", [item("ext-x", "i", "t", [], "a")])
     # alias kefu-ext-x; this other shop's indices are named kefu-ext-x-2-... and match kefu-ext-x-*
-    writer.publish("ext-x-2", "v1", [item("ext-x-2", "i", "t", [], "a")])
-    writer.publish("ext-x", "v2", [item("ext-x", "i", "t", [], "b")])
+    out.publish("ext-x-2", "v1", [item("ext-x-2", "i", "t", [], "a")])
+    out.publish("ext-x", "v2", [item("ext-x", "i", "t", [], "b")])
     assert os_client.indices.exists(index=index_name("ext-x-2", "v1"))
     assert not os_client.indices.exists(index=index_name("ext-x", "v1"))
 
@@ -462,16 +516,12 @@ def test_bulk_retries_transient_failures(opensearch_node: Any) -> None:
     FlakyConnection.plan, FlakyConnection.bulk_calls = ["drop", "reject"], 0
     shop = "shop-retry"
     items = [item(shop, f"q{i}", f"问题{i}", [f"第{i}个问题是什么"], f"答案{i}") for i in range(25)]
-    writer = OpenSearchIndexWriter(
-        client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.05, max_retries=3
-    )
-    writer.publish(shop, "v1", items)
+    out = OpenSearchIndexWriter(client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.05, max_retries=3)
+    out.publish(shop, "v1", items)
     # 1: reset (transport retries), 2: all items 429 (bulk helper backs off, resends), 3: through.
     assert FlakyConnection.bulk_calls == 3
     assert client.count(index=alias_name(shop))["count"] == 25
-    assert (
-        OpenSearchIndex(client, shop, NgramEmbedder()).search("第7个问题是什么", k=1)[0].item.item_id == "q7"
-    )
+    assert {i.item_id for i in OpenSearchIndex(client, shop).items()} == {f"q{i}" for i in range(25)}
 
 
 @pytest.mark.opensearch
@@ -480,47 +530,33 @@ def test_a_failed_publish_leaves_the_previous_version_serving(opensearch_node: A
         hosts=[opensearch_node.url], connection_class=FlakyConnection, max_retries=3, timeout=30
     )
     shop = "shop-fail"
-    writer = OpenSearchIndexWriter(
-        client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.02, max_retries=2
-    )
+    out = OpenSearchIndexWriter(client, NgramEmbedder(), number_of_replicas=0, initial_backoff=0.02, max_retries=2)
     FlakyConnection.plan, FlakyConnection.bulk_calls = [], 0
-    writer.publish(shop, "v1", [item(shop, "i", "发货时间", [], "48小时内发货")])
+    out.publish(shop, "v1", [item(shop, "i", "发货时间", [], "48小时内发货")])
     FlakyConnection.plan = ["reject"] * 10  # the node keeps rejecting: retries run out
     with pytest.raises(PublishError):
-        writer.publish(shop, "v2", [item(shop, "i", "发货时间", [], "当天发货")])
+        out.publish(shop, "v2", [item(shop, "i", "发货时间", [], "当天发货")])
     FlakyConnection.plan = []
     assert alias_targets(client, alias_name(shop)) == [index_name(shop, "v1")]
     assert not client.indices.exists(index=index_name(shop, "v2"))
-    assert OpenSearchIndex(client, shop, NgramEmbedder()).search("发货", k=1)[0].item.answer == "48小时内发货"
+    assert [i.answer for i in OpenSearchIndex(client, shop).items()] == ["48小时内发货"]
 
 
-# ------------------------------------------------------------------ the project's embedder
+# ------------------------------------------------------------------ another embedder (Bedrock by config)
 
 
 @pytest.mark.opensearch
-def test_with_the_project_offline_embedder(os_client: OpenSearch) -> None:
-    embedder_module = pytest.importorskip("kefu.knowledge.embedder")
-    from kefu.understanding.normalize import Normalizer
-
-    embedder = embedder_module.HashingEmbedder(dimension=256)
-    shop = "shop-real"
+def test_another_embedder_embeds_views_and_questions_itself(os_client: OpenSearch) -> None:
+    shop = "shop-other-model"
     items = [i.model_copy(update={"shop_id": shop}) for i in ITEMS_A]
-    OpenSearchIndexWriter(os_client, embedder, number_of_replicas=0).publish(shop, "v1", items)
-    normalizer = Normalizer()
-    # The normaliser the reader uses by default, passed explicitly here to show the seam.
-    index = OpenSearchIndex(os_client, shop, embedder, normalize=lambda text: normalizer.normalize(text).text)
-    for query, expected in {
-        "请问几天能发货呀": "a-ship",
-        "能不能退货": "a-return",
-        "發什麼快遞": "a-express",
-    }.items():
-        hits = index.search(query, k=3)
-        assert hits[0].item.item_id == expected, (query, [(h.item.item_id, h.score) for h in hits])
-        # Same calibration as the embedded index: a paraphrase clears the default answer threshold.
-        assert Settings().answer_threshold < hits[0].score <= 1.0
-    for off_topic in ("今天天气怎么样", "你好"):
-        # Off-topic questions stay below the answer threshold: handed off, never answered.
-        assert all(hit.score < Settings().answer_threshold for hit in index.search(off_topic, k=3))
+    base = snapshot_of(shop, items)
+    out = OpenSearchIndexWriter(os_client, NgramEmbedder(), number_of_replicas=0)
+    out.publish(shop, "v1", items, base.vectors)  # the snapshot's vectors are another model's: not reused
+    assert out.embedded_views > 0
+    index = OpenSearchIndex(os_client, shop, NgramEmbedder())
+    knowledge = KnowledgeSearch(base, retriever=index)
+    assert "a-ship" in candidates(index, knowledge, "请问几天能发货呀")
+    assert knowledge.search_text("能不能退货", k=1)[0].item.item_id == "a-return"
 
 
 # ------------------------------------------------------------------ client construction (no node)

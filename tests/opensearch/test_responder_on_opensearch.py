@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 
-from kefu.knowledge.embedder import HashingEmbedder
+from kefu.encoder.bge import shared_encoder
 from kefu.knowledge.learn import learn_bundle
 from kefu.knowledge.opensearch_index import OpenSearchIndex, OpenSearchIndexWriter
 from kefu.models.conversation import ConversationState
@@ -23,11 +23,10 @@ NOON = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 @pytest.mark.opensearch
 def test_brain_answers_from_the_opensearch_backend(os_client: OpenSearch) -> None:
     snapshot = learn_bundle(DEMO).snapshot
-    embedder = HashingEmbedder()
-    OpenSearchIndexWriter(os_client, embedder, number_of_replicas=0).publish(
-        snapshot.shop_id, snapshot.version, snapshot.items
-    )
-    remote = OpenSearchIndex(os_client, snapshot.shop_id, embedder)
+    writer = OpenSearchIndexWriter(os_client, shared_encoder(), number_of_replicas=0)
+    writer.publish(snapshot.shop_id, snapshot.version, snapshot.items, snapshot.vectors)
+    assert writer.embedded_views == 0  # the snapshot's own vectors were indexed
+    remote = OpenSearchIndex(os_client, snapshot.shop_id)
     brain = brain_from_snapshot(snapshot, remote=remote)
 
     def ask(text: str) -> tuple[Action, HandoffReason | None, str]:

@@ -84,14 +84,15 @@ class OfflineComposer:
         sources = [first.item.source]
         asked = {c for c in ANSWER_TYPE_CONCEPTS if c in context.get("asked_types", "").split(",")}
         for hit in hits[1:3]:
-            other_file = hit.item.source.split("#")[0] != first.item.source.split("#")[0]
-            if not other_file or not hit.passages or hit.score < first.score * SECOND_ITEM_RATIO:
+            if not hit.passages or hit.score < first.score * SECOND_ITEM_RATIO:
                 continue
             best = hit.passages[0]
             # A second item answers a part the first leaves out: a kind of value the reply does not state yet, or
-            # a sentence the picker is sure of that says something new.
+            # (from another source: the same file restates itself) a sentence the picker is sure of that is new.
             lacks = asked - stated_answer_types(body)
-            useful = (lacks & stated_answer_types(best.text)) or best.score >= max(self._extra_min, parts[0].score)
+            other_file = hit.item.source.split("#")[0] != first.item.source.split("#")[0]
+            useful = (lacks & stated_answer_types(best.text)) or (
+                other_file and best.score >= max(self._extra_min, parts[0].score))
             if not useful or len(body) + len(best.text) > self._budget + 20 or novelty(best.text, body) < MIN_NOVELTY:
                 continue
             body += _sentence(best.text)

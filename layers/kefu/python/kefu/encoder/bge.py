@@ -68,9 +68,10 @@ class BgeSmallZhEncoder:
                     self._cache[texts[i]] = rows[i]  # type: ignore[assignment]
                 while len(self._cache) > CACHE_SIZE:
                     self._cache.popitem(last=False)
-        if not rows:
+        done = [row for row in rows if row is not None]
+        if not done:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        return np.vstack(rows).astype(np.float32, copy=False)
+        return np.vstack(done).astype(np.float32, copy=False)
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]

@@ -44,9 +44,12 @@ def pre_answer_reason(rule: RuleInput) -> HandoffReason | None:
         return None
     if u.asks_for_human:
         return HandoffReason.EXPLICIT_REQUEST
-    if u.angry or u.sensitive:
+    after_sale = rule.shop.after_sale_to_human and u.after_sale_needs_human
+    if u.sensitive or (u.angry and (u.insult or u.threat or not after_sale)):
         return HandoffReason.EMOTION
-    if rule.shop.after_sale_to_human and u.after_sale_needs_human:
+    # A buyer reporting a broken or missing item is often cross; unless they insult or threaten, the agent who
+    # takes it is the after-sale one, with the order in hand.
+    if after_sale:
         return HandoffReason.AFTER_SALE
     return None
 

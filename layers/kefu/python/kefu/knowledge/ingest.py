@@ -21,7 +21,7 @@ from typing import Any
 
 from kefu.knowledge.learn import BundleError, learn_bundle
 from kefu.knowledge.snapshot import load_current, save_s3
-from kefu.models.knowledge import KnowledgeItem
+from kefu.models.knowledge import KnowledgeItem, VectorBlock
 from kefu.settings import SearchBackend, Settings
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the compressed upload
@@ -29,7 +29,8 @@ MAX_EXTRACTED_BYTES = 256 * 1024 * 1024  # everything inside, uncompressed (zip 
 MAX_MEMBERS = 20_000
 ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar")
 
-Publisher = Callable[[str, str, list[KnowledgeItem]], None]
+# (shop id, version, items, the snapshot's view vectors): an IndexWriter's publish
+Publisher = Callable[[str, str, list[KnowledgeItem], VectorBlock | None], None]
 
 
 class IngestError(ValueError):
@@ -180,7 +181,8 @@ def ingest_bundle(
     snapshot_key = None if unchanged else save_s3(s3, bucket, snapshot, prefix)
     use_opensearch = settings.search_backend == SearchBackend.OPENSEARCH
     if use_opensearch and not unchanged:
-        (publisher or opensearch_publisher(settings))(snapshot.shop_id, snapshot.version, snapshot.items)
+        (publisher or opensearch_publisher(settings))(snapshot.shop_id, snapshot.version, snapshot.items,
+                                                      snapshot.vectors)
     return IngestResult(
         shop_id=snapshot.shop_id,
         key=key,

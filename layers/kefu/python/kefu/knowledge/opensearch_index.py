@@ -1,39 +1,30 @@
-"""The OpenSearch twin of the embedded knowledge index: per-shop k-NN + lexical index behind an alias.
+"""OpenSearch as the candidate retriever: a per-shop k-NN + lexical index behind an alias.
 
 Layout: one physical index per shop and learned version, ``kefu-<shop>-<version>``, reached only
 through the alias ``kefu-<shop>``. Publishing builds the new index completely (bulk with retries),
 then moves the alias in one ``_aliases`` call (remove + add are applied atomically, so readers see
 either the old or the new version, never none), and drops versions older than the previous one.
 
-Retrieval is two-stage:
+Each item is one document; its views (title, each question, each answer sentence: ``knowledge.views``)
+are nested documents carrying the sentence encoder's vector of the view, the same vectors the snapshot
+keeps (computed once at learn time), in a Lucene HNSW ``knn_vector`` (cosine).
 
-1. Candidates (recall). When the node has the neural-search plugin, one ``hybrid`` query (a
-   lexical ``multi_match`` over CJK bigrams + a Lucene HNSW ``knn`` query) runs through a search
-   pipeline with the ``normalization-processor`` (min_max, weighted arithmetic_mean). Without that
-   plugin (a plain node, such as the test node built from Maven Central jars, where neural-search
-   is not published), both legs run in one ``_msearch`` and are fused here the same way: min-max
-   per leg, missing = 0, weighted mean. Support is detected once per index object.
-2. Score (precision). Min-max scores are relative: the best hit of a nonsense question still gets
-   1.0. The score a ``SearchHit`` carries must be an absolute confidence, so each candidate is
-   re-scored the way the embedded index scores: every item is seen through views (title, each
-   question, each answer sentence, embedded at publish time and kept, unindexed, in ``_source``);
-   per view, the weighted share of the buyer's features (the project's ``Featurizer``: words,
-   bigrams, pinyin, concepts) the view covers is blended with the cosine of the two vectors; the
-   item scores as its best view, through the embedded index's logistic ``calibrate``, so that
-   ``answer_threshold`` means about the same on both backends. (The embedded index also weights
-   features by the shop's IDF, which a query-time re-scorer does not have: refit on the
-   evaluation set before relying on exact thresholds.)
+Retrieval finds candidates only (``Retriever``): a lexical ``multi_match`` over CJK bigrams and a nested
+k-NN query with the question's encoder vector (an item scores as its nearest view). When the node has the
+neural-search plugin, one ``hybrid`` query runs through a normalization pipeline (min_max, weighted
+arithmetic_mean); without it (a plain node, such as the test node built from Maven Central jars, where
+neural-search is not published) both legs run in one ``_msearch`` and are fused here the same way. The
+candidates are then scored by the shared ranker over the snapshot (``retrieval.ranker``), exactly as the
+embedded index's candidates are: OpenSearch decides recall, never the answer.
 
-Every query, in both legs and in ``items()``, filters on ``shop_id`` (tenancy), on top of the
-per-shop alias.
+Every query filters on ``shop_id`` (tenancy), on top of the per-shop alias.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,22 +32,21 @@ from opensearchpy import OpenSearch, RequestsHttpConnection
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 from opensearchpy.helpers import streaming_bulk
 
-from kefu.knowledge.embedded import LEXICAL_SHARE, VIEW_WEIGHTS, calibrate
 from kefu.knowledge.index import Embedder
-from kefu.models.knowledge import KnowledgeItem, SearchHit
+from kefu.knowledge.vectors import unpack
+from kefu.knowledge.views import item_views
+from kefu.models.knowledge import KnowledgeItem, VectorBlock
 from kefu.retrieval.query import Query
 from kefu.retrieval.retrievers import CANDIDATES_PER_LEG
 from kefu.settings import Settings
-from kefu.understanding.features import FAMILY_WEIGHTS, Featurizer, family
 
 log = logging.getLogger(__name__)
 
 INDEX_PREFIX = "kefu"
-VECTOR_FIELD = "embedding"
-VIEWS_FIELD = "views"  # [{"kind", "text", "vector"}], in _source only: for the re-scorer
-_SENTENCE_SPLIT = re.compile(r"[\n。；;！!？?]+")
+VIEWS_FIELD = "views"  # nested: [{"kind", "text", "vector"}]
+VECTOR_FIELD = "vector"  # inside each view
 ANALYZER = "kefu_cjk"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Weights of the two legs when fusing candidates (pipeline and client-side alike).
 DEFAULT_LEG_WEIGHTS = (0.3, 0.7)  # (lexical, vector)
 _AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
@@ -134,15 +124,21 @@ def index_body(
                 "title": text,
                 "questions": text,
                 "answer": text,
-                VIEWS_FIELD: {"type": "object", "enabled": False},
-                VECTOR_FIELD: {
-                    "type": "knn_vector",
-                    "dimension": dimension,
-                    "method": {
-                        "name": "hnsw",
-                        "engine": "lucene",  # pure Java, efficient filtering; nmslib is deprecated
-                        "space_type": "cosinesimil",
-                        "parameters": {"m": 16, "ef_construction": 128},
+                VIEWS_FIELD: {
+                    "type": "nested",
+                    "properties": {
+                        "kind": keyword,
+                        "text": {"type": "text", "analyzer": ANALYZER, "index": False},
+                        VECTOR_FIELD: {
+                            "type": "knn_vector",
+                            "dimension": dimension,
+                            "method": {
+                                "name": "hnsw",
+                                "engine": "lucene",  # pure Java, efficient filtering; nmslib is deprecated
+                                "space_type": "cosinesimil",
+                                "parameters": {"m": 16, "ef_construction": 128},
+                            },
+                        },
                     },
                 },
             },
@@ -242,20 +238,7 @@ def opensearch_client(
     return OpenSearch(**kwargs)
 
 
-# ---------------------------------------------------------------- scoring helpers
-
-
-def item_views(item: KnowledgeItem) -> list[tuple[str, str]]:
-    """(kind, text) of the views an item is matched through, as in the embedded index."""
-    views = [("title", item.title)] + [("question", q) for q in item.questions if q.strip()]
-    views += [("sentence", t.strip()) for t in _SENTENCE_SPLIT.split(item.answer) if len(t.strip()) >= 4]
-    return views
-
-
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=False))
-    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return dot / norm if norm else 0.0
+# ---------------------------------------------------------------- fusion
 
 
 def _min_max(scores: dict[str, float]) -> dict[str, float]:
@@ -303,9 +286,10 @@ class OpenSearchIndexWriter:
         normalize: Callable[[str], str] | None = None,
     ) -> None:
         self.client = client
+        # The snapshot's own vectors are indexed when they come from this embedder's model; otherwise (another
+        # embedder by config, or a snapshot without vectors) the views are embedded here.
         self.embedder = embedder
-        # Views are stored normalised (as the reader normalises the buyer's text) so that the
-        # re-scorer only featurises at query time.
+        # Views are stored normalised, as the store matches them.
         self.normalize = normalize or _default_normalize()
         self.keep_previous = keep_previous
         self.serverless = serverless
@@ -320,8 +304,10 @@ class OpenSearchIndexWriter:
             "max_backoff": max_backoff,
         }
         self.leg_weights = leg_weights
+        self.embedded_views = 0  # views embedded by the writer itself in the last publish (0: snapshot vectors)
 
-    def publish(self, shop_id: str, version: str, items: list[KnowledgeItem]) -> None:
+    def publish(self, shop_id: str, version: str, items: list[KnowledgeItem],
+                vectors: VectorBlock | None = None) -> None:
         alias, name = alias_name(shop_id), index_name(shop_id, version)
         unique = self._checked(shop_id, items)
         current = self._alias_targets(alias)
@@ -332,6 +318,7 @@ class OpenSearchIndexWriter:
         if self.client.indices.exists(index=name):
             log.warning("dropping %s left by an unfinished publish", name)
             self.client.indices.delete(index=name)
+        known = self._known_vectors(vectors)
         body = index_body(
             self.embedder.dimension,
             shop_id,
@@ -341,7 +328,7 @@ class OpenSearchIndexWriter:
         )
         self.client.indices.create(index=name, body=body)
         try:
-            indexed = self._bulk(name, unique)
+            indexed = self._bulk(name, unique, known)
             if not self.serverless:  # Serverless refreshes by itself and has no _refresh API
                 self.client.indices.refresh(index=name)
             if indexed != len(unique):
@@ -363,6 +350,12 @@ class OpenSearchIndexWriter:
 
     # -- steps
 
+    def _known_vectors(self, vectors: VectorBlock | None) -> dict[str, Any]:
+        model = getattr(self.embedder, "model_id", None)
+        if vectors is None or model is None or vectors.model_id != model:
+            return {}
+        return unpack(vectors)
+
     @staticmethod
     def _checked(shop_id: str, items: list[KnowledgeItem]) -> list[KnowledgeItem]:
         foreign = {item.shop_id for item in items if item.shop_id != shop_id}
@@ -382,31 +375,31 @@ class OpenSearchIndexWriter:
                 out.append([float(x) for x in vector])
         return out
 
-    def _documents(self, name: str, items: list[KnowledgeItem]) -> Iterator[dict[str, Any]]:
+    def _documents(self, name: str, items: list[KnowledgeItem], known: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        self.embedded_views = 0
         for start in range(0, len(items), self.embed_batch):
             batch = items[start : start + self.embed_batch]
-            views = [[(kind, self.normalize(text)) for kind, text in item_views(item)] for item in batch]
-            # One embed call per batch: the item texts (the k-NN leg) and all their views.
-            texts = [self.normalize(item.search_text()) for item in batch] + [
-                t for vs in views for _, t in vs
-            ]
-            vectors = iter(self._embed(texts))
-            item_vectors = [next(vectors) for _ in batch]
-            for item, vector, item_view in zip(batch, item_vectors, views, strict=True):
+            views = [[(view.kind.value, text) for view in item_views(item) if (text := self.normalize(view.text))]
+                     for item in batch]
+            missing = list(dict.fromkeys(t for vs in views for _, t in vs if t not in known))
+            fresh = dict(zip(missing, self._embed(missing), strict=True)) if missing else {}
+            self.embedded_views += len(missing)
+            for item, item_view in zip(batch, views, strict=True):
                 source = item.model_dump(mode="json")
-                source[VECTOR_FIELD] = vector
                 source[VIEWS_FIELD] = [
-                    {"kind": kind, "text": text, "vector": next(vectors)} for kind, text in item_view
+                    {"kind": kind, "text": text,
+                     VECTOR_FIELD: [float(x) for x in (known[text] if text in known else fresh[text])]}
+                    for kind, text in item_view
                 ]
                 yield {"_op_type": "index", "_index": name, "_id": item.item_id, "_source": source}
 
-    def _bulk(self, name: str, items: list[KnowledgeItem]) -> int:
+    def _bulk(self, name: str, items: list[KnowledgeItem], known: dict[str, Any]) -> int:
         indexed, failed = 0, []
         # raise_on_error=False on purpose: with True, the helper raises on the first item-level
         # 429 before its own retry loop sees it, so rejected items would never be retried.
         for ok, info in streaming_bulk(
             self.client,
-            self._documents(name, items),
+            self._documents(name, items, known),
             chunk_size=self.chunk_size,
             raise_on_error=False,
             raise_on_exception=True,
@@ -460,7 +453,7 @@ class OpenSearchIndexWriter:
 
 
 class OpenSearchIndex:
-    """``KnowledgeIndex`` over the alias ``kefu-<shop>``."""
+    """``Retriever`` over the alias ``kefu-<shop>``: candidates for the shared ranker."""
 
     HYBRID = "hybrid-pipeline"
     CLIENT_FUSION = "client-fusion"
@@ -469,31 +462,21 @@ class OpenSearchIndex:
         self,
         client: OpenSearch,
         shop_id: str,
-        embedder: Embedder,
+        embedder: Embedder | None = None,
         *,
         candidates: int = 20,
         leg_weights: tuple[float, float] = DEFAULT_LEG_WEIGHTS,
-        lexical_share: float = LEXICAL_SHARE,
-        calibration: Callable[[float], float] = calibrate,
-        normalize: Callable[[str], str] | None = None,
-        featurizer: Featurizer | None = None,
         hybrid: bool | None = None,
     ) -> None:
         self.client = client
         self.shop_id = shop_id
         self.alias = alias_name(shop_id)
-        self.embedder = embedder
+        # None: the question's own encoder vector is used (the index holds the same encoder's vectors); an
+        # embedder of another model (Bedrock by config) embeds the question itself, as it embedded the views.
+        self.embedder = embedder if getattr(embedder, "model_id", None) is None else None
         self.candidates_size = candidates
         self.leg_weights = leg_weights
-        self.lexical_share = lexical_share
-        self.calibration = calibration
-        # The buyer's text goes through the project's normaliser (繁→简, full width, colloquial
-        # words ...) as for the embedded index, unless another one is injected.
-        self.normalize = normalize or _default_normalize()
-        self.featurizer = featurizer or Featurizer()
         self._hybrid = hybrid  # None: detect on first search
-
-    # -- KnowledgeIndex
 
     @property
     def version(self) -> str:
@@ -520,7 +503,7 @@ class OpenSearchIndex:
                 "size": 500,
                 "query": {"bool": {"filter": [{"term": {"shop_id": self.shop_id}}]}},
                 "sort": [{"item_id": "asc"}],
-                "_source": {"excludes": [VECTOR_FIELD, VIEWS_FIELD]},
+                "_source": {"excludes": [VIEWS_FIELD]},
             }
             if after is not None:
                 body["search_after"] = after
@@ -534,21 +517,24 @@ class OpenSearchIndex:
             after = hits[-1]["sort"]
 
     def candidates(self, query: Query, k: int = CANDIDATES_PER_LEG) -> list[str]:
-        """The ``Retriever`` protocol: item ids from both legs (lexical over the question's text, k-NN with the
-        question's encoder vector), for the shared ranker to score."""
-        vector = [float(x) for x in query.vector]
+        """Item ids from both legs (lexical over the question's text, k-NN over the views with its vector), best
+        fused first."""
+        text = query.matching_text
+        if not text.strip():
+            return []
+        vector = (self.embedder.embed([text])[0] if self.embedder is not None else query.vector.tolist())
         size = max(self.candidates_size, k)
         filters = self._filters(query.goods_id)
-        lexical = self._lexical_query(query.matching_text, filters)
-        knn = {"knn": {VECTOR_FIELD: {"vector": vector, "k": size, "filter": {"bool": {"filter": filters}}}}}
+        lexical = self._lexical_query(text, filters)
+        knn = self._knn_query([float(x) for x in vector], size, filters)
         try:
             ranked = self._ranked(lexical, knn, size)
         except NotFoundError:
             log.warning("%s does not exist yet: no knowledge published for %s", self.alias, self.shop_id)
             return []
-        return [str(source["item_id"]) for source, _ in ranked]
+        return [doc_id for doc_id, _ in ranked]
 
-    def _ranked(self, lexical: dict[str, Any], knn: dict[str, Any], size: int) -> list[tuple[dict[str, Any], float]]:
+    def _ranked(self, lexical: dict[str, Any], knn: dict[str, Any], size: int) -> list[tuple[str, float]]:
         if self.mode == self.HYBRID:
             try:
                 return self._hybrid_candidates(lexical, knn, size)
@@ -558,35 +544,6 @@ class OpenSearchIndex:
                 log.warning("hybrid query refused (%s): switching to client-side fusion", exc)
                 self._hybrid = False
         return self._fused_candidates(lexical, knn, size)
-
-    def search(self, query: str, goods_id: str | None = None, k: int = 5) -> list[SearchHit]:
-        query = self.normalize(query)
-        if not query.strip() or k <= 0:
-            return []
-        vector = [float(x) for x in self.embedder.embed([query])[0]]
-        size = max(self.candidates_size, 4 * k)
-        filters = self._filters(goods_id)
-        lexical = self._lexical_query(query, filters)
-        knn = {"knn": {VECTOR_FIELD: {"vector": vector, "k": size, "filter": {"bool": {"filter": filters}}}}}
-        try:
-            if self.mode == self.HYBRID:
-                try:
-                    ranked = self._hybrid_candidates(lexical, knn, size)
-                except RequestError as exc:
-                    if "hybrid" not in str(exc).lower() and "pipeline" not in str(exc).lower():
-                        raise
-                    log.warning("hybrid query refused (%s): switching to client-side fusion", exc)
-                    self._hybrid = False
-                    ranked = self._fused_candidates(lexical, knn, size)
-            else:
-                ranked = self._fused_candidates(lexical, knn, size)
-        except NotFoundError:
-            log.warning("%s does not exist yet: no knowledge published for %s", self.alias, self.shop_id)
-            return []
-        hits = [self._score(query, vector, source) for source, _ in ranked]
-        order = {id(hit): fused for hit, (_, fused) in zip(hits, ranked, strict=True)}
-        hits.sort(key=lambda hit: (hit.score, order[id(hit)]), reverse=True)
-        return hits[:k]
 
     # -- queries
 
@@ -608,6 +565,13 @@ class OpenSearchIndex:
         return filters
 
     @staticmethod
+    def _knn_query(vector: list[float], size: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
+        """The nearest views' items: nested k-NN (an item scores as its best view), within the shop's filters."""
+        nested = {"nested": {"path": VIEWS_FIELD, "score_mode": "max", "query": {
+            "knn": {f"{VIEWS_FIELD}.{VECTOR_FIELD}": {"vector": vector, "k": size}}}}}
+        return {"bool": {"must": [nested], "filter": filters}}
+
+    @staticmethod
     def _lexical_query(query: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
         match = {
             "multi_match": {
@@ -619,27 +583,22 @@ class OpenSearchIndex:
         }
         return {"bool": {"must": [match], "filter": filters}}
 
-    def _hybrid_candidates(
-        self, lexical: dict[str, Any], knn: dict[str, Any], size: int
-    ) -> list[tuple[dict[str, Any], float]]:
-        body = {"size": size, "query": {"hybrid": {"queries": [lexical, knn]}}}
+    def _hybrid_candidates(self, lexical: dict[str, Any], knn: dict[str, Any], size: int) -> list[tuple[str, float]]:
+        body = {"size": size, "_source": False, "query": {"hybrid": {"queries": [lexical, knn]}}}
         response = self.client.search(
             index=self.alias, body=body, params={"search_pipeline": pipeline_id(self.leg_weights)}
         )
-        return [(hit["_source"], float(hit["_score"] or 0.0)) for hit in response["hits"]["hits"]]
+        return [(str(hit["_id"]), float(hit["_score"] or 0.0)) for hit in response["hits"]["hits"]]
 
-    def _fused_candidates(
-        self, lexical: dict[str, Any], knn: dict[str, Any], size: int
-    ) -> list[tuple[dict[str, Any], float]]:
+    def _fused_candidates(self, lexical: dict[str, Any], knn: dict[str, Any], size: int) -> list[tuple[str, float]]:
         header = {"index": self.alias}
         body: list[dict[str, Any]] = [
             header,
-            {"size": size, "query": lexical},
+            {"size": size, "_source": False, "query": lexical},
             header,
-            {"size": size, "query": knn},
+            {"size": size, "_source": False, "query": knn},
         ]
         responses = self.client.msearch(body=body)["responses"]
-        sources: dict[str, dict[str, Any]] = {}
         legs: list[dict[str, float]] = []
         for response in responses:
             if "error" in response:
@@ -650,43 +609,10 @@ class OpenSearchIndex:
                 raise TransportError(status, str(error.get("type", "error")), error)
             leg: dict[str, float] = {}
             for hit in response["hits"]["hits"]:
-                leg[hit["_id"]] = float(hit["_score"] or 0.0)
-                sources[hit["_id"]] = hit["_source"]
+                leg[str(hit["_id"])] = float(hit["_score"] or 0.0)
             legs.append(leg)
         fused = fuse(legs[0], legs[1], self.leg_weights)
-        ranked = sorted(fused.items(), key=lambda pair: pair[1], reverse=True)[:size]
-        return [(sources[doc_id], score) for doc_id, score in ranked]
-
-    # -- scoring
-
-    def _coverage(self, query: dict[str, int], view: dict[str, int]) -> float:
-        total = sum(FAMILY_WEIGHTS[family(f)] for f in query)
-        return sum(FAMILY_WEIGHTS[family(f)] for f in query if f in view) / total if total else 0.0
-
-    def _score(self, query: str, query_vector: Sequence[float], source: dict[str, Any]) -> SearchHit:
-        item = KnowledgeItem.model_validate(source)
-        features = self.featurizer.features(query)
-        views = source.get(VIEWS_FIELD) or [
-            {"kind": "title", "text": item.search_text(), "vector": source.get(VECTOR_FIELD) or []}
-        ]
-        best: tuple[float, float, float, dict[str, Any]] | None = None
-        for view in views:
-            coverage = self._coverage(features, self.featurizer.features(view["text"]))
-            cosine = max(0.0, min(1.0, _cosine(query_vector, view["vector"])))
-            fused = (self.lexical_share * coverage + (1 - self.lexical_share) * cosine) * VIEW_WEIGHTS.get(
-                view["kind"], 0.9
-            )
-            if best is None or fused > best[0]:
-                best = (fused, coverage, cosine, view)
-        assert best is not None
-        fused, coverage, cosine, view = best
-        return SearchHit(
-            item=item,
-            score=max(0.0, min(1.0, self.calibration(fused))),
-            lexical=coverage,
-            vector=cosine,
-            matched_question=view["text"],
-        )
+        return sorted(fused.items(), key=lambda pair: pair[1], reverse=True)[:size]
 
 
 def _default_normalize() -> Callable[[str], str]:
@@ -697,7 +623,7 @@ def _default_normalize() -> Callable[[str], str]:
 
 
 def index_for_shop(
-    settings: Settings, embedder: Embedder, shop_id: str | None = None, **kwargs: Any
+    settings: Settings, embedder: Embedder | None = None, shop_id: str | None = None, **kwargs: Any
 ) -> OpenSearchIndex:
     """The reader for ``settings.shop_id`` (or another shop) on the configured endpoint."""
     return OpenSearchIndex(opensearch_client(settings), shop_id or settings.shop_id, embedder, **kwargs)

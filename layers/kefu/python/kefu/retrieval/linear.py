@@ -58,10 +58,10 @@ class LogisticModel:
         return self
 
     def linear(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.coef + self.intercept  # type: ignore[no-any-return]
+        return ((x - self.mean) / self.scale) @ self.coef + self.intercept
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-np.clip(self.linear(x), -30.0, 30.0)))  # type: ignore[no-any-return]
+        return 1.0 / (1.0 + np.exp(-np.clip(self.linear(x), -30.0, 30.0)))
 
 
 @cache

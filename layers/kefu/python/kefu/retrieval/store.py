@@ -66,10 +66,10 @@ class ShopKnowledge:
         starts: list[int] = []
         for index, item in enumerate(self.items):
             starts.append(len(self.views))
-            for view in item_views(item):
-                text = self.normalizer.normalize(view.text).text
+            for raw in item_views(item):
+                text = self.normalizer.normalize(raw.text).text
                 if text:
-                    self.views.append(View(index, view.kind, view.text, text))
+                    self.views.append(View(index, raw.kind, raw.text, text))
         self.view_features = [self.featurizer.features(view.text) for view in self.views]
         document_frequency: dict[str, int] = defaultdict(int)
         for features in self.view_features:

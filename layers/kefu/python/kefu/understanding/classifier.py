@@ -13,10 +13,12 @@ chosen on held-out predictions. Runs with numpy alone.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +65,7 @@ def text_tokens(text: str) -> list[str]:
     tokens = [compact[i:i + n] for n in range(NGRAM_RANGE[0], NGRAM_RANGE[1] + 1)
               for i in range(len(compact) - n + 1) if compact[i:i + n].strip()]
     sounds = [char_pinyin(ch) for ch in compact if "\u4e00" <= ch <= "\u9fff"]
-    tokens += [f"py:{a}_{b}" for a, b in zip(sounds, sounds[1:], strict=False)]
+    tokens += [f"py:{a}_{b}" for a, b in itertools.pairwise(sounds)]
     return tokens
 
 
@@ -79,21 +81,20 @@ class SignalScores:
 
 
 class SignalClassifier:
-    def __init__(self, data: dict[str, object] | None = None) -> None:
+    def __init__(self, data: dict[str, Any] | None = None) -> None:
         data = data or load_data(f"models/{MODEL_NAME}.json")
-        labels = tuple(data["labels"])  # type: ignore[arg-type]
-        if labels != LABELS or tuple(data["rules"]) != RULE_NAMES:  # type: ignore[arg-type]
+        if tuple(data["labels"]) != LABELS or tuple(data["rules"]) != RULE_NAMES:
             raise ValueError("signals model was trained on other labels or rule features: retrain it "
-                             "(training/train_signals.py)")
-        self._vocabulary = {token: i for i, token in enumerate(data["vocabulary"])}  # type: ignore[arg-type]
+                             "(python -m training.train_signals --write)")
+        self._vocabulary: dict[str, int] = {token: i for i, token in enumerate(data["vocabulary"])}
         self._idf = np.asarray(data["idf"], dtype=np.float32)
         self._ngram_weights = np.asarray(data["ngram_weights"], dtype=np.float32)  # vocabulary x labels
         self._vector_weights = np.asarray(data["vector_weights"], dtype=np.float32)  # dimension x labels
         self._rule_weights = np.asarray(data["rule_weights"], dtype=np.float32)  # rules x labels
-        self._vector_scale = float(data["vector_scale"])  # type: ignore[arg-type]
-        self._rule_scale = float(data["rule_scale"])  # type: ignore[arg-type]
+        self._vector_scale = float(data["vector_scale"])
+        self._rule_scale = float(data["rule_scale"])
         self._bias = np.asarray(data["bias"], dtype=np.float32)
-        self.thresholds = {label: float(value) for label, value in data["thresholds"].items()}  # type: ignore[attr-defined]
+        self.thresholds: dict[str, float] = {label: float(value) for label, value in data["thresholds"].items()}
 
     def tfidf(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """(column ids, values) of the message's L2-normalised, sublinear TF-IDF vector."""

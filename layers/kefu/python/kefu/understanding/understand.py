@@ -8,7 +8,6 @@ from dataclasses import replace
 from enum import StrEnum
 
 import numpy as np
-
 from pydantic import BaseModel, Field
 
 from kefu.models.conversation import ConversationState
