@@ -6,7 +6,7 @@ Usage: python -m training.train_signals [--write] [--with-cases]
 Data: the labelled corpus in training/corpus/signals (2,400 buyer messages written by helpers who never saw the
 code or its lexicons; labels ask_human / anger / distress / after_sale, or none). Every writer's fifth batch
 (20%) is held out: never trained on, reported at the end. The thresholds are chosen on 5-fold out-of-fold
-predictions of the training part (F2: a missed buyer who needs a person costs more than a needless handoff).
+predictions (a missed buyer who needs a person costs MISS_COST needless handoffs).
 
 Also reported: the development shops' case turns, a second held-out test written by other people for another
 purpose (an explicit_request turn must fire ask_human; emotion, anger or distress; after_sale, after_sale; an
@@ -35,11 +35,12 @@ from training.dataset import CACHE, REPO, SHOPS, case_files
 CORPUS = REPO / "training" / "corpus" / "signals"
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "signals.json"
 HELD_OUT_BATCH = "batch5"
+# A buyer who needs a person and gets the bot costs this many needless handoffs (thresholds minimise the cost).
+MISS_COST = 3.0
 C = 4.0
 VECTOR_SCALE = 1.5
 RULE_SCALE = 0.5
 MIN_DF = 2
-BETA = 2.0
 UNKNOWN = -1  # a label a source does not say (case emotion turns: anger or distress)
 
 
@@ -161,17 +162,13 @@ def predict(features: Features, models: list[object], messages: list[Message], v
     return np.column_stack([m.predict_proba(x)[:, 1] for m in models])  # type: ignore[attr-defined]
 
 
-def f_beta_threshold(y: np.ndarray, p: np.ndarray) -> float:
+def cost_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The threshold with the least MISS_COST x missed + needless handoffs on held-out predictions."""
+    known = y != UNKNOWN
+    y, p = y[known], p[known]
     grid = np.linspace(0.05, 0.95, 91)
-    best, best_score = 0.5, -1.0
-    for t in grid:
-        tp = float(((p >= t) & (y == 1)).sum())
-        fp = float(((p >= t) & (y == 0)).sum())
-        fn = float(((p < t) & (y == 1)).sum())
-        score = (1 + BETA**2) * tp / max(1e-9, (1 + BETA**2) * tp + BETA**2 * fn + fp)
-        if score > best_score:
-            best, best_score = float(t), score
-    return best
+    costs = [MISS_COST * float(((p < t) & (y == 1)).sum()) + float(((p >= t) & (y == 0)).sum()) for t in grid]
+    return float(grid[int(np.argmin(costs))])
 
 
 def label_report(title: str, messages: list[Message], p: np.ndarray, thresholds: dict[str, float]) -> dict:
@@ -234,6 +231,18 @@ def out_of_fold(messages: list[Message], vecs: np.ndarray, folds: int = 5) -> np
     return p
 
 
+def leave_one_shop_out(train: list[Message], train_vecs: np.ndarray, cases: list[Message],
+                       case_vecs: np.ndarray) -> np.ndarray:
+    """Each shop's case turns scored by a model trained on the corpus and the other shops' turns."""
+    out = np.zeros((len(cases), len(LABELS)))
+    for shop in sorted({m.source for m in cases}):
+        keep = [i for i, m in enumerate(cases) if m.source != shop]
+        test = [i for i, m in enumerate(cases) if m.source == shop]
+        features, models = fit(train + [cases[i] for i in keep], np.vstack([train_vecs, case_vecs[keep]]))
+        out[test] = predict(features, models, [cases[i] for i in test], case_vecs[test])
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--write", action="store_true", help=f"write the model to {MODEL_PATH}")
@@ -244,9 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"corpus: {len(train)} training, {len(held)} held out; case turns: {len(cases)}", file=sys.stderr)
     train_vecs, held_vecs, case_vecs = vectors(train), vectors(held), vectors(cases)
     oof = out_of_fold(train, train_vecs)
-    thresholds = {label: f_beta_threshold(np.array([m.labels[j] for m in train]), oof[:, j])
+    pooled_messages, pooled = list(train), oof
+    loso = None
+    if args.with_cases:
+        loso = leave_one_shop_out(train, train_vecs, cases, case_vecs)
+        pooled_messages, pooled = train + cases, np.vstack([oof, loso])
+    thresholds = {label: cost_threshold(np.array([m.labels[j] for m in pooled_messages]), pooled[:, j])
                   for j, label in enumerate(LABELS)}
-    print("thresholds (5-fold out-of-fold, F2):", {k: round(v, 2) for k, v in thresholds.items()})
+    print(f"thresholds (held-out predictions{', corpus and cases' if args.with_cases else ''}; a miss costs "
+          f"{MISS_COST:g} needless handoffs):", {k: round(v, 2) for k, v in thresholds.items()})
     features, models = fit(train, train_vecs)
     report = {"thresholds": thresholds}
     report["corpus_held_out"] = label_report("corpus, held-out fifth batches (never trained on)", held,
@@ -254,14 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     report["cases_unseen"] = case_report("development case turns (not trained on)", cases,
                                          predict(features, models, cases, case_vecs), thresholds)
     final_messages, final_vecs = train, train_vecs
-    if args.with_cases:
-        shops = sorted({m.source for m in cases})
-        loso = np.zeros((len(cases), len(LABELS)))
-        for shop in shops:
-            keep = [i for i, m in enumerate(cases) if m.source != shop]
-            test = [i for i, m in enumerate(cases) if m.source == shop]
-            f, ms = fit(train + [cases[i] for i in keep], np.vstack([train_vecs, case_vecs[keep]]))
-            loso[test] = predict(f, ms, [cases[i] for i in test], case_vecs[test])
+    if loso is not None:
         report["cases_leave_one_shop_out"] = case_report(
             "development case turns, leave-one-shop-out (trained on the corpus and the other shops' turns)",
             cases, loso, thresholds)

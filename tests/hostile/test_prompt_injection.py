@@ -122,7 +122,7 @@ def test_after_an_injection_the_next_question_is_answered_by_the_same_rules(
     first = _handle(service, "u1019", "inj-a", INJECTIONS[8][0])  # answered: how to use, and ignores the rest
     assert first.action == Action.ANSWER
     after = _handle(service, "u1019", "inj-b", "什么时候发货")
-    assert after.action == Action.ANSWER and any("shipping" in source for source in after.sources)
+    assert after.action == Action.ANSWER and "48小时" in (after.reply or "")  # the shop's own shipping rule
     _assert_clean(after.reply)
 
 

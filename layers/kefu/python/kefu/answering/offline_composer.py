@@ -26,6 +26,7 @@ REPLY_BUDGET = 90
 # (kefu/data/models/passages.json, chosen leave-one-shop-out by training/train_passages.py).
 # A second item joins when it is nearly as likely to answer as the first and its best sentence answers too.
 SECOND_ITEM_RATIO = 0.85
+LEAD_RATIO = 0.95
 MIN_NOVELTY = 0.5
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -78,7 +79,11 @@ class OfflineComposer:
     def compose(self, question: str, hits: list[SearchHit], context: dict[str, str]) -> ComposedReply | None:
         if not hits or hits[0].score < self._min_confidence:
             return None
-        first = hits[0]
+        # Among the items about as likely to answer as the best one, the one whose sentence answers best leads: a
+        # mined one-line answer that says it all beats a section where the answer is one line of many.
+        close = [hit for hit in hits[:3] if hit.score >= hits[0].score * LEAD_RATIO]
+        first = max(close, key=lambda hit: hit.passages[0].score if hit.passages else 0.0)
+        hits = [first, *[hit for hit in hits if hit is not first]]
         parts = pick(first, self._budget, min_extra=self._extra_min)
         body = "".join(_sentence(p.text) for p in parts)
         sources = [first.item.source]

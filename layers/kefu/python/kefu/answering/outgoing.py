@@ -2,8 +2,9 @@
 
 Platforms punish shops whose chat leads buyers off the platform (other apps, private payment or
 contact: 微信, 加V, QQ, 支付宝转账, 私下交易 ...). Whatever composed the reply (the offline composer
-quoting the knowledge, an LLM, a mined answer), a sentence carrying such a word is removed; when
-nothing useful is left, the whole reply becomes a safe fallback. Every filtered reply is counted.
+quoting the knowledge, an LLM, a mined answer), a clause carrying such a word is removed with the rest of its
+sentence unless the sentence's other clauses stand on their own; when nothing useful is left, the whole reply
+becomes a safe fallback. Every filtered reply is counted.
 
 The list is data: ``kefu/data/forbidden_words.json`` (generic defaults) plus the shop's own
 ``forbidden_words`` (shop.json). Matching ignores case, full-width forms and zero-width characters,
@@ -28,6 +29,8 @@ _SENTENCE = re.compile(r"[^。！？!?；;\n~～]*[。！？!?；;\n~～]*")
 # Invisible or spacing characters a word can be split with.
 _INVISIBLE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
 _LEADING_ADDRESS = re.compile(r"^(亲亲|亲爱的|亲)[，,~～ ]*$")
+_CLAUSE = re.compile(r"[，,]")
+MIN_KEPT_CLAUSE_CHARS = 6
 
 
 @lru_cache(maxsize=1)
@@ -115,6 +118,12 @@ class OutgoingFilter:
             found = matcher.findall(sentence)
             if found:
                 hits += found
+                # Replies are one or two sentences: keep the clauses of this one that say nothing forbidden
+                # (付款后48小时内发货，急的话加微信… → 付款后48小时内发货。), unless a clause is all that is left of it.
+                clauses = [c for c in _CLAUSE.split(sentence.rstrip("。！？!?；;\n~～")) if c.strip()]
+                clean = [c for c in clauses if not matcher.findall(c)]
+                if clean and len(clean) < len(clauses) and len("".join(clean)) >= MIN_KEPT_CLAUSE_CHARS:
+                    kept.append("，".join(clean) + "。")
             elif sentence.strip():
                 kept.append(sentence.lstrip(" \t") if kept else sentence)
         text = "".join(kept).strip()

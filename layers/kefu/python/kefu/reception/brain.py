@@ -69,6 +69,17 @@ def catalogue_values(items: list[KnowledgeItem]) -> tuple[list[str], list[str]]:
     return sorted(colours), sorted(sizes)
 
 
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+MIN_SEGMENT_CHARS = 4
+
+
+def _segments(u: Understanding) -> list[str]:
+    """The message's questions and sentences, when it has more than one of either (else [])."""
+    sentences = [part.strip() for part in _SENTENCE_END.split(u.text) if len(part.strip()) >= MIN_SEGMENT_CHARS]
+    parts = list(u.questions) + (sentences if len(sentences) > 1 else [])
+    return list(dict.fromkeys(parts))
+
+
 @dataclass
 class BrainReply:
     outcome: Outcome
@@ -107,6 +118,17 @@ class ShopBrain:
         hits: list[SearchHit] = []
         if understanding is not None and state.mode == Mode.BOT:
             hits = self._retrieve(understanding, order_status, state.goods_id, state.last_query)
+            segments = _segments(understanding)
+            unsure = not hits or hits[0].score < self.threshold
+            # A part the shop cannot answer (寄马来西亚) is never hidden behind a part it can (运费咋算).
+            if segments and unsure and not self.knowledge.unknown_needs(understanding.text):
+                # Several questions or sentences in one message blur each other (我叫… 订单怎么还没到 这个染发剂怎么用,
+                # a long story with the question at its end): the surest single part leads; other questions are
+                # added below when they are sure too.
+                parts = [self._retrieve_question(understanding, q, order_status, state.goods_id) for q in segments]
+                best = max(parts, key=lambda found: found[0].score if found else 0.0)
+                if best and best[0].score >= max(self.threshold, OTHER_QUESTION_MIN_CONFIDENCE):
+                    hits = best
         confidence = hits[0].score if hits else 0.0
         rule_input = rules.RuleInput(
             shop=self.shop,
