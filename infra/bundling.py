@@ -22,8 +22,20 @@ from aws_cdk import aws_lambda as lambda_
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON_VERSION = "3.12"
 PLATFORM = "manylinux2014_aarch64"
+# onnxruntime publishes arm64 wheels for glibc 2.28+ only; Lambda's Python 3.12 (Amazon Linux 2023) has glibc 2.34.
+EXTRA_PLATFORMS = ("manylinux_2_28_aarch64",)
 # Pure-Python projects published as source only (no wheel): installed without --platform, no deps.
 SOURCE_ONLY = frozenset({"jieba"})
+# Wheels installed without their dependencies: tokenizers' hub client (huggingface_hub, hf_xet, httpx …) is only
+# for downloading models, which kefu never does (its encoder comes in its own layer).
+NO_DEPS = frozenset({"tokenizers"})
+# Parts of installed packages the Lambda never imports; the 250 MB unzipped quota is for all layers together.
+# (opensearch-py's gRPC transport, jieba's paddle and part-of-speech modes, onnxruntime's Python tooling.)
+NEVER_IMPORTED = (
+    "grpc", "grpcio-*.dist-info", "opensearch_protobufs", "opensearch_protobufs-*.dist-info",
+    "jieba/lac_small", "jieba/posseg", "jieba/analyse",
+    "onnxruntime/transformers", "onnxruntime/quantization", "onnxruntime/tools",
+)
 # Context key: true → a placeholder dependency layer (tests, quick synths); the template stays the same shape.
 SKIP_BUNDLING_CONTEXT = "kefu:skipLayerBundling"
 
@@ -61,18 +73,18 @@ class PipLayerBundling:
             "--target",
             target,
         ]
-        wheels = [r for r in self.requirements if _project_name(r) not in SOURCE_ONLY]
+        wheels = [r for r in self.requirements if _project_name(r) not in SOURCE_ONLY | NO_DEPS]
+        bare = [r for r in self.requirements if _project_name(r) in NO_DEPS]
         sources = [r for r in self.requirements if _project_name(r) in SOURCE_ONLY]
-        commands = [
-            [
-                *pip,
-                "--platform", PLATFORM,
-                "--only-binary=:all:",
-                "--python-version", PYTHON_VERSION,
-                "--implementation", "cp",
-                *wheels,
-            ]
+        binary = [
+            *[flag for platform in (PLATFORM, *EXTRA_PLATFORMS) for flag in ("--platform", platform)],
+            "--only-binary=:all:",
+            "--python-version", PYTHON_VERSION,
+            "--implementation", "cp",
         ]  # fmt: skip
+        commands = [[*pip, *binary, *wheels]]
+        if bare:
+            commands.append([*pip, *binary, "--no-deps", *bare])
         if sources:
             commands.append([*pip, "--no-deps", *sources])
         return commands
@@ -87,7 +99,8 @@ class PipLayerBundling:
 
 def _trim(site: Path) -> None:
     """Drop what Lambda never reads; the layer quota is 250 MB unzipped for all layers together."""
-    for path in [*site.rglob("__pycache__"), site / "bin"]:
+    unused = [path for pattern in NEVER_IMPORTED for path in site.glob(pattern)]
+    for path in [*site.rglob("__pycache__"), site / "bin", *unused]:
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -111,6 +124,33 @@ def dependency_layer_code(skip_bundling: bool, requirements: list[str] | None = 
             image=DockerImage.from_registry("unused-local-bundling-only"),
             local=PipLayerBundling(requirements),
         ),
+    )
+
+
+def encoder_layer_code(skip_bundling: bool) -> lambda_.Code:
+    """The sentence encoder's two files as a layer: ``/opt/kefu-models/<model>/`` (where kefu.encoder looks).
+
+    Copied from ``.kefu/models`` (``make model`` fetches and hash-checks them); the asset hash is the files' own
+    sha256, so an unchanged model is never uploaded again."""
+    from kefu.encoder.files import FILE_SHA256, MODEL_DIR, repo_model_dir, sha256_of
+
+    source = Path(tempfile.mkdtemp(prefix="kefu-encoder-layer-"))
+    target = source / "kefu-models" / MODEL_DIR
+    target.mkdir(parents=True)
+    if skip_bundling:
+        (target / "PLACEHOLDER.txt").write_text("encoder files not bundled\n", encoding="utf-8")
+        return lambda_.Code.from_asset(str(source))
+    folder = repo_model_dir()
+    for name, digest in FILE_SHA256.items():
+        path = folder / name
+        if not path.is_file() or sha256_of(path) != digest:
+            raise FileNotFoundError(f"{path} is missing or not the expected file: run `make model` before cdk synth")
+        shutil.copyfile(path, target / name)
+    shutil.copyfile(REPO_ROOT / "NOTICE", target / "NOTICE")  # the model's and the conversion's licences
+    return lambda_.Code.from_asset(
+        str(source),
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=hashlib.sha256("".join(sorted(FILE_SHA256.values())).encode()).hexdigest(),
     )
 
 

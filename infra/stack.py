@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.bundling import dependency_layer_code, library_layer_code
+from infra.bundling import dependency_layer_code, encoder_layer_code, library_layer_code
 from infra.flows import grants
 from infra.flows.answering import Answering
 from infra.flows.api import protect
@@ -48,7 +48,7 @@ class KefuStack(Stack):
                 code=dependency_layer_code(skip_bundling),
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[lambda_.Architecture.ARM_64],
-                description="kefu third-party dependencies (pip, manylinux2014_aarch64, cp312)",
+                description="kefu third-party dependencies (pip, manylinux arm64, cp312)",
             ),
             lambda_.LayerVersion(
                 self,
@@ -57,6 +57,14 @@ class KefuStack(Stack):
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[lambda_.Architecture.ARM_64],
                 description="the kefu library",
+            ),
+            lambda_.LayerVersion(
+                self,
+                "EncoderLayer",
+                code=encoder_layer_code(skip_bundling),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[lambda_.Architecture.ARM_64],
+                description="sentence encoder bge-small-zh-v1.5 (int8 ONNX, MIT) at /opt/kefu-models",
             ),
         ]
         runtime = Runtime(config=config, layers=layers, environment=self._base_environment())

@@ -144,11 +144,12 @@ def test_every_function_is_python312_arm64_with_layers_and_settings_env(demo: Sy
     functions = _functions(demo)
     assert set(functions) == {f"kefu-{name.replace('_', '-')}" for name in FUNCTION_DIRS}
     layers = demo.template.find_resources("AWS::Lambda::LayerVersion")
-    assert len(layers) == 2
+    assert len(layers) == 3  # third-party dependencies, the kefu library, the sentence encoder
+    assert any("bge-small-zh" in layer["Properties"]["Description"] for layer in layers.values())
     for props in functions.values():
         assert props["Runtime"] == "python3.12"
         assert props["Architectures"] == ["arm64"]
-        assert len(props["Layers"]) == 2
+        assert len(props["Layers"]) == 3
         env = props["Environment"]["Variables"]
         expected = {spec.env_var for spec in (*resources.TABLES, *resources.BUCKETS)}
         expected |= {resources.INBOUND_QUEUE.env_var, str(resources.INBOUND_QUEUE.dlq_env_var)}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import shutil
 from pathlib import Path
 
 import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_lambda as lambda_
-from infra_synth import REPO  # noqa: F401  (puts the repo on sys.path)
+from infra_synth import REPO  # puts the repo on sys.path
 
 from infra.bundling import PLATFORM, PipLayerBundling, dependency_layer_code, runtime_dependencies
 
@@ -59,3 +61,30 @@ def test_real_local_bundling_through_the_cdk(tmp_path: Path) -> None:
     assert (site / "jieba" / "__init__.py").exists()
     assert not list(site.rglob("__pycache__"))
     shutil.rmtree(tmp_path)  # about 10 MB of wheels
+
+
+@pytest.mark.skipif(os.environ.get("KEFU_SKIP_LAYER_BUILD") == "1", reason="KEFU_SKIP_LAYER_BUILD=1")
+@pytest.mark.timeout(600)
+def test_the_whole_deployment_fits_lambdas_layer_quota(tmp_path: Path) -> None:
+    """Every runtime dependency for arm64/cp312, the sentence encoder and the library: under 250 MB unzipped."""
+    from infra.bundling import _trim, encoder_layer_code
+
+    site = tmp_path / "python"
+    for command in PipLayerBundling(runtime_dependencies()).commands(str(tmp_path)):
+        subprocess.run(command, check=True)
+    _trim(site)
+    assert any(site.glob("onnxruntime/capi/onnxruntime_pybind11_state*aarch64*.so"))
+    assert any(site.glob("tokenizers/tokenizers*.so")) and not (site / "huggingface_hub").exists()
+    assert not (site / "grpc").exists() and not (site / "jieba" / "posseg").exists()
+    # What was trimmed is not needed: the OpenSearch client still imports (pure Python, any architecture).
+    check = "import opensearchpy, sys; assert 'grpc' not in sys.modules"
+    subprocess.run([sys.executable, "-c", check], check=True, env={**os.environ, "PYTHONPATH": str(site)})
+    encoder = Path(encoder_layer_code(False).path)  # type: ignore[attr-defined]
+    library = REPO / "layers" / "kefu"
+    size = sum(_bytes(p) for p in (site, encoder, library))
+    assert size < 250 * 1024 * 1024, f"{size / 2**20:.0f} MB unzipped"
+    shutil.rmtree(tmp_path)
+
+
+def _bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)

@@ -88,6 +88,23 @@ def test_page_sections_tables_and_boilerplate() -> None:
     assert steps.lines == ["1. 一：打开", "2. 使用"]
 
 
+
+def test_page_chrome_without_markup_never_becomes_knowledge() -> None:
+    html = """<html><body>
+    <div class="top">商城首页 登录 免费注册 下载APP 领红包</div>
+    <div class="top2"><a>首页</a> | <a>全部商品</a> | <a>购物车</a> | <a>联系客服</a></div>
+    <div class="path">首页 &gt; 宠物生活 &gt; 猫咪主粮 &gt; 鲜肉猫粮</div>
+    <h1>鲜肉猫粮</h1><p>成猫每天喂食量约为体重的2%，分2顿喂。</p>
+    <p>有疑问可以联系客服，我们会尽快回复。</p>
+    <h2>猜你喜欢</h2><p>猫砂 4袋装 ¥109 ｜ 冻干 ¥32.9</p>
+    <div class="end">© 2025 某某专营店 · 鲁ICP备2023000000号-1</div></body></html>"""
+    _, sections = parse_page(html)
+    text = json.dumps([(s.heading, s.lines, s.rows) for s in sections], ensure_ascii=False)
+    assert "免费注册" not in text and "购物车" not in text and "宠物生活" not in text
+    assert "猜你喜欢" not in text and "冻干" not in text and "ICP" not in text
+    # Real content survives, including a sentence that mentions the service desk.
+    assert "分2顿喂" in text and "有疑问可以联系客服" in text
+
 def test_detail_blocks_and_spec_dimensions() -> None:
     blocks = split_detail("开头介绍。\n\n【颜色】红、蓝。\n【使用方法】\n1. 打开\n2. 使用\n【注意】\n- 小心")
     assert blocks == [

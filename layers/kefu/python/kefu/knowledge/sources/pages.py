@@ -3,7 +3,11 @@
 The stdlib ``html.parser`` is enough for a merchant's detail page and keeps the
 Lambda bundle lean. Scripts, styles, navigation, headers/footers, forms and
 elements whose class/id marks them as boilerplate (nav, footer, breadcrumb,
-share, recommend, copyright ...) are dropped with their whole subtree.
+share, recommend, copyright ...) are dropped with their whole subtree. Page chrome
+that carries no such markup is recognised by its shape: a line that is mostly link
+text, a breadcrumb trail (首页 > 分类 > …), a bar of short labels without a sentence
+(首页 | 购物车 | 联系客服), a copyright / ICP filing footer, and recommendation blocks
+(猜你喜欢); none of it becomes knowledge.
 """
 
 from __future__ import annotations
@@ -76,6 +80,29 @@ _BOILERPLATE = re.compile(
     r"cookie|banner-ad|ads?|advert|login|signup|sidebar|toolbar|popup|modal|qrcode)(?:$|[\s_\-])",
     re.IGNORECASE,
 )
+# Shapes of page chrome (see the module docstring).
+_TRAIL = re.compile(r"(?:[^>›»/|｜\n]{1,12}\s*[>›»/]\s*){2,}[^>›»/|｜\n]{1,30}")
+_LABEL_SPLIT = re.compile(r"\s*[|｜·•]\s*|\s+")
+_SENTENCE_MARK = re.compile(r"[，。！？；,!?;：:（）()]")
+_FOOTER = re.compile(r"©|ICP\s*备|版权所有|copyright|all rights reserved", re.IGNORECASE)
+_RECOMMENDATION_HEADING = re.compile(r"猜你喜欢|为你推荐|相关推荐|看了又看|店铺推荐|大家都在买|同类推荐|热销推荐")
+MAX_LINK_SHARE = 0.6
+MIN_LABELS = 4
+MAX_LABEL_CHARS = 6
+
+
+def is_chrome(line: str, link_share: float = 0.0) -> bool:
+    """A line of page furniture rather than product content."""
+    text = line.strip()
+    if not text:
+        return True
+    if link_share >= MAX_LINK_SHARE or _FOOTER.search(text) or _TRAIL.fullmatch(text):
+        return True
+    labels = [part for part in _LABEL_SPLIT.split(text) if part]
+    return (len(labels) >= MIN_LABELS and all(len(part) <= MAX_LABEL_CHARS for part in labels)
+            and not _SENTENCE_MARK.search(text) and not any(ch.isdigit() for ch in text))
+
+
 _INLINE_TAGS = frozenset(
     {"span", "a", "label", "small", "em", "strong", "b", "i", "code", "mark", "sup", "sub"}
 )
@@ -104,12 +131,16 @@ class _PageParser(HTMLParser):
         self._lists: list[list[int]] = []  # counters of open <ol>/<ul> (-1 for ul)
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
+        self._link_chars = 0  # of the text gathered since the last flush, how much sat inside <a>
+        self._chars = 0
 
     # -- helpers ---------------------------------------------------------------------------
     def _flush_text(self) -> None:
         text = " ".join("".join(self._text).split())
+        share = self._link_chars / self._chars if self._chars else 0.0
         self._text = []
-        if text:
+        self._link_chars = self._chars = 0
+        if text and not is_chrome(text, share):
             self.sections[-1].lines.append(text)
 
     def _boilerplate(self, attrs: list[tuple[str, str | None]]) -> bool:
@@ -218,6 +249,10 @@ class _PageParser(HTMLParser):
             self._cell.append(data)
         else:
             self._text.append(data)
+            visible = len(data.strip())
+            self._chars += visible
+            if "a" in self._stack:
+                self._link_chars += visible
 
     def close(self) -> None:
         super().close()
@@ -230,7 +265,7 @@ def parse_page(html_text: str) -> tuple[str, list[PageSection]]:
     parser.feed(html_text)
     parser.close()
     title = " ".join(parser.title.split())
-    sections = [s for s in parser.sections if s.lines or s.rows]
+    sections = [s for s in parser.sections if (s.lines or s.rows) and not _RECOMMENDATION_HEADING.search(s.heading)]
     # Content before the first heading, or under a top heading, belongs to the page itself.
     for section in sections:
         if not section.heading:
