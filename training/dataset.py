@@ -36,7 +36,7 @@ from kefu.reception.brain import ShopBrain
 from kefu.retrieval.linear import LogisticModel
 from kefu.retrieval.pair_features import FEATURE_NAMES, pair_features
 from kefu.retrieval.passages import PASSAGE_FEATURES, PassagePicker
-from kefu.retrieval.ranker import CONFIDENCE_FEATURES, Ranker
+from kefu.retrieval.ranker import CONFIDENCE_FEATURES, Ranker, best_view_vectors
 from kefu.retrieval.search import KnowledgeSearch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,6 +88,7 @@ class TurnExample:
     answerable: bool  # False: the shop's files do not answer it (expected low_confidence)
     candidates: list[int]  # item indices (store order) the runtime retriever returns
     features: np.ndarray  # rows = every item of the shop, store order
+    best_vectors: np.ndarray  # the vector of each item's best view for this question
     labels: np.ndarray  # 1 = the item states the expected facts
     full: np.ndarray  # 1 = the item states every expected fact group
     groups: int  # fact groups expected
@@ -132,11 +133,12 @@ def walk_cases(shop: str, case_set: str, cases: list[EvalCase], brain: ShopBrain
                 ids = knowledge.retriever.candidates(query)
                 positions = [knowledge._positions[i] for i in ids]
                 x = pair_features(store, query)
+                vectors = best_view_vectors(store, store.dense(query.vector))
                 facts = turn.expect.facts
                 cover = np.array([coverage(item.answer, facts) if kind else 0 for item in store.items])
                 best = int(cover.max()) if len(cover) else 0
                 labels = (cover == best) & (cover > 0) if kind else np.zeros(len(store.items), dtype=bool)
-                example = TurnExample(shop, case_set, case.id, index, turn.text, bool(kind), positions, x,
+                example = TurnExample(shop, case_set, case.id, index, turn.text, bool(kind), positions, x, vectors,
                                       labels.astype(np.int64), (cover == len(facts)).astype(np.int64) if kind else
                                       np.zeros(len(store.items), dtype=np.int64), len(facts))
                 if kind:

@@ -31,8 +31,9 @@ from kefu.retrieval.ranker import CONFIDENCE_FEATURES, confidence_features
 from training.dataset import REPO, ShopData, TurnExample, load_all
 
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "ranker.json"
-# A wrong answer costs this many right ones: the buyer is misled, where a handoff only waits for a human.
-WRONG_COST = 3.0
+# A wrong answer costs this many right ones: the buyer is misled, where a handoff only waits for a human. (A
+# merchant who wants fewer wrong answers sets a higher KEFU_ANSWER_THRESHOLD: README, "the answer threshold".)
+WRONG_COST = 2.0
 RANKING_L2 = 1.0
 CONFIDENCE_C = 1.0
 
@@ -71,7 +72,7 @@ def top_rows(turns: list[TurnExample], ranking: LogisticModel) -> tuple[np.ndarr
     for turn in turns:
         scores = ranking.linear(turn.features)
         best = int(np.argmax(scores))
-        rows.append(confidence_features(turn.features, scores)[best])
+        rows.append(confidence_features(turn.features, scores, turn.best_vectors)[best])
         labels.append(int(turn.labels[best]))
     return np.array(rows), np.array(labels)
 

@@ -32,6 +32,8 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
     "score",  # the ranking score
     "margin",  # minus the best other item's score
     "share",  # its softmax share among all the shop's items
+    "group_share",  # the share of it and the near-duplicates of its best view (the same fact learned twice)
+    "agreement",  # how alike the best views of the next-ranked items are to its own (they say the same)
     "dense_best",
     "lex_item",
     "meaning_item",
@@ -45,17 +47,39 @@ CONFIDENCE_FEATURES: tuple[str, ...] = (
 )
 
 
-def confidence_features(x: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Rows = items: CONFIDENCE_FEATURES from the pair features and the ranking scores of all items."""
+# Best views at least this alike (encoder cosine) say the same thing; the shares of such items are pooled.
+SAME_FACT_COSINE = 0.9
+AGREEMENT_ITEMS = 3
+
+
+def confidence_features(x: np.ndarray, scores: np.ndarray, best_vectors: np.ndarray) -> np.ndarray:
+    """Rows = items: CONFIDENCE_FEATURES from the pair features, the ranking scores of all items and the vector
+    of each item's best view (the same fact learned from a page, a rule and a chat log is agreement, not doubt)."""
     order = np.argsort(-scores)
     best = scores[order[0]]
     second = scores[order[1]] if len(scores) > 1 else best - 10.0
     others_best = np.where(np.arange(len(scores)) == order[0], second, best)
     shifted = np.exp(scores - best)
     share = shifted / shifted.sum()
-    columns = [scores, scores - others_best, share]
-    columns += [x[:, INDEX[name]] for name in CONFIDENCE_FEATURES[3:]]
+    alike = best_vectors @ best_vectors[order[:AGREEMENT_ITEMS + 1]].T  # items x the top few
+    group_share = ((alike >= SAME_FACT_COSINE) * share[order[:AGREEMENT_ITEMS + 1]]).sum(axis=1)
+    group_share = np.maximum(group_share, share)
+    agreement = np.zeros(len(scores), dtype=np.float32)
+    top = order[:AGREEMENT_ITEMS + 1]
+    for column, item in enumerate(top):
+        others = [c for c in range(len(top)) if c != column]
+        agreement[item] = float(np.mean(alike[item, others])) if others else 0.0
+    columns = [scores, scores - others_best, share, group_share, agreement]
+    columns += [x[:, INDEX[name]] for name in CONFIDENCE_FEATURES[5:]]
     return np.column_stack(columns).astype(np.float32)
+
+
+def best_view_vectors(store: ShopKnowledge, dense: np.ndarray) -> np.ndarray:
+    ids = store.best_views(dense)
+    vectors = np.zeros((len(store.items), store.matrix.shape[1]), dtype=np.float32)
+    present = ids >= 0
+    vectors[present] = store.matrix[ids[present]]
+    return vectors
 
 
 class Ranker:
@@ -71,7 +95,8 @@ class Ranker:
         """(pair features, ranking scores, confidences) of every item."""
         x = pair_features(store, query)
         scores = self.ranking.linear(x)
-        confidence = self.confidence.probability(confidence_features(x, scores))
+        vectors = best_view_vectors(store, store.dense(query.vector))
+        confidence = self.confidence.probability(confidence_features(x, scores, vectors))
         capped = (x[:, INDEX["no_meaning"]] > 0) | (x[:, INDEX["unknown_need"]] > 0)
         cap = CAP_BELOW_THRESHOLD * self.threshold
         return x, scores, np.where(capped, np.minimum(confidence, cap), confidence)

@@ -187,6 +187,16 @@ class ShopKnowledge:
         out = np.where(np.isneginf(second), best, second)
         return np.where(np.isneginf(out), 0.0, out).astype(np.float32)
 
+    def best_views(self, per_view: np.ndarray) -> np.ndarray:
+        """Per item: the id of its best view by ``per_view`` (-1 for an item without views)."""
+        out = np.full(len(self.items), -1, dtype=np.int64)
+        if not len(self.views):
+            return out
+        order = np.lexsort((per_view, self.view_items))  # by item, then ascending value: each item's best is last
+        last = np.r_[self.view_items[order][1:] != self.view_items[order][:-1], True]
+        out[self.view_items[order][last]] = order[last]
+        return out
+
     def best_view(self, per_view: np.ndarray, item_index: int) -> int:
         """The view id of the item's best view by ``per_view``."""
         ids = np.flatnonzero(self.view_items == item_index)

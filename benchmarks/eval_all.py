@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""`kefu eval` on every development case set, one table (the figures the README and the eval gate quote).
+
+Usage: python benchmarks/eval_all.py [--json OUT] [--shop NAME ...]
+
+Each shop bundle is learned once; each of its case files (examples/shops/<shop>/*cases*.jsonl) is replayed through
+the real reception pipeline against the local AWS emulation and graded, exactly as `kefu eval` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from kefu.evaluation.grade import grade
+from kefu.evaluation.replay import Replayer, load_cases, load_orders
+from kefu.knowledge.learn import learn_bundle
+
+REPO = Path(__file__).resolve().parent.parent
+SHOPS = REPO / "examples" / "shops"
+COLUMNS = (
+    ("answer_accuracy", "accuracy"),
+    ("focused_accuracy", "right+short"),
+    ("wrong_answer_rate", "wrong"),
+    ("handoff_precision", "h-precision"),
+    ("handoff_recall", "h-recall"),
+)
+
+
+def case_sets(shops: list[str] | None = None) -> list[tuple[Path, Path]]:
+    out = []
+    for shop in sorted(p for p in SHOPS.iterdir() if (p / "shop.json").is_file()):
+        if shops and shop.name not in shops:
+            continue
+        out += [(shop, cases) for cases in sorted(shop.glob("*cases*.jsonl"))]
+    return out
+
+
+def evaluate(shop: Path, cases_files: list[Path]) -> dict[str, dict[str, Any]]:
+    snapshot = learn_bundle(shop).snapshot
+    replayer = Replayer(snapshot, load_orders(shop))
+    try:
+        out = {}
+        for path in cases_files:
+            cases = load_cases(path)
+            out[f"{shop.name}/{path.name}"] = grade(cases, replayer.run(cases)).figures()
+        return out
+    finally:
+        replayer.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--shop", action="append", help="only this shop (repeatable)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    by_shop: dict[Path, list[Path]] = {}
+    for shop, path in case_sets(args.shop):
+        by_shop.setdefault(shop, []).append(path)
+    figures: dict[str, dict[str, Any]] = {}
+    for shop, files in by_shop.items():
+        print(f"evaluating {shop.name} ({len(files)} case sets) …", file=sys.stderr)
+        figures.update(evaluate(shop, files))
+    print(f"{'case set':36} {'turns':>5} " + " ".join(f"{title:>11}" for _, title in COLUMNS)
+          + f" {'reply p50/p90':>14}")
+    for name, f in figures.items():
+        print(f"{name:36} {f['turns']:5.0f} " + " ".join(f"{f[key]:11.1%}" for key, _ in COLUMNS)
+              + f" {f['reply_chars_median']:8.0f} / {f['reply_chars_p90']:.0f}")
+    print(f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
