@@ -16,9 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kefu.evaluation.grade import grade
-from kefu.evaluation.replay import Replayer, load_cases, load_orders
-from kefu.knowledge.learn import learn_bundle
+from kefu.evaluation.suite import case_files, evaluate_bundle
 
 REPO = Path(__file__).resolve().parent.parent
 SHOPS = REPO / "examples" / "shops"
@@ -32,25 +30,8 @@ COLUMNS = (
 
 
 def case_sets(shops: list[str] | None = None) -> list[tuple[Path, Path]]:
-    out = []
-    for shop in sorted(p for p in SHOPS.iterdir() if (p / "shop.json").is_file()):
-        if shops and shop.name not in shops:
-            continue
-        out += [(shop, cases) for cases in sorted(shop.glob("*cases*.jsonl"))]
-    return out
-
-
-def evaluate(shop: Path, cases_files: list[Path]) -> dict[str, dict[str, Any]]:
-    snapshot = learn_bundle(shop).snapshot
-    replayer = Replayer(snapshot, load_orders(shop))
-    try:
-        out = {}
-        for path in cases_files:
-            cases = load_cases(path)
-            out[f"{shop.name}/{path.name}"] = grade(cases, replayer.run(cases)).figures()
-        return out
-    finally:
-        replayer.close()
+    bundles = sorted(p for p in SHOPS.iterdir() if (p / "shop.json").is_file())
+    return [(shop, cases) for shop in bundles if not shops or shop.name in shops for cases in case_files(shop)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, dict[str, Any]] = {}
     for shop, files in by_shop.items():
         print(f"evaluating {shop.name} ({len(files)} case sets) …", file=sys.stderr)
-        figures.update(evaluate(shop, files))
+        figures.update(evaluate_bundle(shop, files))
     print(f"{'case set':36} {'turns':>5} " + " ".join(f"{title:>11}" for _, title in COLUMNS)
           + f" {'reply p50/p90':>14}")
     for name, f in figures.items():

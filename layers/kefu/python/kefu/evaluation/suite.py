@@ -1,0 +1,29 @@
+"""Evaluate several case files of one shop bundle: learn once, replay each file, grade it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kefu.evaluation.grade import grade
+from kefu.evaluation.replay import Replayer, load_cases, load_orders
+from kefu.knowledge.learn import learn_bundle
+
+
+def case_files(shop: Path) -> list[Path]:
+    """The bundle's evaluation case files (`*cases*.jsonl`), in name order."""
+    return sorted(shop.glob("*cases*.jsonl"))
+
+
+def evaluate_bundle(shop: Path, paths: list[Path]) -> dict[str, dict[str, Any]]:
+    """`kefu eval` figures per case file, keyed `<shop dir name>/<file name>`."""
+    snapshot = learn_bundle(shop).snapshot
+    replayer = Replayer(snapshot, load_orders(shop))
+    try:
+        out = {}
+        for path in paths:
+            cases = load_cases(path)
+            out[f"{shop.name}/{path.name}"] = grade(cases, replayer.run(cases)).figures()
+        return out
+    finally:
+        replayer.close()
