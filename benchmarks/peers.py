@@ -1,213 +1,159 @@
-"""kefu against two peers merchants use today, on the same cases, knowledge and grader.
+#!/usr/bin/env python3
+"""kefu against three peers on the same cases, knowledge, reception pipeline and grader.
 
-Peers (benchmark code, not product code):
-1. keyword rules — the platform back-office's 关键词自动回复: each learned item's title words are its
-   keywords; the first item whose keyword occurs in the message answers; no hit → handoff.
-2. BM25 over jieba tokens of the same learned items (title + questions + answer); below a score
-   threshold → handoff. The threshold is the best one for BM25 on these very cases (an upper bound).
-
-Handoff rules (human request, emotion, after-sale, media) are the same for every system, so the
-comparison isolates understanding + retrieval. Run:  python benchmarks/peers.py --shop examples/shops/hair-dye
+Peers (benchmark code, not product code) replace only how the knowledge is searched:
+1. keyword rules: the platform back-office's 关键词自动回复; each learned item's title words are its keywords, the
+   first item whose keyword occurs in the message answers; no hit hands over.
+2. BM25 over jieba tokens of each item (title + questions + answer).
+3. naive dense: the same bge-small-zh encoder kefu uses, cosine of the message with each item's best view.
+The best hit's whole text is the reply. BM25's and the dense bot's answer-or-hand-off thresholds are the best ones
+for them on these very cases (an upper bound for the peer). Understanding, handoff rules (human request, emotion,
+after-sale, media) and the grader are the same for every system, so the comparison isolates retrieval, ranking and
+the choice of passage. Run:  python benchmarks/peers.py [--shop examples/shops/shoes ...]
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jieba
+import numpy as np
 from rank_bm25 import BM25Okapi
 
-from kefu.evaluation.grade import Report, grade
+from kefu.evaluation.grade import facts_present, grade
 from kefu.evaluation.replay import Replayer, load_cases, load_orders
+from kefu.evaluation.suite import case_files
 from kefu.knowledge.learn import learn_bundle
 from kefu.models.cases import EvalCase, ReplayRecord
-from kefu.models.decision import Action, HandoffReason
-from kefu.models.knowledge import KnowledgeItem, KnowledgeSnapshot, SearchHit
-from kefu.reception.knowledge_cache import brain_from_snapshot
+from kefu.models.decision import Action
+from kefu.knowledge.views import clean_line
+from kefu.models.knowledge import KnowledgeItem, KnowledgeSnapshot, Passage, SearchHit
+from kefu.reception.brain import ShopBrain
+from kefu.answering.offline_composer import OfflineComposer
+from kefu.retrieval.query import Query
+from kefu.retrieval.search import KnowledgeSearch
 from kefu.understanding.features import stopwords
-from kefu.understanding.normalize import Normalizer
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SHOPS = ["hair-dye", "shoes", "fruit", "kitchen", "pets"]
+Ranked = list[tuple[float, KnowledgeItem]]
 
 
-class KeywordPeer:
-    name = "keyword rules"
+def keyword_rules(items: list[KnowledgeItem]) -> Callable[[str], Ranked]:
+    stop = stopwords()
+    rules = [(item, [w for w in jieba.lcut(item.title.split("·")[-1]) if len(w) >= 2 and w not in stop])
+             for item in items]
 
-    def __init__(self, items: list[KnowledgeItem]) -> None:
-        stop = stopwords()
-        self.rules = [
-            (item, [w for w in jieba.lcut(part) if len(w) >= 2 and w not in stop])
-            for item in items
-            for part in [item.title.split("·")[-1]]
-        ]
-
-    def search(self, text: str) -> list[SearchHit]:
-        for item, keywords in self.rules:
-            if any(keyword in text for keyword in keywords):
-                return [SearchHit(item=item, score=1.0)]
-        return []
+    def rank(text: str) -> Ranked:
+        return [(1.0, item) for item, words in rules if any(word in text for word in words)][:1]
+    return rank
 
 
-class Bm25Peer:
-    name = "BM25 (jieba)"
+def bm25(items: list[KnowledgeItem]) -> Callable[[str], Ranked]:
+    stop = stopwords()
 
-    def __init__(self, items: list[KnowledgeItem], threshold: float = 0.0) -> None:
-        self.items = items
-        self.threshold = threshold
-        self.bm25 = BM25Okapi([self._tokens(item.search_text()) for item in items])
-
-    @staticmethod
-    def _tokens(text: str) -> list[str]:
-        stop = stopwords()
+    def tokens(text: str) -> list[str]:
         return [w for w in jieba.lcut(text) if w.strip() and w not in stop]
+    index = BM25Okapi([tokens(item.search_text()) for item in items])
 
-    def raw(self, text: str) -> list[tuple[float, KnowledgeItem]]:
-        scores = self.bm25.get_scores(self._tokens(text))
-        return sorted(zip(scores, self.items, strict=True), key=lambda pair: -pair[0])
+    def rank(text: str) -> Ranked:
+        scores = index.get_scores(tokens(text))
+        return sorted(zip((float(s) for s in scores), items, strict=True), key=lambda pair: -pair[0])
+    return rank
 
-    def search(self, text: str) -> list[SearchHit]:
-        ranked = self.raw(text)
-        if not ranked or ranked[0][0] < self.threshold:
+
+def naive_dense(search: KnowledgeSearch) -> Callable[[str], Ranked]:
+    store = search.store
+    items = list(store.items)
+    owners, vectors = store.view_items, store.matrix
+
+    def rank(text: str) -> Ranked:
+        cosines = vectors @ search.encode([text])[0]
+        best = np.full(len(items), -1.0)
+        np.maximum.at(best, owners, cosines)
+        return sorted(zip((float(s) for s in best), items, strict=True), key=lambda pair: -pair[0])
+    return rank
+
+
+class PeerKnowledge(KnowledgeSearch):
+    """kefu's knowledge door with the search swapped for a peer's: above its threshold the best hit answers."""
+
+    def __init__(self, snapshot: KnowledgeSnapshot, make: Callable[[KnowledgeSearch], Callable[[str], Ranked]],
+                 threshold: float = float("-inf")) -> None:
+        super().__init__(snapshot)
+        self.rank = make(self)
+        self.cut = threshold
+
+    def search(self, query: Query, k: int = 5) -> list[SearchHit]:
+        ranked = self.rank(query.text)
+        if not ranked or ranked[0][0] < self.cut:
             return []
-        return [SearchHit(item=item, score=1.0) for _, item in ranked[:1]]
+        item = ranked[0][1]
+        whole = "".join(clean_line(line) for line in item.answer.splitlines()) or item.title
+        return [SearchHit(item=item, score=1.0, passages=[Passage(text=whole, score=1.0)])]
+
+    def unknown_needs(self, normalized_query: str) -> set[str]:
+        return set()
 
 
-def run_peer(peer: KeywordPeer | Bm25Peer, snapshot: KnowledgeSnapshot, cases: list[EvalCase],
-             orders_dir: Path) -> list[ReplayRecord]:
-    """The peer replaces understanding + retrieval; the pipeline, handoff rules and grader stay the same."""
-    brain = brain_from_snapshot(snapshot)
-    normalizer = Normalizer()
+def best_threshold(rank: Callable[[str], Ranked], knowledge: KnowledgeSearch, cases: list[EvalCase]) -> float:
+    """The cut that maximises (right answers - wrong answers) of the peer's top hit on these cases."""
+    scored: list[tuple[float, int]] = []
+    for case in cases:
+        for turn in case.turns:
+            if turn.type != "text":
+                continue
+            ranked = rank(knowledge.normalizer.normalize(turn.text).text)
+            if not ranked:
+                continue
+            score, item = ranked[0]
+            good = turn.expect.action == Action.ANSWER and facts_present(item.answer, turn.expect.facts)
+            scored.append((score, 1 if good else -1))
+    cuts = sorted({s for s, _ in scored})
+    return max(cuts, key=lambda cut: sum(v for s, v in scored if s >= cut), default=0.0)
 
-    class PeerIndex:
-        version = "peer"
-        normalizer = brain.index.normalizer
-        featurizer = brain.index.featurizer
 
-        @staticmethod
-        def search_normalized(
-            text: str, goods_id: str | None = None, k: int = 5, context: str | None = None,
-            own_meaning: bool = False,
-        ) -> list[SearchHit]:
-            return peer.search(text)
-
-        @staticmethod
-        def similarity(a: str, b: str) -> float:
-            return 1.0 if a == b else 0.0
-
-        @staticmethod
-        def items() -> list[KnowledgeItem]:
-            return snapshot.items
-
-    # Peers see the raw message (keyword tools do not normalise dialect or typos), script-folded only.
-    brain.index = PeerIndex()  # type: ignore[assignment]
-    original = brain.understander.understand
-
-    def understand_raw(raw: str, state=None):  # type: ignore[no-untyped-def]
-        u = original(raw, state)
-        u.query = normalizer.basic(raw)
-        u.is_followup = False
-        return u
-
-    brain.understander.understand = understand_raw  # type: ignore[method-assign]
-    replayer = Replayer(snapshot, load_orders(orders_dir), brain=brain)
+def replay(snapshot: KnowledgeSnapshot, shop: Path, cases: list[EvalCase],
+           knowledge: KnowledgeSearch | None = None) -> list[ReplayRecord]:
+    brain = None
+    if knowledge is not None:
+        brain = ShopBrain(snapshot.shop, knowledge, OfflineComposer(), threshold=0.5)
+    replayer = Replayer(snapshot, load_orders(shop), brain=brain)
     try:
         return replayer.run(cases)
     finally:
         replayer.close()
 
 
-def colloquial_turns(cases: list[EvalCase]) -> set[tuple[str, int]]:
-    """Turns whose wording differs from standard written Chinese: normalisation changed them."""
-    normalizer = Normalizer()
-    marked: set[tuple[str, int]] = set()
-    for case in cases:
-        for index, turn in enumerate(case.turns):
-            if turn.type == "text" and normalizer.normalize(turn.text).text != normalizer.basic(turn.text).strip():
-                marked.add((case.id, index))
-    return marked
-
-
-def subset_accuracy(report: Report, keys: set[tuple[str, int]]) -> tuple[int, int]:
-    turns = [t for t in report.turns if (t.case_id, t.turn) in keys and t.expected == Action.ANSWER]
-    return sum(t.correct for t in turns), len(turns)
-
-
-def best_bm25_threshold(snapshot: KnowledgeSnapshot, cases: list[EvalCase]) -> float:
-    """The threshold that maximises BM25's (correct answers - wrong answers) on these cases."""
-    from kefu.evaluation.grade import facts_present
-
-    peer = Bm25Peer(snapshot.items)
-    scored: list[tuple[float, int]] = []
-    for case in cases:
-        for turn in case.turns:
-            if turn.type != "text":
-                continue
-            ranked = peer.raw(Normalizer().basic(turn.text))
-            top = ranked[0] if ranked else (0.0, None)
-            item = top[1]
-            carries = item is not None and facts_present(item.answer, turn.expect.facts)
-            good = turn.expect.action == Action.ANSWER and carries
-            scored.append((float(top[0]), 1 if good else -1))
-    candidates = sorted({s for s, _ in scored})
-    return max(candidates, key=lambda t: sum(v for s, v in scored if s >= t), default=0.0)
-
-
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shop", type=Path, default=Path("examples/shops/hair-dye"))
-    parser.add_argument("--cases", type=Path)
-    args = parser.parse_args()
-    cases = load_cases(args.cases or args.shop / "cases.jsonl")
-    snapshot = learn_bundle(args.shop).snapshot
-    colloquial = colloquial_turns(cases)
-
-    rows = []
-    replayer = Replayer(snapshot, load_orders(args.shop))
-    try:
-        started = time.perf_counter()
-        kefu_records = replayer.run(cases)
-    finally:
-        replayer.close()
-    systems: list[tuple[str, list[ReplayRecord], float]] = [("kefu", kefu_records, time.perf_counter() - started)]
-    for peer in (KeywordPeer(snapshot.items), Bm25Peer(snapshot.items, best_bm25_threshold(snapshot, cases))):
-        started = time.perf_counter()
-        records = run_peer(peer, snapshot, cases, args.shop)
-        systems.append((peer.name, records, time.perf_counter() - started))
-        print(f"ran {peer.name}", file=sys.stderr)
-
-    # Per-message understanding + retrieval latency, measured without the stores (same loop for all).
-    brain = brain_from_snapshot(snapshot)
-    texts = [t.text for c in cases for t in c.turns if t.type == "text"]
-    latency: dict[str, float] = {}
-    for name, search in (
-        ("kefu", lambda text: brain.index.search_normalized(brain.understander.understand(text).query)),
-        ("keyword rules", KeywordPeer(snapshot.items).search),
-        ("BM25 (jieba)", Bm25Peer(snapshot.items).search),
-    ):
-        timings = []
-        for _ in range(3):
-            for text in texts:
-                started = time.perf_counter()
-                search(text)
-                timings.append((time.perf_counter() - started) * 1000)
-        latency[name] = statistics.median(timings)
-
-    header = f"{'system':<16}{'answer acc':>11}{'wrong ans':>11}{'auto-recep':>11}"
-    print(f"{header}{'colloquial acc':>16}{'ms/msg (p50)':>14}")
-    for name, records, _ in systems:
-        report = grade(cases, records)
-        figures = report.figures()
-        hits, total = subset_accuracy(report, colloquial)
-        rows.append((name, figures, hits, total))
-        print(f"{name:<16}{figures['answer_accuracy']:>11.1%}{figures['wrong_answer_rate']:>11.1%}"
-              f"{figures['auto_reception_rate']:>11.1%}{f'{hits}/{total} ({hits / max(total, 1):.0%})':>16}"
-              f"{latency[name]:>14.2f}")
-    print(f"\ncolloquial / typo / dialect / Traditional turns: {len(colloquial)} "
-          "(turns whose normalised text differs from the script-folded original)")
-    print("handoff rules are shared; the BM25 threshold is tuned on these cases (an upper bound for the peer)")
-    _ = HandoffReason
+    parser.add_argument("--shop", action="append", type=Path,
+                        help="a shop bundle (repeatable; default: the five development shops with their own files)")
+    args = parser.parse_args(argv)
+    shops = args.shop or [REPO / "examples" / "shops" / name for name in DEFAULT_SHOPS]
+    print(f"{'shop':10} {'system':14} {'accuracy':>9} {'right+short':>12} {'wrong':>7} {'h-recall':>9} "
+          f"{'reply p50':>10}")
+    for shop in shops:
+        snapshot = learn_bundle(shop).snapshot
+        cases = [case for path in case_files(shop) if path.name == "cases.jsonl" for case in load_cases(path)]
+        systems: list[tuple[str, list[ReplayRecord]]] = [("kefu", replay(snapshot, shop, cases))]
+        for name, make, tuned in (("keyword rules", lambda k: keyword_rules(k.items()), False),
+                                  ("BM25 (jieba)", lambda k: bm25(k.items()), True),
+                                  ("naive dense", naive_dense, True)):
+            knowledge = PeerKnowledge(snapshot, make)
+            if tuned:
+                knowledge.cut = best_threshold(knowledge.rank, knowledge, cases)
+            systems.append((name, replay(snapshot, shop, cases, knowledge)))
+            print(f"ran {name} on {shop.name}", file=sys.stderr)
+        for name, records in systems:
+            f = grade(cases, records).figures()
+            print(f"{shop.name:10} {name:14} {f['answer_accuracy']:9.1%} {f['focused_accuracy']:12.1%} "
+                  f"{f['wrong_answer_rate']:7.1%} {f['handoff_recall']:9.1%} {f['reply_chars_median']:10.0f}")
+    print("handoff rules and understanding are shared; BM25's and the dense bot's thresholds are tuned on these "
+          "cases (an upper bound for them)")
     return 0
 
 

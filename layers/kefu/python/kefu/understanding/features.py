@@ -12,7 +12,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import jieba
 from pypinyin import Style, lazy_pinyin
@@ -80,12 +80,22 @@ class ConceptTable:
         # as well as for the arrival that claims those characters.
         return self._claim(text, answer_types=False) | self._claim(text, answer_types=True)
 
+    @cached_property
+    def _by_first_char(self) -> dict[tuple[bool, str], list[int]]:
+        """(answer-type pass, first character) -> positions in ``forms``: only forms that can occur are tried."""
+        index: dict[tuple[bool, str], list[int]] = {}
+        for position, (form, name) in enumerate(self.forms):
+            if form:
+                index.setdefault((name in ANSWER_TYPE_CONCEPTS, form[0]), []).append(position)
+        return index
+
     def _claim(self, text: str, answer_types: bool) -> set[str]:
         found: set[str] = set()
         taken = [False] * len(text)
-        for form, name in self.forms:
-            if (name in ANSWER_TYPE_CONCEPTS) != answer_types:
-                continue
+        index = self._by_first_char
+        # Longest form first, exactly as over the whole table.
+        positions = sorted(p for char in set(text) for p in index.get((answer_types, char), ()))
+        for form, name in (self.forms[p] for p in positions):
             start = text.find(form)
             while start >= 0:
                 end = start + len(form)
