@@ -29,6 +29,22 @@ COLUMNS = (
 )
 
 
+FLOORS = REPO / "tests" / "evaluation" / "floors.json"
+# The gate's margin for honest noise: points of accuracy, right-and-short and handoff recall, points of wrong
+# answers, characters of the median reply.
+FLOOR_MARGIN = {"answer_accuracy": -0.05, "focused_accuracy": -0.05, "wrong_answer_rate": 0.04,
+                "handoff_recall": -0.05, "reply_chars_median": 10.0}
+
+
+def write_floors(figures: dict[str, dict[str, Any]]) -> None:
+    floors: dict[str, Any] = {"_doc": json.loads(FLOORS.read_text(encoding="utf-8"))["_doc"]}
+    for name, measured in figures.items():
+        floors[name] = {f"{key}_{'max' if margin > 0 else 'min'}": round(measured[key] + margin, 3)
+                        for key, margin in FLOOR_MARGIN.items()}
+    FLOORS.write_text(json.dumps(floors, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {FLOORS.relative_to(REPO)}", file=sys.stderr)
+
+
 def case_sets(shops: list[str] | None = None) -> list[tuple[Path, Path]]:
     bundles = sorted(p for p in SHOPS.iterdir() if (p / "shop.json").is_file())
     return [(shop, cases) for shop in bundles if not shops or shop.name in shops for cases in case_files(shop)]
@@ -38,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--shop", action="append", help="only this shop (repeatable)")
+    parser.add_argument("--write-floors", action="store_true",
+                        help=f"set the eval gate's floors ({FLOORS.relative_to(REPO)}) from these figures")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     by_shop: dict[Path, list[Path]] = {}
@@ -53,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:36} {f['turns']:5.0f} " + " ".join(f"{f[key]:11.1%}" for key, _ in COLUMNS)
               + f" {f['reply_chars_median']:8.0f} / {f['reply_chars_p90']:.0f}")
     print(f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    if args.write_floors:
+        write_floors(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     return 0

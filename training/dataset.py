@@ -52,8 +52,27 @@ def development_shops() -> list[Path]:
     return sorted(p for p in SHOPS.iterdir() if (p / "shop.json").is_file() and case_files(p))
 
 
-def _bundle_key(shop_dir: Path) -> str:
+KEFU = REPO / "layers" / "kefu" / "python" / "kefu"
+
+
+def code_key(*parts: str) -> str:
+    """A fingerprint of these parts of the kefu package (sources and data), so a cache follows the code."""
     digest = hashlib.sha256()
+    for part in parts:
+        for path in sorted((KEFU / part).rglob("*")):
+            trained = path.is_relative_to(KEFU / "data" / "models")  # the models a training run writes
+            if path.is_file() and "__pycache__" not in path.parts and not trained:
+                digest.update(path.relative_to(KEFU).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# What a learned snapshot depends on: the learner, the encoder, the normaliser and the lexicons.
+LEARNER_PARTS = ("knowledge", "encoder", "understanding", "data")
+
+
+def _bundle_key(shop_dir: Path) -> str:
+    digest = hashlib.sha256(code_key(*LEARNER_PARTS).encode())
     for path in sorted(shop_dir.rglob("*")):
         if path.is_file() and "cases" not in path.name and "tools" not in path.parts:
             digest.update(path.relative_to(shop_dir).as_posix().encode())
@@ -62,7 +81,7 @@ def _bundle_key(shop_dir: Path) -> str:
 
 
 def learned(shop_dir: Path) -> KnowledgeSnapshot:
-    """The shop's snapshot, learned once per bundle content (and per learner code: delete .kefu/training)."""
+    """The shop's snapshot, learned once per bundle content and learner code."""
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"{shop_dir.name}-{_bundle_key(shop_dir)}.json.gz"
     if path.exists():

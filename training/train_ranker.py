@@ -33,7 +33,7 @@ from training.dataset import REPO, ShopData, TurnExample, load_all
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "ranker.json"
 # A wrong answer costs this many right ones: the buyer is misled, where a handoff only waits for a human. (A
 # merchant who wants fewer wrong answers sets a higher KEFU_ANSWER_THRESHOLD: README, "the answer threshold".)
-WRONG_COST = 2.0
+WRONG_COST = 3.0
 RANKING_L2 = 1.0
 CONFIDENCE_C = 1.0
 
@@ -165,6 +165,13 @@ def main(argv: list[str] | None = None) -> int:
                      f"{single_feature_top1(shop.turns, 'lex_item'):14.1%} "
                      + (f"{lambdarank:17.1%}" if lambdarank is not None else "      (no lightgbm)"))
         print(line)
+    print("\noperating curve (pooled held-out turns; the merchant's dial is KEFU_ANSWER_THRESHOLD):")
+    pooled_answerable = np.concatenate([[t.answerable for t in shop.turns] for shop in shops])
+    for cut in (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+        answered = pooled_confidence >= cut
+        right = (answered & pooled_correct)[pooled_answerable].sum() / max(1, pooled_answerable.sum())
+        wrong = (answered & ~pooled_correct).sum() / len(pooled_correct)
+        print(f"  threshold {cut:.2f}: answered right {right:6.1%} of answerable turns, wrong {wrong:6.1%} of turns")
     all_turns = [t for shop in shops for t in shop.turns]
     mean = {key: round(float(np.mean([report[n][key] for n in names])), 4) for key in ("top1", "answered_right",
                                                                                        "wrong_per_turn")}

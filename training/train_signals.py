@@ -3,7 +3,7 @@
 
 Usage: python -m training.train_signals [--write] [--with-cases]
 
-Data: the labelled corpus in training/corpus/signals (2,400 buyer messages written by helpers who never saw the
+Data: the labelled corpus in training/corpus/signals (4,400 buyer messages written by helpers who never saw the
 code or its lexicons; labels ask_human / anger / distress / after_sale, or none). Every writer's fifth batch
 (20%) is held out: never trained on, reported at the end. The thresholds are chosen on 5-fold out-of-fold
 predictions (a missed buyer who needs a person costs MISS_COST needless handoffs).
@@ -30,7 +30,7 @@ from kefu.evaluation.replay import load_cases
 from kefu.models.decision import Action, HandoffReason
 from kefu.understanding.classifier import LABELS, RULE_NAMES, rule_features, text_tokens
 from kefu.understanding.normalize import Normalizer
-from training.dataset import CACHE, REPO, SHOPS, case_files
+from training.dataset import CACHE, REPO, SHOPS, case_files, code_key
 
 CORPUS = REPO / "training" / "corpus" / "signals"
 MODEL_PATH = REPO / "layers" / "kefu" / "python" / "kefu" / "data" / "models" / "signals.json"
@@ -97,7 +97,7 @@ def case_messages() -> list[Message]:
 def vectors(messages: list[Message]) -> np.ndarray:
     """Encoder vectors, cached by text (the corpus does not change between runs)."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "signal_vectors.npz"
+    path = CACHE / f"signal_vectors-{code_key('encoder')}.npz"
     cached: dict[str, np.ndarray] = {}
     if path.exists():
         with np.load(path, allow_pickle=False) as data:

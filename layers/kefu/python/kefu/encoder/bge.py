@@ -17,7 +17,6 @@ from kefu.encoder.files import MODEL_ID, ModelFiles, locate
 DIMENSION = 512
 # Buyers' messages and knowledge sentences are short; a long detail block is cut (BERT's limit is 512 tokens).
 MAX_TOKENS = 256
-BATCH_SIZE = 32
 CACHE_SIZE = 4096
 
 
@@ -57,12 +56,11 @@ class BgeSmallZhEncoder:
                     self._cache.move_to_end(text)
                 rows.append(cached)
         if missing:
-            order = sorted(missing, key=lambda i: len(texts[i]))  # similar lengths share a batch: less padding
-            for start in range(0, len(order), BATCH_SIZE):
-                batch = order[start:start + BATCH_SIZE]
-                vectors = self._run([texts[i] for i in batch])
-                for i, vector in zip(batch, vectors, strict=True):
-                    rows[i] = vector
+            # One text per run: the int8 model quantizes its activations with scales taken over the whole batch,
+            # so a text encoded beside others would get another vector than alone (cosine ~0.994), and a
+            # buyer's message is always encoded alone.
+            for i in missing:
+                rows[i] = self._run(texts[i])
             with self._lock:
                 for i in missing:
                     self._cache[texts[i]] = rows[i]  # type: ignore[assignment]
@@ -80,21 +78,15 @@ class BgeSmallZhEncoder:
         """The ``Embedder`` protocol (OpenSearch publishing, Bedrock's twin)."""
         return [row.tolist() for row in self.encode(texts)]
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        encodings = self._tokenizer.encode_batch(texts)
-        length = max(len(encoding.ids) for encoding in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.int64)
-        for row, encoding in enumerate(encodings):
-            ids[row, : len(encoding.ids)] = encoding.ids
-            mask[row, : len(encoding.ids)] = encoding.attention_mask
-        feeds = {"input_ids": ids, "attention_mask": mask}
+    def _run(self, text: str) -> np.ndarray:
+        encoding = self._tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": np.array([encoding.attention_mask], dtype=np.int64)}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
-        cls = np.asarray(hidden[:, 0, :], dtype=np.float32)
-        norms = np.linalg.norm(cls, axis=1, keepdims=True)
-        return cls / np.where(norms == 0, 1.0, norms)
+        cls = np.asarray(self._session.run(None, feeds)[0][0, 0, :], dtype=np.float32)
+        norm = float(np.linalg.norm(cls))
+        return cls / (norm or 1.0)
 
 
 _shared: BgeSmallZhEncoder | None = None
