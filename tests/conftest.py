@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.resources import LocalNames
 
 REPO = Path(__file__).resolve().parents[1]
+_PREFIXES = itertools.count()
 DEMO_SHOP = REPO / "examples" / "shops" / "hair-dye"
 
 
@@ -27,7 +29,8 @@ def moto_server() -> Iterator[MotoServer]:
 @pytest.fixture
 def local_aws(moto_server: MotoServer, request: pytest.FixtureRequest) -> LocalAws:
     """Fresh tables / queues / bucket per test (unique prefix), in the shared moto server."""
-    prefix = "t" + format(abs(hash(request.node.nodeid)) % 10**10, "d")
+    # The node id alone is not unique: schemathesis runs one node id per API operation.
+    prefix = "t" + format(abs(hash(request.node.nodeid)) % 10**8, "d") + format(next(_PREFIXES), "d")
     return create_resources(moto_server.endpoint_url, LocalNames(prefix=prefix))
 
 

@@ -101,12 +101,19 @@ def test_media_rule_follows_the_shop_lists(brain: ShopBrain, message, order, han
     ],
 )
 def test_handoff_reasons(brain: ShopBrain, text: str, reason: HandoffReason) -> None:
-    reply = brain.respond(_text(text), _state(), None, NOON)
+    reply = brain.respond(_text(text), _state(), _order("交易成功"), NOON)
     assert reply.outcome.action == Action.HANDOFF
     assert reply.outcome.handoff_reason == reason
     assert reply.outcome.reply == "转人工啦"
     assert reply.state.mode == Mode.HUMAN
     assert reply.ticket is not None and reply.ticket.reason == reason
+
+
+def test_a_buyer_without_an_order_is_not_in_after_sale(brain: ShopBrain) -> None:
+    with_order = brain.respond(_text("我要退货 退货地址发我"), _state(), _order("交易成功"), NOON)
+    without = brain.respond(_text("我要退货 退货地址发我"), _state(), None, NOON)
+    assert with_order.outcome.handoff_reason == HandoffReason.AFTER_SALE
+    assert without.outcome.handoff_reason != HandoffReason.AFTER_SALE
 
 
 def test_emotion_and_after_sale_are_served_first(brain: ShopBrain) -> None:

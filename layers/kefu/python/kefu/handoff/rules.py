@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.decision import HandoffReason
 from kefu.models.messages import MessageType
-from kefu.models.shop import ShopConfig
+from kefu.models.shop import NO_ORDER, ShopConfig
 from kefu.understanding.understand import Understanding
 
 MAX_BOT_ANSWERS_ON_ONE_NEED = 2
@@ -44,7 +44,9 @@ def pre_answer_reason(rule: RuleInput) -> HandoffReason | None:
         return None
     if u.asks_for_human:
         return HandoffReason.EXPLICIT_REQUEST
-    after_sale = rule.shop.after_sale_to_human and u.after_sale_needs_human
+    # After-sale presupposes a sale: a buyer with no order who fears a problem (怕压碎, 不会漏吧) asks before buying;
+    # if the shop cannot answer, low confidence still brings a human.
+    after_sale = rule.shop.after_sale_to_human and u.after_sale_needs_human and rule.order_status != NO_ORDER
     if u.sensitive or (u.angry and (u.insult or u.threat or not after_sale)):
         return HandoffReason.EMOTION
     # A buyer reporting a broken or missing item is often cross; unless they insult or threaten, the agent who
