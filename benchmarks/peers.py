@@ -23,16 +23,16 @@ import jieba
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from kefu.answering.offline_composer import OfflineComposer
 from kefu.evaluation.grade import facts_present, grade
 from kefu.evaluation.replay import Replayer, load_cases, load_orders
 from kefu.evaluation.suite import case_files
 from kefu.knowledge.learn import learn_bundle
+from kefu.knowledge.views import clean_line
 from kefu.models.cases import EvalCase, ReplayRecord
 from kefu.models.decision import Action
-from kefu.knowledge.views import clean_line
 from kefu.models.knowledge import KnowledgeItem, KnowledgeSnapshot, Passage, SearchHit
 from kefu.reception.brain import ShopBrain
-from kefu.answering.offline_composer import OfflineComposer
 from kefu.retrieval.query import Query
 from kefu.retrieval.search import KnowledgeSearch
 from kefu.understanding.features import stopwords

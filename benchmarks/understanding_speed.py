@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     data = snapshots.dumps(snapshot)
     encoder = shared_encoder()
     brain = brain_from_snapshot(snapshot)
-    store = brain.knowledge.store  # type: ignore[attr-defined]
+    store = brain.knowledge.store
     texts = [t.text for path in case_files(args.shop) for case in load_cases(path) for t in case.turns
              if t.type == "text"]
     print(f"{args.shop.name}: {len(texts)} messages x {args.repeat}, {len(store.views)} views, "

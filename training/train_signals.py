@@ -54,7 +54,8 @@ class Message:
 
 def corpus_messages() -> tuple[list[Message], list[Message]]:
     normalizer = Normalizer()
-    train, held = [], []
+    train: list[Message] = []
+    held: list[Message] = []
     for path in sorted(CORPUS.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():

@@ -78,7 +78,8 @@ def test_knowledge_lives_under_per_shop_prefixes_and_a_shops_brain_refuses_the_o
         brain_of_a(B)
     # A's knowledge answers A's questions; nothing learned from B's bundle is in it.
     b_sources = {item.source for item in learned[B].items}
-    assert not b_sources & {item.item.source for item in brain_of_a(A).knowledge.search_text("手机壳什么材质", None, k=5)}
+    hits = brain_of_a(A).knowledge.search_text("手机壳什么材质", None, k=5)
+    assert not b_sources & {hit.item.source for hit in hits}
 
 
 def test_conversations_and_the_ledger_are_keyed_by_shop(shared: LocalAws) -> None:
