@@ -106,6 +106,14 @@ def test_composer_adds_another_sentence_the_picker_is_sure_of_in_answer_order() 
     assert reply is not None and reply.text == "亲，刻字免费。最多刻10个汉字。"
 
 
+def test_the_answering_sentence_leads_even_when_the_item_states_another_first() -> None:
+    usage = _item("u", "使用方法", "先做皮肤过敏测试。涂抹后停留20-30分钟。")
+    hit = _hit(usage, 0.9, [("先做皮肤过敏测试。", 0.6), ("涂抹后停留20-30分钟。", 0.95)])
+    hit.passages.sort(key=lambda p: -p.score)
+    reply = OfflineComposer(extra_min=0.3).compose("涂上去要捂多久", [hit], {})
+    assert reply is not None and reply.text == "亲，涂抹后停留20-30分钟。先做皮肤过敏测试。"
+
+
 def test_composer_skips_a_second_item_that_repeats_the_first() -> None:
     first = _item("a", "配方", "配方：低氨配方，含对苯二胺。", source="products/1.html#配方")
     same = _item("b", "配方", "配方：低氨配方（含对苯二胺）。", source="products/1.json#attr/配方")

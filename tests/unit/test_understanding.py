@@ -134,3 +134,27 @@ def test_followup_leans_on_previous_need(understander: Understander) -> None:
 )
 def test_question_parts(understander: Understander, text: str, parts: list[str]) -> None:
     assert understander.understand(text).questions == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("客服小姐姐在吗", Intent.GREETING),  # whom the buyer calls, then whether anyone is there: a greeting
+        ("老板 在不在", Intent.GREETING),
+        ("亲 你好", Intent.GREETING),
+        ("客服在吗 我要转人工", Intent.ASK_HUMAN),
+    ],
+)
+def test_an_address_and_a_presence_check_is_a_greeting(understander: Understander, text: str,
+                                                         intent: Intent) -> None:
+    assert understander.understand(text).intent == intent
+
+
+def test_a_question_after_the_greeting_is_not_a_greeting(understander: Understander) -> None:
+    assert understander.understand("老板在吗 这个什么时候发货").intent != Intent.GREETING
+
+
+def test_a_presence_check_before_a_question_does_not_swallow_it(understander: Understander) -> None:
+    assert understander.understand("在吗 什么时候发货").intent != Intent.GREETING
+    assert understander.understand("在不在呀 亲").intent == Intent.GREETING
+    assert understander.understand("在吗在吗").intent == Intent.GREETING

@@ -67,7 +67,9 @@ def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = 0.5) ->
             continue
         chosen.append(passage)
         used += len(passage.text)
-    return sorted(chosen, key=lambda passage: passage.position)
+    # The sentence that answers leads (捂多久 → the waiting time, not the allergy test before it); what it adds
+    # follows in the item's own order.
+    return [chosen[0], *sorted(chosen[1:], key=lambda passage: passage.position)]
 
 
 class OfflineComposer:
