@@ -106,12 +106,21 @@ def test_composer_adds_another_sentence_the_picker_is_sure_of_in_answer_order() 
     assert reply is not None and reply.text == "亲，刻字免费。最多刻10个汉字。"
 
 
-def test_the_answering_sentence_leads_even_when_the_item_states_another_first() -> None:
+def test_the_sentence_with_the_asked_value_leads() -> None:
     usage = _item("u", "使用方法", "先做皮肤过敏测试。涂抹后停留20-30分钟。")
     hit = _hit(usage, 0.9, [("先做皮肤过敏测试。", 0.6), ("涂抹后停留20-30分钟。", 0.95)])
     hit.passages.sort(key=lambda p: -p.score)
-    reply = OfflineComposer(extra_min=0.3).compose("涂上去要捂多久", [hit], {})
+    reply = OfflineComposer(extra_min=0.3).compose("涂上去要捂多久", [hit], {"asked_types": "duration"})
     assert reply is not None and reply.text == "亲，涂抹后停留20-30分钟。先做皮肤过敏测试。"
+
+
+def test_steps_stay_in_their_order_for_a_how_to_question() -> None:
+    usage = _item("u", "使用方法", "戴好手套。两剂混合摇匀。涂抹在干发上。温水冲洗干净。")
+    hit = _hit(usage, 0.9, [("戴好手套。", 0.35), ("两剂混合摇匀。", 0.4), ("涂抹在干发上。", 0.45),
+                            ("温水冲洗干净。", 0.5)])
+    hit.passages.sort(key=lambda p: -p.score)
+    reply = OfflineComposer(extra_min=0.3).compose("怎么用", [hit], {"asked_types": ""})
+    assert reply is not None and reply.text == "亲，戴好手套。两剂混合摇匀。涂抹在干发上。温水冲洗干净。"
 
 
 def test_composer_skips_a_second_item_that_repeats_the_first() -> None:

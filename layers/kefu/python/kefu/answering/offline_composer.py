@@ -55,8 +55,10 @@ def _fallback_passage(hit: SearchHit) -> Passage:
     return Passage(text=text[:REPLY_BUDGET] or hit.item.title, score=hit.score)
 
 
-def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = 0.5) -> list[Passage]:
-    """The item's best passage, then every other passage the picker is sure of that fits and adds something."""
+def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = 0.5, lead_best: bool = False
+         ) -> list[Passage]:
+    """The item's best passage, then every other passage the picker is sure of that fits and adds something;
+    in the item's own order (steps stay steps) unless ``lead_best``."""
     passages = hit.passages or [_fallback_passage(hit)]
     chosen = [passages[0]]
     used = len(passages[0].text)
@@ -67,8 +69,9 @@ def pick(hit: SearchHit, budget: int, said: str = "", min_extra: float = 0.5) ->
             continue
         chosen.append(passage)
         used += len(passage.text)
-    # The sentence that answers leads (捂多久 → the waiting time, not the allergy test before it); what it adds
-    # follows in the item's own order.
+    if not lead_best:
+        return sorted(chosen, key=lambda passage: passage.position)
+    # A question for a value (捂多久, 多少钱) gets the sentence that states it first, not the allergy test before it.
     return [chosen[0], *sorted(chosen[1:], key=lambda passage: passage.position)]
 
 
@@ -86,10 +89,10 @@ class OfflineComposer:
         close = [hit for hit in hits[:3] if hit.score >= hits[0].score * LEAD_RATIO]
         first = max(close, key=lambda hit: hit.passages[0].score if hit.passages else 0.0)
         hits = [first, *[hit for hit in hits if hit is not first]]
-        parts = pick(first, self._budget, min_extra=self._extra_min)
+        asked = {c for c in ANSWER_TYPE_CONCEPTS if c in context.get("asked_types", "").split(",")}
+        parts = pick(first, self._budget, min_extra=self._extra_min, lead_best=bool(asked))
         body = "".join(_sentence(p.text) for p in parts)
         sources = [first.item.source]
-        asked = {c for c in ANSWER_TYPE_CONCEPTS if c in context.get("asked_types", "").split(",")}
         for hit in hits[1:3]:
             if not hit.passages or hit.score < first.score * SECOND_ITEM_RATIO:
                 continue
