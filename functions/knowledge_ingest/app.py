@@ -18,7 +18,7 @@ logger = Logger(service="kefu-knowledge-ingest")
 
 @logger.inject_lambda_context
 @event_source(data_class=S3Event)
-def handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
     s3 = AwsClients(settings).s3
     results: list[dict[str, Any]] = []

@@ -28,6 +28,7 @@ class Synth:
     stack: KefuStack
     template: Template
     nag_failure: str | None  # the cdk-nag report when synthesis was refused, else None
+    outdir: Path  # the cloud assembly: staged assets are its asset.<hash> folders
 
     @property
     def json(self) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def synthesize(config_data: dict[str, Any], outdir: Path) -> Synth:
     except RuntimeError as error:  # cdk-nag v3 refuses synthesis on unacknowledged findings
         report = outdir / "validation-report.json"
         failure = str(error) + ("\n" + report.read_text() if report.exists() else "")
-    return Synth(stack=stack, template=Template.from_stack(stack), nag_failure=failure)
+    return Synth(stack=stack, template=Template.from_stack(stack), nag_failure=failure, outdir=outdir)
 
 
 def merchant(name: str) -> dict[str, Any]:

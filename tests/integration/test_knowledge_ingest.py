@@ -108,7 +108,7 @@ def test_uploaded_bundle_is_learned_and_published(
     key = f"shops/{SHOP_ID}/bundle/bundle 2025-11.zip"
     s3, bucket = _upload(local_aws, key, body)
 
-    response = handler_module.handler(_event(bucket, key, len(body)), _Context())
+    response = handler_module.lambda_handler(_event(bucket, key, len(body)), _Context())
     [result] = response["results"]
     assert result["status"] == "learned", result
 
@@ -121,7 +121,7 @@ def test_uploaded_bundle_is_learned_and_published(
     assert any(item.kind.value == "mined_qa" for item in snapshot.items)
 
     # The same bundle again: nothing changes, nothing is rewritten.
-    again = handler_module.handler(_event(bucket, key, len(body)), _Context())["results"][0]
+    again = handler_module.lambda_handler(_event(bucket, key, len(body)), _Context())["results"][0]
     assert again["status"] == "unchanged" and again["version"] == snapshot.version
 
 
@@ -131,13 +131,13 @@ def test_bundle_for_another_shop_is_refused(
     body = _zip_bundle(demo_shop, shop_id="other-shop")
     key = "shops/other-shop/bundle/b.zip"
     s3, bucket = _upload(local_aws, key, body)
-    [result] = handler_module.handler(_event(bucket, key, len(body)), _Context())["results"]
+    [result] = handler_module.lambda_handler(_event(bucket, key, len(body)), _Context())["results"]
     assert result["status"] == "refused" and "other-shop" in result["reason"]
 
     # Right place, but shop.json names another shop.
     key = f"shops/{SHOP_ID}/bundle/b.zip"
     s3, bucket = _upload(local_aws, key, body)
-    [result] = handler_module.handler(_event(bucket, key, len(body)), _Context())["results"]
+    [result] = handler_module.lambda_handler(_event(bucket, key, len(body)), _Context())["results"]
     assert result["status"] == "refused"
     assert load_current(s3, bucket, SHOP_ID) is None
 
