@@ -110,7 +110,8 @@ def test_every_function_handler_imports_from_its_asset(demo: Synth, moto_server:
             [sys.executable, "-c", _PROBE, handler],
             capture_output=True, text=True, env=env, cwd=asset, timeout=120,
         )  # fmt: skip
-        assert probe.returncode == 0, f"{logical_id}: importing {handler} failed:\n{probe.stderr[-3000:] + probe.stdout[-500:]}"
+        failure = probe.stderr[-3000:] + probe.stdout[-500:]
+        assert probe.returncode == 0, f"{logical_id}: importing {handler} failed:\n{failure}"
         found = json.loads(probe.stdout.strip().splitlines()[-1])
         assert found["callable"], f"{logical_id}: {handler} is not a callable; module has {found['attributes']}"
         assert Path(found["module_file"]).resolve().is_relative_to(asset.resolve())
