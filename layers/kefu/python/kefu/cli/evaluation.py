@@ -88,6 +88,9 @@ def _eval(args: argparse.Namespace) -> int:
     cases, records = _run_replay(args)
     report = grade(cases, records)
     figures = report.figures()
+    sized = report.size_figures()
+    if sized["size_turns"]:
+        figures = {**figures, **sized}
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
         return 0
@@ -106,6 +109,10 @@ def _eval(args: argparse.Namespace) -> int:
           "(answers, without punctuation)")
     print(f"latency p50 / p95        {figures['latency_p50_ms']:.1f} / {figures['latency_p95_ms']:.1f} ms per turn "
           "(whole pipeline incl. the emulated DynamoDB)")
+    if sized["size_turns"]:
+        print(f"size turns               {sized['size_accuracy']:.1%} of {sized['size_turns']:.0f}   (the exact sizes "
+              f"named, or a hand-over); sizes named where a hand-over was due: "
+              f"{sized['sizes_given_when_handoff_due']:.0f}")
     print("recall by reason         " + ", ".join(f"{r} {h}/{t}" for r, (h, t) in report.recall_by_reason().items()))
     by_category = report.accuracy_by_category().items()
     print("correct by category      " + ", ".join(f"{c} {h}/{t}" for c, (h, t) in by_category))

@@ -7,6 +7,7 @@ folding Traditional to Simplified.
 
 from __future__ import annotations
 
+import re
 import statistics
 import unicodedata
 from collections import Counter
@@ -44,6 +45,22 @@ def facts_present(reply: str | None, facts: list[list[str]]) -> bool:
     return all(any(fold(option) in folded for option in group) for group in facts)
 
 
+_LETTER_SIZE = re.compile(r"(?<![a-z0-9])([2-6]?x{0,4}[sml]|x{1,4}[sl]|均码)(?![a-z])")
+_NUMBER_SIZE = re.compile(r"(?<![0-9.])(\d{2,3}(?:\.5)?)(?:码|号)")
+
+
+def named_sizes(reply: str | None, expected: list[str] | None = None) -> set[str]:
+    """The sizes a reply names: letter sizes (S, M, 2XL), numbers followed by 码/号 (38码), and any expected
+    label written as it is (165/88A). A reply that quotes a chart names all its sizes."""
+    folded = unicodedata.normalize("NFKC", reply or "").lower()
+    found = {m.group(1).upper() for m in _LETTER_SIZE.finditer(folded)}
+    found |= {m.group(1) for m in _NUMBER_SIZE.finditer(folded)}
+    for label in expected or []:
+        if not _LETTER_SIZE.fullmatch(label.lower()) and not label.isdigit() and label.lower() in folded:
+            found.add(label.upper())
+    return found
+
+
 @dataclass
 class TurnGrade:
     case_id: str
@@ -57,6 +74,8 @@ class TurnGrade:
     wrong_answer: bool
     latency_ms: float
     reply_chars: int = 0  # of an answer's reply, as reply_chars() counts
+    size_turn: bool = False  # the turn expects exact sizes (or, expecting a hand-over, is about a size)
+    size_outside: bool = False  # a hand-over was due and the reply named a size anyway
 
 
 @dataclass
@@ -100,6 +119,15 @@ class Report:
             "latency_p95_ms": latencies[min(len(latencies) - 1, round(0.95 * (len(latencies) - 1)))],
         }
 
+    def size_figures(self) -> dict[str, float]:
+        """Size turns apart (turns with expected sizes, and the turns of cases whose category names sizes)."""
+        sized = [t for t in self.turns if t.size_turn]
+        return {
+            "size_turns": len(sized),
+            "size_accuracy": self._ratio(sum(t.correct for t in sized), len(sized)),
+            "sizes_given_when_handoff_due": sum(t.size_outside for t in sized),
+        }
+
     def recall_by_reason(self) -> dict[str, tuple[int, int]]:
         totals: Counter[str] = Counter()
         hits: Counter[str] = Counter()
@@ -128,8 +156,12 @@ def grade(cases: list[EvalCase], records: list[ReplayRecord]) -> Report:
             if record is None:
                 raise ValueError(f"replay output has no line for case {case.id} turn {index}")
             expect = turn.expect
+            sizes_ok = expect.sizes is None or named_sizes(record.reply, expect.sizes) == {
+                size.upper() for size in expect.sizes
+            }
             if expect.action == Action.ANSWER:
-                correct = record.action == Action.ANSWER and facts_present(record.reply, expect.facts)
+                correct = (record.action == Action.ANSWER and facts_present(record.reply, expect.facts)
+                           and sizes_ok)
                 wrong = record.action == Action.ANSWER and not correct
             else:
                 correct = record.action == Action.HANDOFF and (
@@ -149,6 +181,9 @@ def grade(cases: list[EvalCase], records: list[ReplayRecord]) -> Report:
                     wrong_answer=wrong,
                     latency_ms=record.latency_ms,
                     reply_chars=reply_chars(record.reply) if record.action == Action.ANSWER else 0,
+                    size_turn=expect.sizes is not None or "size" in (case.category or ""),
+                    size_outside=(expect.action == Action.HANDOFF and record.action == Action.ANSWER
+                                  and bool(named_sizes(record.reply))),
                 )
             )
     return report

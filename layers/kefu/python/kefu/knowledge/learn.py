@@ -30,7 +30,9 @@ from kefu.knowledge.vectors import SentenceEncoder, encode_texts
 from kefu.knowledge.views import item_views
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot, VectorBlock
 from kefu.models.shop import ShopConfig
+from kefu.models.sizing import SizeGuide
 from kefu.privacy.pii import mask_pii
+from kefu.sizing.charts import learn_size_guide
 
 Progress = Callable[[str], None]
 MAX_EXAMPLES = 5  # per drop reason in the report
@@ -90,11 +92,12 @@ def load_shop(shop_dir: Path) -> ShopConfig:
         raise BundleError(f"shop.json is not valid: {str(error).splitlines()[0]}") from error
 
 
-def compute_version(shop: ShopConfig, items: list[KnowledgeItem]) -> str:
-    """A content hash of the items (and the shop settings): unchanged bundle → unchanged version."""
+def compute_version(shop: ShopConfig, items: list[KnowledgeItem], sizing: SizeGuide | None = None) -> str:
+    """A content hash of the items, the size charts and the shop settings: unchanged bundle → unchanged version."""
     parts = sorted(f"{item.item_id}:{item.content_hash}" for item in items)
     shop_part = shop.model_dump_json()
-    return sha("\n".join([shop_part, *parts]), 16)
+    sizing_part = [sizing.model_dump_json()] if sizing is not None and sizing.charts else []
+    return sha("\n".join([shop_part, *parts, *sizing_part]), 16)
 
 
 def _dedupe(items: list[KnowledgeItem], dropped: list[Dropped]) -> list[KnowledgeItem]:
@@ -261,7 +264,10 @@ def learn_bundle(
         learned_phrasings = paraphrases.align(shop, items, mining_result.usable_pairs, encoder)
     items = paraphrases.apply(items, learned_phrasings)
     items.sort(key=lambda item: (item.kind.value, item.source))
-    version = compute_version(shop, items)
+    say("reading size charts")
+    sizing = learn_size_guide(shop_dir)
+    say(f"size charts: {len(sizing.charts)} read, {len(sizing.problems)} unreadable")
+    version = compute_version(shop, items, sizing)
 
     by_source: Counter[str] = Counter()
     for item in items:
@@ -314,6 +320,7 @@ def learn_bundle(
         learned_at=datetime.now(UTC).isoformat(timespec="seconds"),
         source_hashes=source_hashes,
         vectors=vectors,
+        sizing=sizing,
     )
     say(f"learned {len(items)} items, version {version} in {report.seconds:.2f} s")
     return LearnResult(snapshot=snapshot, report=report)

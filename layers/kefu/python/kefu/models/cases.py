@@ -13,6 +13,8 @@ class Expectation(BaseModel):
     action: Action
     facts: list[list[str]] = Field(default_factory=list)
     reason: HandoffReason | None = None
+    # Optional extension for size turns: the exact sizes a right reply recommends ([] = it must name none).
+    sizes: list[str] | None = None
 
 
 class CaseTurn(BaseModel):

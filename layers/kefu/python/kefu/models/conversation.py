@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from kefu.models.sizing import Measure
+
 
 class Mode(StrEnum):
     BOT = "bot"
@@ -41,4 +43,10 @@ class ConversationState(BaseModel):
     last_query: str | None = Field(default=None, description="normalised text of the last answered need")
     last_item_ids: list[str] = Field(default_factory=list)
     bot_answers_on_topic: int = 0
+    # Size advice (sizing/): the buyer's measures in canonical units, kept for follow-ups on any product.
+    measures: dict[Measure, float] = Field(default_factory=dict)
+    usual_size: str | None = None
+    size_goods_id: str | None = Field(default=None, description="the product the last size advice was for")
+    size_pending: bool = Field(default=False, description="the agent asked for a measure and waits for it")
+    size_advised: bool = Field(default=False, description="the last answer named a size")
     version: int = 0

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.models.shop import ShopConfig
+from kefu.models.sizing import SizeGuide
 
 
 class ItemKind(StrEnum):
@@ -77,3 +78,4 @@ class KnowledgeSnapshot(BaseModel):
     learned_at: str | None = None
     source_hashes: dict[str, str] = Field(default_factory=dict)
     vectors: VectorBlock | None = Field(default=None, description="optional: encoder vectors of the views")
+    sizing: SizeGuide = Field(default_factory=SizeGuide, description="size charts and how each product is sized")

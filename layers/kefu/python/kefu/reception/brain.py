@@ -22,6 +22,7 @@ from kefu.models.shop import NO_ORDER, Order, ShopConfig
 from kefu.privacy.pii import mask_pii
 from kefu.retrieval.query import Query
 from kefu.retrieval.search import Knowledge
+from kefu.sizing.conversation import SizeAdvisor
 from kefu.understanding.classifier import shared_classifier
 from kefu.understanding.pinyin_input import PinyinReader
 from kefu.understanding.understand import Intent, Understander, Understanding
@@ -95,6 +96,7 @@ class ShopBrain:
         self.composer = composer
         # The ranker's own calibrated bar unless the deployment sets one.
         self.threshold = knowledge.threshold if threshold is None else threshold
+        self.sizer = SizeAdvisor(knowledge.size_guide())
         colours, sizes = catalogue_values(knowledge.items())
         words, latin = knowledge.vocabulary()
         concepts = knowledge.featurizer.concepts
@@ -115,8 +117,13 @@ class ShopBrain:
         understanding = (
             self.understander.understand(message.text, state) if isinstance(message, TextMessage) else None
         )
+        sizing = None
+        if understanding is not None and state.mode == Mode.BOT and isinstance(message, TextMessage):
+            sizing = self.sizer.consider(message.text, state)
+            if sizing is None:
+                state.size_pending = state.size_advised = False
         hits: list[SearchHit] = []
-        if understanding is not None and state.mode == Mode.BOT:
+        if understanding is not None and state.mode == Mode.BOT and sizing is None:
             hits = self._retrieve(understanding, order_status, state.goods_id, state.last_query)
             segments = _segments(understanding)
             unsure = not hits or hits[0].score < self.threshold
@@ -144,6 +151,12 @@ class ShopBrain:
         reason = rules.pre_answer_reason(rule_input)
         if reason is not None:
             return self._handoff(message, state, reason, understanding, order_status, confidence, now)
+        if sizing is not None and understanding is not None:
+            if sizing.answer is None:  # no chart for it, or outside the chart: a person decides, never a guess
+                return self._handoff(message, state, HandoffReason.LOW_CONFIDENCE, understanding, order_status,
+                                     0.0, now)
+            state.last_query = None
+            return self._answer(message, state, sizing.answer, 1.0, sizing.sources, understanding)
         if understanding is None:
             return self._answer(message, state, self._non_text_reply(message), 1.0, [], None)
         quick = self._small_talk(understanding, order)

@@ -9,6 +9,7 @@ import numpy as np
 
 from kefu.knowledge.vectors import SentenceEncoder
 from kefu.models.knowledge import KnowledgeItem, KnowledgeSnapshot, SearchHit
+from kefu.models.sizing import SizeGuide
 from kefu.retrieval.passages import PassagePicker
 from kefu.retrieval.query import Query, build_query
 from kefu.retrieval.ranker import Ranker
@@ -51,6 +52,9 @@ class KnowledgeSearch:
 
     def items(self) -> list[KnowledgeItem]:
         return list(self.store.items)
+
+    def size_guide(self) -> SizeGuide:
+        return self.store.snapshot.sizing
 
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.store.encode(texts)
@@ -100,6 +104,8 @@ class Knowledge(Protocol):
     def featurizer(self) -> Featurizer: ...
 
     def items(self) -> list[KnowledgeItem]: ...
+
+    def size_guide(self) -> SizeGuide: ...
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
 

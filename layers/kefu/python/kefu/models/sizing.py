@@ -1,0 +1,121 @@
+"""Size and spec charts learned from a shop's files, and the measures a buyer gives."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Measure(StrEnum):
+    """A body or spec measure, each in one canonical unit (the unit the value is stored in)."""
+
+    HEIGHT = "height"  # cm
+    WEIGHT = "weight"  # 斤 (jin, 500 g): the unit buyers and charts use most
+    FOOT = "foot"  # foot length, mm
+    CHEST = "chest"  # cm
+    WAIST = "waist"  # cm
+    HIP = "hip"  # cm
+    AGE = "age"  # years
+    MONTHS = "months"  # a baby's age in months
+    USUAL = "usual"  # the size the buyer usually wears elsewhere (a shoe size such as 38)
+
+
+UNITS = {
+    Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
+    Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
+}  # fmt: skip
+
+NAMES = {
+    Measure.HEIGHT: "身高", Measure.WEIGHT: "体重", Measure.FOOT: "脚长", Measure.CHEST: "胸围",
+    Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
+    Measure.USUAL: "平时穿的码",
+}  # fmt: skip
+
+
+class Span(BaseModel):
+    """A closed range in the measure's canonical unit; ``low == high`` for a chart that lists one value."""
+
+    low: float
+    high: float
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+class SizeRow(BaseModel):
+    label: str = Field(description="the size as the chart writes it: M, XL, 38, 120")
+    spans: dict[Measure, Span] = Field(default_factory=dict)
+
+
+class FitNote(BaseModel):
+    """A note of the shop that moves the advice: 偏大半码建议拍小一码, 脚背高选大一码, 宽松版型建议拍小一码."""
+
+    text: str
+    shift: int = Field(description="sizes to move: -1 one size smaller, +1 one larger")
+    condition: str | None = Field(default=None, description="the buyer's trait it applies to (脚背高, 宽松 …), "
+                                  "None when it applies to everyone")
+
+
+class TieRule(StrEnum):
+    """What the shop says to do when measures point at two sizes."""
+
+    LARGER = "larger"
+    SMALLER = "smaller"
+    BY_WEIGHT = "by_weight"
+    BY_HEIGHT = "by_height"
+
+
+class SizeChart(BaseModel):
+    chart_id: str
+    source: str = Field(description="file#place, cited in replies")
+    title: str = ""
+    goods_ids: list[str] = Field(default_factory=list, description="products the chart applies to")
+    rows: list[SizeRow]
+    notes: list[FitNote] = Field(default_factory=list)
+    tie: TieRule | None = None
+
+    @property
+    def measures(self) -> list[Measure]:
+        seen: dict[Measure, None] = {}
+        for row in self.rows:
+            for measure in row.spans:
+                seen.setdefault(measure)
+        return list(seen)
+
+    @property
+    def labels(self) -> list[str]:
+        return [row.label for row in self.rows]
+
+
+class ChartProblem(BaseModel):
+    """A table or line that looks like a size chart but could not be read: reported, never guessed."""
+
+    source: str
+    reason: str
+
+
+class ProductSizing(BaseModel):
+    """How one product is sized: its chart, and what the shop says about it (its own files and the chart's)."""
+
+    goods_id: str
+    chart_id: str | None = Field(default=None, description="None: the product has no chart (sizes go to a human)")
+    notes: list[FitNote] = Field(default_factory=list)
+    conflict: TieRule | None = Field(default=None, description="when measures point at different sizes")
+    boundary: TieRule | None = Field(default=None, description="when a measure sits on the line between two")
+    limits: dict[Measure, Span] = Field(default_factory=dict, description="ranges the chart is for")
+    usual_shift: int | None = Field(default=None, description="this product's size minus the buyer's usual one")
+
+
+class SizeGuide(BaseModel):
+    charts: list[SizeChart] = Field(default_factory=list)
+    products: dict[str, ProductSizing] = Field(default_factory=dict)
+    names: dict[str, list[str]] = Field(default_factory=dict, description="words that name each product")
+    problems: list[ChartProblem] = Field(default_factory=list)
+
+    def chart_for(self, goods_id: str | None) -> tuple[SizeChart, ProductSizing] | None:
+        sizing = self.products.get(goods_id or "")
+        if sizing is None or sizing.chart_id is None:
+            return None
+        chart = next((c for c in self.charts if c.chart_id == sizing.chart_id), None)
+        return (chart, sizing) if chart is not None else None

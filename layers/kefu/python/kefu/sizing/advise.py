@@ -1,0 +1,165 @@
+"""Read the chart for the buyer's measures: one size, two to choose between, a measure to ask for, or a human.
+
+The advice never names a size the chart does not give for these measures: outside the chart's range (or its
+stated limits), or when the measures disagree by more than one size, the buyer goes to a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, TieRule
+from kefu.sizing.measures import BuyerMeasures
+
+
+class AdviceKind(StrEnum):
+    SIZE = "size"
+    ASK = "ask"
+    HUMAN = "human"
+
+
+@dataclass
+class Advice:
+    kind: AdviceKind
+    sizes: list[str] = field(default_factory=list)
+    missing: list[Measure] = field(default_factory=list)
+    used: dict[Measure, float] = field(default_factory=dict)
+    note: FitNote | None = None
+    from_usual: bool = False
+    why: str = ""
+
+
+def required(chart: SizeChart, sizing: ProductSizing) -> list[Measure]:
+    """The measures a reading needs: all the chart's body measures, but age only when there is no height (a
+    children's chart's age is a reference for its heights), and only the decisive one when the shop says which."""
+    measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
+    if Measure.HEIGHT in measures:
+        measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
+    decisive = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT}.get(sizing.conflict or "")
+    if decisive in measures:
+        return [decisive]
+    return measures
+
+
+def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieRule | None) -> list[int] | None:
+    """Row indexes whose range holds the value; the two neighbours in a gap; None outside the chart."""
+    spans = [(index, row.spans[measure]) for index, row in enumerate(chart.rows) if measure in row.spans]
+    if not spans:
+        return None
+    inside = [index for index, span in spans if span.contains(value)]
+    if not inside:
+        ordered = sorted(spans, key=lambda item: item[1].low)
+        below = [index for index, span in ordered if span.high < value]
+        above = [index for index, span in ordered if span.low > value]
+        if not below or not above:
+            return None
+        inside = [below[-1], above[0]]  # between two sizes (a gap, or between two listed points)
+    if len(inside) == 2 and boundary is not None:
+        inside = [max(inside)] if boundary == TieRule.LARGER else [min(inside)]
+    return sorted(inside)
+
+
+def _applies(note: FitNote, traits: set[str]) -> bool:
+    if note.condition is None:
+        return True
+    if note.condition == "usual":
+        return False
+    return bool(set(note.condition.split(",")) & traits)
+
+
+def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str) -> Advice | None:
+    labels = [label.upper() for label in chart.labels]
+    if usual.upper() not in labels or sizing.usual_shift is None:
+        return None
+    index = labels.index(usual.upper()) + sizing.usual_shift
+    if not 0 <= index < len(labels):
+        return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
+    note = next((n for n in sizing.notes if n.condition == "usual"), None)
+    return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True)
+
+
+def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
+    needed = required(chart, sizing)
+    given = {m: v for m, v in measures.values.items() if m in chart.measures}
+    for measure, limit in sizing.limits.items():
+        if measure in measures.values and not limit.contains(measures.values[measure]):
+            return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the shop's stated range")
+    missing = [m for m in needed if m not in given]
+    if missing and measures.usual:
+        usual = _from_usual(chart, sizing, measures.usual)
+        if usual is not None:
+            return usual
+    if missing:
+        return Advice(AdviceKind.ASK, missing=missing, used=given)
+    per_measure: dict[Measure, list[int]] = {}
+    for measure in [m for m in chart.measures if m in given]:
+        if measure in (Measure.AGE, Measure.MONTHS) and Measure.HEIGHT in given:
+            continue
+        found = _candidates(chart, measure, given[measure], sizing.boundary)
+        if found is None:
+            return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
+        per_measure[measure] = found
+    chosen = _combine(per_measure, sizing.conflict)
+    if chosen is None:
+        return Advice(AdviceKind.HUMAN, used=given, why="the measures point at sizes far apart")
+    note = None
+    if len(chosen) == 1:
+        shifts = [n for n in sizing.notes if _applies(n, traits)]
+        if shifts:
+            note = shifts[0]
+            index = chosen[0] + note.shift
+            if not 0 <= index < len(chart.rows):
+                return Advice(AdviceKind.HUMAN, used=given, why="the fit note moves past the chart")
+            chosen = [index]
+    elif "loose" in traits or "fitted" in traits:
+        chosen = [max(chosen)] if "loose" in traits else [min(chosen)]
+    return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=given, note=note)
+
+
+def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) -> list[int] | None:
+    if not per_measure:
+        return None
+    sets = list(per_measure.values())
+    common = sorted(set(sets[0]).intersection(*sets[1:]))
+    if common:
+        return common
+    decisive = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT}.get(conflict or "")
+    if decisive in per_measure:
+        return per_measure[decisive]
+    union = sorted(set().union(*sets))
+    if conflict == TieRule.LARGER:
+        return [union[-1]]
+    if conflict == TieRule.SMALLER:
+        return [union[0]]
+    if union[-1] - union[0] > 1:
+        return None
+    return union
+
+
+def _label(label: str) -> str:
+    return label if label.endswith(("码", "号")) or "/" in label else f"{label}码"
+
+
+def describe(used: dict[Measure, float]) -> str:
+    parts = []
+    for measure, value in used.items():
+        number = f"{value:g}"
+        parts.append(f"{NAMES[measure]}{number}{UNITS[measure]}")
+    return "、".join(parts)
+
+
+def reply(advice: Advice) -> str:
+    """The buyer-facing sentence: the size and why, in one short line (never an echo of other sizes)."""
+    if advice.kind == AdviceKind.ASK:
+        asked = "和".join(NAMES[m] for m in advice.missing)
+        return f"亲，方便说下您的{asked}吗？我帮您对照尺码表推荐合适的码~"
+    basis = "按您平时穿的码" if advice.from_usual else f"按您{describe(advice.used)}" if advice.used else "按尺码表"
+    if len(advice.sizes) == 2:
+        small, large = (_label(size) for size in advice.sizes)
+        return f"亲，{basis}，{small}和{large}都能穿：喜欢宽松选{large}，喜欢合身选{small}哦~"
+    size = _label(advice.sizes[0])
+    if advice.note is not None:
+        way = "大" if advice.note.shift > 0 else "小"
+        return f"亲，{basis}，结合这款的版型说明（建议拍{way}一码），推荐拍{size}哦~"
+    return f"亲，{basis}，建议拍{size}哦~"

@@ -1,0 +1,288 @@
+"""Find the size and spec charts of a bundle wherever the merchant put them, and which products they size.
+
+Markdown tables and chart lines in ``rules/*.md`` (scoped to products by the section's heading), HTML tables and
+chart lines in a detail page, chart lines in a product's ``attributes`` or ``detail`` (that product's own chart).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jieba
+
+from kefu.knowledge.sources.products import load_products
+from kefu.models.shop import Product
+from kefu.models.sizing import ChartProblem, ProductSizing, SizeChart, SizeGuide, SizeRow
+from kefu.sizing import notes as shop_notes
+from kefu.sizing.tables import LABEL_HEADING, clean, read_lines, read_table, size_label
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+_TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
+_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
+# Garment types, so a heading or a buyer can name a product by its kind (裙子 → 连衣裙, 裤子 → 阔腿裤).
+KIND_SUFFIXES = ("裙", "裤", "衣", "衫", "帽", "鞋", "靴", "袜", "恤", "套", "被", "枕", "垫", "戒", "表", "袖", "包", "镯",
+                 "链", "巾", "服")
+
+
+@dataclass
+class _Found:
+    source: str
+    title: str
+    rows: list[SizeRow]
+    text: str  # the words around the chart: notes, rules and limits are read from them
+    goods_id: str | None = None  # a product's own chart
+
+
+@dataclass
+class _Scan:
+    charts: list[_Found] = field(default_factory=list)
+    problems: list[ChartProblem] = field(default_factory=list)
+    product_text: dict[str, list[str]] = field(default_factory=dict)  # goods_id → its own words
+
+
+class _TableParser(HTMLParser):
+    """The page's tables (colspan/rowspan expanded) and its text lines."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self.lines: list[str] = []
+        self._rows: list[list[str]] | None = None
+        self._cell: list[str] | None = None
+        self._span = 1
+        self._pending: dict[tuple[int, int], str] = {}
+        self._skip = 0
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+        elif tag == "table":
+            self._rows, self._pending = [], {}
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._rows is not None:
+            values = dict(attrs)
+            self._cell, self._span = [], int(values.get("colspan") or 1)
+            self._rowspan = int(values.get("rowspan") or 1)
+        elif tag in ("p", "div", "li", "br", "h1", "h2", "h3", "h4", "section"):
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in ("td", "th") and self._rows is not None and self._cell is not None:
+            row = self._rows[-1] if self._rows else []
+            text = " ".join("".join(self._cell).split())
+            row_index = len(self._rows) - 1
+            while (row_index, len(row)) in self._pending:
+                row.append(self._pending.pop((row_index, len(row))))
+            column = len(row)
+            row.extend([text] * self._span)
+            for below in range(1, self._rowspan):
+                for offset in range(self._span):
+                    self._pending[(row_index + below, column + offset)] = text
+            self._cell = None
+        elif tag == "table" and self._rows is not None:
+            self.tables.append(self._rows)
+            self._rows = None
+        elif tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "section", "tr"):
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._rows is None:
+            self._text.append(data)
+
+    def _flush(self) -> None:
+        line = " ".join("".join(self._text).split())
+        if line:
+            self.lines.append(line)
+        self._text = []
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _markdown_table(lines: list[str]) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip().strip("|").split("|")] for line in lines
+            if not _SEPARATOR.match(line.replace(" ", ""))]
+
+
+def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, text: str,
+                goods_id: str | None) -> None:
+    reading = read_table(table)
+    if reading is None:
+        return
+    if reading.problem:
+        scan.problems.append(ChartProblem(source=source, reason=reading.problem))
+        return
+    scan.charts.append(_Found(source, title, reading.rows, text, goods_id))
+
+
+def _scan_rules(shop_dir: Path, scan: _Scan) -> None:
+    for path in sorted((shop_dir / "rules").glob("*.md")):
+        rel = path.relative_to(shop_dir).as_posix()
+        sections: list[tuple[str, list[str]]] = [("", [])]
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            heading = _HEADING.match(line)
+            if heading:
+                sections.append((heading.group(2).strip(), []))
+            else:
+                sections[-1][1].append(line)
+        for heading, lines in sections:
+            text = "\n".join(line for line in lines if not _TABLE_LINE.match(line))
+            block: list[str] = []
+            tables: list[list[str]] = []
+            for line in [*lines, ""]:
+                if _TABLE_LINE.match(line):
+                    block.append(line)
+                elif block:
+                    tables.append(block)
+                    block = []
+            anchor = f"{rel}#{heading}" if heading else rel
+            title = heading or path.stem
+            for index, table in enumerate(tables):
+                _read_block(f"{anchor}/table{index + 1}", title, _markdown_table(table), scan, text, None)
+            rows = read_lines(text)
+            if rows:
+                scan.charts.append(_Found(f"{anchor}/lines", title, rows, text, None))
+
+
+def _scan_product(shop_dir: Path, rel: str, product: Product, scan: _Scan) -> None:
+    goods_id = product.goods_id
+    own: list[str] = [product.detail, *(f"{k}：{v}" for k, v in product.attributes.items())]
+    for key, value in product.attributes.items():
+        rows = read_lines(value)
+        if rows:
+            scan.charts.append(_Found(f"{rel}#attr/{key}", product.goods_name, rows, value, goods_id))
+    rows = read_lines(product.detail)
+    if rows:
+        scan.charts.append(_Found(f"{rel}#detail", product.goods_name, rows, product.detail, goods_id))
+    page = shop_dir / "products" / f"{goods_id}.html"
+    if page.is_file():
+        parser = _TableParser()
+        parser.feed(page.read_text(encoding="utf-8", errors="replace"))
+        parser.close()
+        page_rel = page.relative_to(shop_dir).as_posix()
+        page_text = "\n".join(parser.lines)
+        own.append(page_text)
+        for index, table in enumerate(parser.tables):
+            _read_block(f"{page_rel}#table{index + 1}", product.goods_name, table, scan, page_text, goods_id)
+        rows = read_lines(page_text)
+        if rows:
+            scan.charts.append(_Found(f"{page_rel}#lines", product.goods_name, rows, page_text, goods_id))
+    scan.product_text[goods_id] = own
+
+
+def product_names(products: list[Product]) -> dict[str, list[str]]:
+    """Words that name each product and no more than half of the others (brand words name them all)."""
+    words: dict[str, set[str]] = {}
+    for product in products:
+        tokens = {t for t in jieba.lcut(clean(product.goods_name)) if len(t.strip()) >= 2}
+        if len(product.category.strip()) >= 2:
+            tokens.add(product.category.strip())
+        words[product.goods_id] = tokens
+    counts = Counter(word for tokens in words.values() for word in tokens)
+    limit = max(1, len(products) // 2)
+    return {gid: sorted(w for w in tokens if counts[w] <= limit) for gid, tokens in words.items()}
+
+
+def mentioned_products(text: str, names: dict[str, list[str]], kinds_only: bool = False) -> list[str]:
+    """Products a text names (by their own words, or by their kind: 裙子 → …连衣裙), best first. ``kinds_only``:
+    only words that name a kind of thing count (a buyer's 修身 describes a wish, not the 修身连衣裙)."""
+    text = clean(text).lower()
+    scores: dict[str, float] = {}
+    for goods_id, words in names.items():
+        score = 0.0
+        for word in words:
+            if kinds_only and word[-1] not in KIND_SUFFIXES:
+                continue
+            lowered = word.lower()
+            if lowered in text:
+                score += len(lowered)
+            elif lowered[-1] in KIND_SUFFIXES and (lowered[-1] + "子" in text or lowered[-2:] in text):
+                score += 1.0
+        if score:
+            scores[goods_id] = score
+    if not scores:
+        return []
+    best = max(scores.values())
+    return [gid for gid, score in sorted(scores.items(), key=lambda kv: -kv[1]) if score == best]
+
+
+def _chart_id(found: _Found) -> str:
+    return hashlib.sha256(found.source.encode("utf-8")).hexdigest()[:12]
+
+
+def _sells_labels(product: Product, rows: list[SizeRow]) -> bool:
+    specs = " ".join(sku.spec for sku in product.skus) + " " + " ".join(product.attributes.values())
+    tokens = {size_label(token) for token in re.split(r"[\s/、，,;；:：]+", clean(specs)) if token}
+    return len(tokens & {row.label for row in rows}) >= 2
+
+
+def learn_size_guide(shop_dir: Path) -> SizeGuide:
+    shop_dir = Path(shop_dir)
+    loaded, _ = load_products(shop_dir)
+    products = [product for _, product in loaded]
+    scan = _Scan()
+    _scan_rules(shop_dir, scan)
+    for rel, product in loaded:
+        _scan_product(shop_dir, rel, product, scan)
+    names = product_names(products)
+    guide = SizeGuide(names=names, problems=scan.problems)
+    charts: dict[str, tuple[SizeChart, _Found]] = {}
+    for found in scan.charts:
+        chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=found.rows,
+                          notes=shop_notes.fit_notes(found.text))
+        if found.goods_id:
+            chart.goods_ids = [found.goods_id]
+        else:
+            named = mentioned_products(found.title, names)
+            chart.goods_ids = named or [p.goods_id for p in products if _sells_labels(p, found.rows)]
+        charts[chart.chart_id] = (chart, found)
+    guide.charts = [chart for chart, _ in charts.values()]
+    # Notes of the rules that name one product (版型提示: - 连衣裙：…建议拍大一码) belong to that product.
+    named_lines: dict[str, list[str]] = {}
+    for path in sorted((shop_dir / "rules").glob("*.md")):
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if _TABLE_LINE.match(line) or _HEADING.match(line):
+                continue
+            mentioned = mentioned_products(line, names)
+            if len(mentioned) == 1:
+                named_lines.setdefault(mentioned[0], []).append(line)
+    for product in products:
+        goods_id = product.goods_id
+        own = [c for c, f in charts.values() if f.goods_id == goods_id]
+        shared = [c for c, f in charts.values() if f.goods_id is None and goods_id in c.goods_ids]
+        chosen = (own or shared or [None])[0]
+        texts = [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]
+        if chosen is not None:
+            texts.insert(0, charts[chosen.chart_id][1].text)
+        joined = "\n".join(texts)
+        notes = list(chosen.notes) if chosen is not None else []
+        for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
+            notes.extend(shop_notes.fit_notes(text))
+        guide.products[goods_id] = ProductSizing(
+            goods_id=goods_id,
+            chart_id=chosen.chart_id if chosen is not None else None,
+            notes=shop_notes.unique(notes),
+            conflict=shop_notes.conflict_rule(joined),
+            boundary=shop_notes.boundary_rule(joined),
+            limits=shop_notes.limits(joined),
+            usual_shift=shop_notes.usual_shift(joined),
+        )
+    return guide
+
+
+def has_size_heading(text: str) -> bool:
+    return bool(LABEL_HEADING.search(text))

@@ -1,0 +1,88 @@
+"""Size advice across the turns of a conversation: hear the question and the measures, keep them, answer.
+
+Which messages are size matters is a rule of language: a question for a size (穿几码, 拍哪个, S还是M, 码咋选,
+戴得下吗), measures given after the agent asked for them, or a preference (想宽松点) right after a size advice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kefu.models.conversation import ConversationState
+from kefu.models.sizing import SizeGuide
+from kefu.sizing.advise import AdviceKind, advise, reply
+from kefu.sizing.charts import mentioned_products
+from kefu.sizing.measures import BuyerMeasures, extract, fold
+from kefu.sizing.notes import traits_in
+
+_SIZE = r"(?:码|号|尺码|尺寸|size|码数|码子)"
+_ASKS = re.compile(
+    rf"(?:什么|啥|几|哪个|哪一个|哪|多大|多少)(?:的)?(?:个)?{_SIZE}|"
+    r"(?:拍|穿|选|买|要|拿|下单|入)(?:个|的)?(?:几|啥|什么|哪个|哪一个|哪|多大|多少)(?!件|个|单|盒|份|天|套|条|双|次|斤|瓶|时|快递|颜色|色)|"
+    rf"{_SIZE}(?:要|该|应该)?(?:怎么|咋|如何|怎样)(?:选|挑|拍|买)|(?:推荐|建议)(?:一下)?(?:个)?(?:尺码|码|号|size)|"
+    rf"(?:尺码|码数|码)(?:帮我|给我)?(?:推荐|建议)|"
+    r"(?:能|可以|可)(?:穿|戴)(?:吗|么|嘛|不|的|得下)|(?:穿|戴)(?:得|的)下|会不会(?:大|小|紧|松|偏大|偏小)|"
+    r"(?<![A-Za-z0-9])(?:[2-6]?X{0,4}[SML]|\d{2,3})\s*(?:码)?还是\s*(?:[2-6]?X{0,4}[SML]|\d{2,3})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_NOT_SIZE = re.compile(r"几号(?:发|到|能|送|前|之前|以后)|(?:拍|买|下单)(?:几|多少)(?:件|个|单|份)")
+
+
+def asks_size(text: str) -> bool:
+    folded = fold(text)
+    return bool(_ASKS.search(folded)) and not _NOT_SIZE.search(folded)
+
+
+@dataclass
+class SizingTurn:
+    goods_id: str | None
+    answer: str | None  # None: hand over (no chart, or outside it)
+    sources: list[str]
+    asked: bool = False
+
+
+class SizeAdvisor:
+    def __init__(self, guide: SizeGuide) -> None:
+        self.guide = guide
+
+    def consider(self, text: str, state: ConversationState) -> SizingTurn | None:
+        """The size turn for this message, or None when it is not a size matter (the usual pipeline answers)."""
+        heard = extract(text)
+        traits = traits_in(fold(text))
+        asking = asks_size(text)
+        continuing = state.size_pending and not heard.empty
+        preference = state.size_advised and bool(traits) and not heard.values
+        if not (asking or continuing or preference):
+            return None
+        goods_id = self._product(text, state)
+        known = BuyerMeasures(values=state.measures, usual=state.usual_size).merged(heard)
+        found = self.guide.chart_for(goods_id)
+        if found is None:
+            # A product without a chart: a size for it is a person's call, when the buyer gave something to go
+            # on or asks whether it fits; a bare 什么尺码 is left to the product's own knowledge (均码 …).
+            if goods_id in self.guide.products and (not heard.empty or traits or _fits_question(text)):
+                return SizingTurn(goods_id, None, [])
+            return None
+        chart, sizing = found
+        advice = advise(chart, sizing, known, traits)
+        state.measures = {measure: value for measure, value in known.values.items()}
+        state.usual_size = known.usual
+        state.size_goods_id = goods_id
+        if advice.kind == AdviceKind.HUMAN:
+            return SizingTurn(goods_id, None, [chart.source])
+        state.size_pending = advice.kind == AdviceKind.ASK
+        state.size_advised = advice.kind == AdviceKind.SIZE
+        return SizingTurn(goods_id, reply(advice), [chart.source], asked=advice.kind == AdviceKind.ASK)
+
+    def _product(self, text: str, state: ConversationState) -> str | None:
+        named = mentioned_products(text, self.guide.names, kinds_only=True)
+        if len(named) == 1:
+            return named[0]
+        if state.goods_id in named or not named:
+            return state.size_goods_id if state.size_goods_id and not named and state.size_advised else state.goods_id
+        return state.goods_id
+
+
+def _fits_question(text: str) -> bool:
+    return bool(re.search(r"(?:穿|戴)(?:得|的)下|能(?:穿|戴)|会不会(?:大|小|紧|松)|合不合适|合适吗", fold(text)))

@@ -1,0 +1,58 @@
+"""Chinese numerals to Arabic digits, only as far as measures need (一米六, 九十八斤, 二十三点五, 两岁半)."""
+
+from __future__ import annotations
+
+import re
+
+DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+          "八": 8, "九": 9}
+UNITS = {"十": 10, "百": 100, "千": 1000}
+_RUN = re.compile(r"[零〇一幺二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?")
+# 一 in ordinary words is not a number; these runs are left as they are.
+_WORDS = ("一下", "一般", "一样", "一点", "一些", "一直", "一起", "一定", "一共", "一致", "万一", "统一")
+
+
+def _integer(run: str) -> int:
+    """一百二十 → 120, 九十八 → 98, 十 → 10; a run without 十/百/千 (六五) reads digit by digit → 65."""
+    if not any(char in UNITS for char in run):
+        return int("".join(str(DIGITS[char]) for char in run))
+    total, current = 0, 0
+    for char in run:
+        if char in DIGITS:
+            current = DIGITS[char]
+        else:
+            total += (current or 1) * UNITS[char]
+            current = 0
+    # 一百二 means 120, 一千五 1500: a trailing digit after a unit is the next place down.
+    if current and run[-2:-1] in ("百", "千"):
+        current *= UNITS[run[-2]] // 10
+    return total + current
+
+
+def _number(run: str) -> str:
+    whole, _, fraction = run.partition("点")
+    value = str(_integer(whole)) if whole else "0"
+    if fraction:
+        value += "." + "".join(str(DIGITS[char]) for char in fraction)
+    return value
+
+
+def arabic(text: str) -> str:
+    """The text with Chinese numeral runs as digits; 半 after a number becomes .5 (两岁半 → 2.5岁)."""
+    protected = text
+    for index, word in enumerate(_WORDS):
+        protected = protected.replace(word, f"\x00{index}\x01")
+
+    def convert(match: re.Match[str]) -> str:
+        run = match.group(0)
+        if run in ("千", "百"):
+            return run
+        try:
+            return _number(run)
+        except (KeyError, ValueError):
+            return run
+
+    converted = _RUN.sub(convert, protected)
+    converted = re.sub(r"\x00(\d+)\x01", lambda m: _WORDS[int(m.group(1))], converted)
+    converted = re.sub(r"(\d+)(岁|个月|码|尺)半", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)
+    return re.sub(r"(\d+)半(岁|码)", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)

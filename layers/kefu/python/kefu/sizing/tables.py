@@ -1,0 +1,247 @@
+"""Tables and chart lines as the merchant wrote them → typed size rows (or the reason they cannot be read).
+
+A table maps sizes to the measures of the body that fits them (身高, 体重, 脚长 …). Garment dimensions (衣长, 肩宽,
+the garment's own 胸围) are not the buyer's measures: in a table that has them, 胸围/腰围 columns are skipped unless
+the heading says they are the wearer's (适合/参考/建议).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from kefu.models.sizing import Measure, SizeRow, Span
+from kefu.sizing.measures import KEYWORDS
+from kefu.sizing.numbers import arabic
+
+LABEL = re.compile(
+    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{2,3}(?:\.5)?|\d{3}/\d{2,3}[AB]?|均码|F)\s*(?:码|号)?$",
+    re.IGNORECASE,
+)
+LABEL_HEADING = re.compile(r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|^码子$|^尺寸$", re.IGNORECASE)
+GARMENT_WORDS = re.compile(r"衣长|肩宽|袖长|裤长|裙长|摆围|下摆|前长|后长|领围|内长|鞋长|外长|大腿围")
+WEARER_WORDS = re.compile(r"适合|参考|建议|推荐|对应|身材|净")
+_RANGE = re.compile(
+    r"(?P<low>\d+(?:\.\d+)?)\s*(?P<lowunit>cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|〜|—|–|－|到|至|_)+\s*"
+    r"(?P<high>\d+(?:\.\d+)?)\s*(?P<unit>cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?",
+    re.IGNORECASE,
+)
+_OPEN = re.compile(
+    r"(?:(?P<lt>≤|<|小于|低于|不超过|不到)\s*)?(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?"
+    r"\s*(?P<side>以下|以内|以上|及以上|及以下|\+)?",
+    re.IGNORECASE,
+)
+_HEADER_UNIT = re.compile(r"(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|个月|月)", re.IGNORECASE)
+OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, Measure.CHEST: 200.0,
+            Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0}
+
+
+def clean(cell: str) -> str:
+    return arabic(unicodedata.normalize("NFKC", cell)).strip().strip("*").strip()
+
+
+def size_label(cell: str) -> str | None:
+    match = LABEL.match(clean(cell).replace(" ", ""))
+    return match.group("label").upper() if match else None
+
+
+HEADING_MEASURES: tuple[tuple[Measure, str], ...] = (
+    (Measure.FOOT, r"脚长|脚掌长|脚底长|脚的长度|足长"),
+    (Measure.CHEST, r"胸围"),
+    (Measure.WAIST, r"腰围"),
+    (Measure.HIP, r"臀围"),
+    (Measure.WEIGHT, r"体重"),
+    (Measure.HEIGHT, r"身高"),
+    (Measure.MONTHS, r"月龄|月份|个月"),
+    (Measure.AGE, r"年龄|岁"),
+)
+
+
+def measure_of_heading(heading: str) -> Measure | None:
+    for measure, pattern in HEADING_MEASURES:
+        if re.search(pattern, heading):
+            return measure
+    return None
+
+
+def to_canonical(measure: Measure, value: float, unit: str | None) -> float:
+    """A chart value in the measure's canonical unit; without a unit, the magnitude decides."""
+    unit = (unit or "").lower()
+    if measure == Measure.HEIGHT:
+        return value * 100 if unit in ("m", "米") or value < 3 else value / 10 if unit in ("mm", "毫米") else value
+    if measure == Measure.WEIGHT:
+        return value * 2 if unit in ("kg", "公斤", "千克") else value
+    if measure == Measure.FOOT:
+        return value * 10 if unit in ("cm", "厘米") or value < 40 else value
+    return value
+
+
+def parse_span(measure: Measure, cell: str, header_unit: str | None) -> Span | None:
+    text = clean(cell)
+    if not text or text in ("-", "/", "—"):
+        return None
+    match = _RANGE.search(text)
+    if match:
+        unit = match.group("unit") or match.group("lowunit") or header_unit
+        low = to_canonical(measure, float(match.group("low")), unit)
+        high = to_canonical(measure, float(match.group("high")), unit)
+        return Span(low=min(low, high), high=max(low, high))
+    match = _OPEN.fullmatch(text.replace(" ", "")) or _OPEN.search(text)
+    if match is None:
+        return None
+    value = to_canonical(measure, float(match.group("value")), match.group("unit") or header_unit)
+    side = match.group("side") or ""
+    if match.group("lt") or side in ("以下", "以内", "及以下"):
+        return Span(low=0.0, high=value)
+    if side in ("以上", "及以上", "+"):
+        return Span(low=value, high=OPEN_END[measure])
+    return Span(low=value, high=value)
+
+
+@dataclass
+class TableReading:
+    rows: list[SizeRow]
+    problem: str | None = None
+
+
+def _is_data_row(cells: list[str]) -> bool:
+    return any(re.search(r"\d", clean(cell)) for cell in cells[1:]) or any(size_label(c) for c in cells[:1])
+
+
+def _headings(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """Column headings (several heading rows joined: merged headings) and the data rows after them."""
+    width = max(len(row) for row in rows)
+    grid = [row + [""] * (width - len(row)) for row in rows]
+    count = 1  # the first row is a heading; rows after it without numbers are headings too (merged headings)
+    while count < len(grid) and not _is_data_row(grid[count]):
+        count += 1
+    heading_rows = grid[:count]
+    for row in heading_rows[:-1]:  # an upper heading spans the empty cells to its right
+        for index in range(1, width):
+            if not row[index].strip():
+                row[index] = row[index - 1]
+    headings = [" ".join(clean(row[i]) for row in heading_rows if clean(row[i])) for i in range(width)]
+    return headings, grid[count:]
+
+
+def read_table(rows: list[list[str]]) -> TableReading | None:
+    """None when the table is not a size chart at all."""
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if len(rows) < 2:
+        return None
+    first_column = [clean(row[0]) for row in rows if row]
+    if (sum(measure_of_heading(cell) is not None for cell in first_column[1:]) >= 1
+            and sum(size_label(cell) is not None for cell in rows[0][1:]) >= 2):
+        width = max(len(row) for row in rows)
+        grid = [row + [""] * (width - len(row)) for row in rows]
+        rows = [list(column) for column in zip(*grid, strict=True)]  # sizes as columns: transpose
+    headings, data = _headings(rows)
+    label_column = next((i for i, h in enumerate(headings) if LABEL_HEADING.search(h)), None)
+    if label_column is None:
+        labelled = [i for i in range(len(headings)) if data and all(size_label(r[i]) for r in data if r[i].strip())]
+        label_column = labelled[0] if labelled else None
+    if label_column is None:
+        return None
+    garment = any(GARMENT_WORDS.search(h) for h in headings)
+    columns: list[tuple[int, Measure, str | None]] = []
+    for index, heading in enumerate(headings):
+        if index == label_column or GARMENT_WORDS.search(heading):
+            continue
+        measure = measure_of_heading(heading)
+        if measure is None:
+            continue
+        if garment and measure in (Measure.CHEST, Measure.WAIST, Measure.HIP) and not WEARER_WORDS.search(heading):
+            continue
+        unit = _HEADER_UNIT.search(heading)
+        if any(m == measure for _, m, _ in columns):
+            continue
+        columns.append((index, measure, unit.group(1) if unit else None))
+    if not columns:
+        return TableReading([], "a size table without a body measure the agent can read (身高, 体重, 脚长 …)")
+    parsed: list[SizeRow] = []
+    unreadable = 0
+    for row in data:
+        label = size_label(row[label_column]) if label_column < len(row) else None
+        if label is None:
+            continue
+        spans = {}
+        for index, measure, unit in columns:
+            span = parse_span(measure, row[index], unit) if index < len(row) else None
+            if span is not None:
+                spans[measure] = span
+        if spans:
+            parsed.append(SizeRow(label=label, spans=spans))
+        else:
+            unreadable += 1
+    if not parsed or unreadable > len(parsed):
+        return TableReading([], f"{unreadable} of {unreadable + len(parsed)} rows have no readable range")
+    return TableReading(_weights_in_kg(parsed, columns))
+
+
+def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | None]]) -> list[SizeRow]:
+    """A weight column without a unit whose values are all adult kilograms (< 80) is in kg, not 斤."""
+    unit = next((u for _, m, u in columns if m == Measure.WEIGHT), "?")
+    spans = [row.spans[Measure.WEIGHT] for row in rows if Measure.WEIGHT in row.spans]
+    heights = [row.spans[Measure.HEIGHT].high for row in rows if Measure.HEIGHT in row.spans]
+    if unit is None and spans and max(s.high for s in spans) < 80 and (not heights or min(heights) >= 140):
+        for row in rows:
+            if Measure.WEIGHT in row.spans:
+                span = row.spans[Measure.WEIGHT]
+                row.spans[Measure.WEIGHT] = Span(low=span.low * 2, high=span.high * 2)
+    return rows
+
+
+# "S码：身高155-160 体重85-95斤；M码 …", "35码=脚长225mm", "M(160-165cm/95-110斤)"
+_LINE_LABEL = re.compile(
+    r"(?<![A-Za-z0-9.])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*[:：=（(\s]|"
+    r"(?P<number>\d{2,3}(?:\.5)?)\s*(?:码|号)\s*[:：=（(]?)\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
+)
+_LINE_PAIR = re.compile(
+    r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|年龄|月龄|适合|参考)?\s*[:：约为在]?\s*"
+    r"(?P<range>\d+(?:\.\d+)?\s*(?:cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*"
+    r"(?:cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?|\d+(?:\.\d+)?\s*(?:cm|厘米|mm|毫米|kg|公斤|斤|岁|个月)"
+    r"\s*(?:以下|以内|以上|及以上)?)",
+    re.IGNORECASE,
+)
+_UNIT_MEASURE = {"斤": Measure.WEIGHT, "kg": Measure.WEIGHT, "公斤": Measure.WEIGHT, "千克": Measure.WEIGHT,
+                 "岁": Measure.AGE, "个月": Measure.MONTHS, "mm": Measure.FOOT, "毫米": Measure.FOOT}
+
+
+def _line_measure(keyword: str | None, value_text: str) -> Measure | None:
+    if keyword and keyword not in ("适合", "参考"):
+        return measure_of_heading(keyword)
+    unit = _HEADER_UNIT.search(value_text)
+    if unit:
+        found = _UNIT_MEASURE.get(unit.group(1).lower())
+        if found:
+            return found
+        if unit.group(1).lower() in ("cm", "厘米", "公分"):
+            return Measure.HEIGHT
+    return None
+
+
+def read_lines(text: str) -> list[SizeRow]:
+    """Chart rows written as text: each size label followed by its measures, until the next label."""
+    text = clean(text)
+    labels = [m for m in _LINE_LABEL.finditer(text)]
+    rows: list[SizeRow] = []
+    for position, match in enumerate(labels):
+        end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
+        chunk = text[match.end():end]
+        chunk = re.split(r"[。\n]", chunk, maxsplit=1)[0]
+        spans: dict[Measure, Span] = {}
+        keyword: str | None = None
+        for pair in _LINE_PAIR.finditer(chunk):
+            keyword = pair.group("keyword") or keyword
+            measure = _line_measure(pair.group("keyword") or keyword, pair.group("range"))
+            if measure is None or measure in spans:
+                continue
+            span = parse_span(measure, pair.group("range"), None)
+            if span is not None:
+                spans[measure] = span
+            keyword = None
+        if spans:
+            rows.append(SizeRow(label=(match.group("letter") or match.group("number")).upper(), spans=spans))
+    # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
+    return rows if len(rows) >= 2 else []
