@@ -65,7 +65,13 @@ def _read(paths: list[Path]) -> str:
 
 @cache
 def case_text() -> str:
-    return _read(sorted(REPO.glob("examples/**/*cases*.jsonl")))
+    """What buyers say in the evaluation cases (their turns' texts; ids and categories are not sentences)."""
+    texts = []
+    for path in sorted(REPO.glob("examples/**/*cases*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                texts.extend(turn.get("text", "") for turn in json.loads(line).get("turns", []))
+    return _norm("\n".join(texts))
 
 
 @cache

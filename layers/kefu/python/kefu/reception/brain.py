@@ -149,6 +149,8 @@ class ShopBrain:
                          and self.knowledge.similarity(understanding.text, state.last_query) >= REASK_SIMILARITY),
         )
         reason = rules.pre_answer_reason(rule_input)
+        if reason == HandoffReason.AFTER_SALE and sizing is not None and sizing.answer is not None:
+            reason = None  # 之前那单取消了 想重新拍 尺码不会挑: a size question, whatever came before it
         if reason is not None:
             return self._handoff(message, state, reason, understanding, order_status, confidence, now)
         if sizing is not None and understanding is not None:

@@ -12,6 +12,8 @@ from enum import StrEnum
 from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, TieRule
 from kefu.sizing.measures import BuyerMeasures
 
+DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT}
+
 
 class AdviceKind(StrEnum):
     SIZE = "size"
@@ -36,7 +38,7 @@ def required(chart: SizeChart, sizing: ProductSizing) -> list[Measure]:
     measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
     if Measure.HEIGHT in measures:
         measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
-    decisive = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT}.get(sizing.conflict or "")
+    decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
     if decisive in measures:
         return [decisive]
     return measures
@@ -124,8 +126,8 @@ def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) ->
     common = sorted(set(sets[0]).intersection(*sets[1:]))
     if common:
         return common
-    decisive = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT}.get(conflict or "")
-    if decisive in per_measure:
+    decisive = DECISIVE.get(conflict) if conflict else None
+    if decisive is not None and decisive in per_measure:
         return per_measure[decisive]
     union = sorted(set().union(*sets))
     if conflict == TieRule.LARGER:

@@ -19,13 +19,13 @@ from kefu.knowledge.sources.products import load_products
 from kefu.models.shop import Product
 from kefu.models.sizing import ChartProblem, ProductSizing, SizeChart, SizeGuide, SizeRow
 from kefu.sizing import notes as shop_notes
-from kefu.sizing.tables import LABEL_HEADING, clean, read_lines, read_table, size_label
+from kefu.sizing.tables import GARMENT_WORDS, LABEL_HEADING, clean, read_lines, read_table, size_label
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
 # Garment types, so a heading or a buyer can name a product by its kind (裙子 → 连衣裙, 裤子 → 阔腿裤).
-KIND_SUFFIXES = ("裙", "裤", "衣", "衫", "帽", "鞋", "靴", "袜", "恤", "套", "被", "枕", "垫", "戒", "表", "袖", "包", "镯",
+KIND_SUFFIXES = ("裙", "裤", "衣", "衫", "帽", "鞋", "靴", "袜", "恤", "套", "被", "枕", "垫", "戒", "表", "袖", "包", "镯",  # noqa: E501 (patterns read as one line)
                  "链", "巾", "服")
 
 
@@ -134,9 +134,9 @@ def _scan_rules(shop_dir: Path, scan: _Scan) -> None:
         rel = path.relative_to(shop_dir).as_posix()
         sections: list[tuple[str, list[str]]] = [("", [])]
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            heading = _HEADING.match(line)
-            if heading:
-                sections.append((heading.group(2).strip(), []))
+            found_heading = _HEADING.match(line)
+            if found_heading:
+                sections.append((found_heading.group(2).strip(), []))
             else:
                 sections[-1][1].append(line)
         for heading, lines in sections:
@@ -162,6 +162,8 @@ def _scan_product(shop_dir: Path, rel: str, product: Product, scan: _Scan) -> No
     goods_id = product.goods_id
     own: list[str] = [product.detail, *(f"{k}：{v}" for k, v in product.attributes.items())]
     for key, value in product.attributes.items():
+        if GARMENT_WORDS.search(key):
+            continue  # 裤长: 28-30码100cm is the garment's length
         rows = read_lines(value)
         if rows:
             scan.charts.append(_Found(f"{rel}#attr/{key}", product.goods_name, rows, value, goods_id))
@@ -197,7 +199,8 @@ def product_names(products: list[Product]) -> dict[str, list[str]]:
     return {gid: sorted(w for w in tokens if counts[w] <= limit) for gid, tokens in words.items()}
 
 
-def mentioned_products(text: str, names: dict[str, list[str]], kinds_only: bool = False) -> list[str]:
+def mentioned_products(text: str, names: dict[str, list[str]], kinds_only: bool = False,
+                       summed: bool = False) -> list[str]:
     """Products a text names (by their own words, or by their kind: 裙子 → …连衣裙), best first. ``kinds_only``:
     only words that name a kind of thing count (a buyer's 修身 describes a wish, not the 修身连衣裙)."""
     text = clean(text).lower()
@@ -208,10 +211,11 @@ def mentioned_products(text: str, names: dict[str, list[str]], kinds_only: bool 
             if kinds_only and word[-1] not in KIND_SUFFIXES:
                 continue
             lowered = word.lower()
-            if lowered in text:
-                score += len(lowered)
-            elif lowered[-1] in KIND_SUFFIXES and (lowered[-1] + "子" in text or lowered[-2:] in text):
-                score += 1.0
+            # A buyer's words: the longest word that names it decides (many 卫衣 words do not name it more).
+            # A heading's words: every word counts (情侣款重磅连帽卫衣 names the couple's hoodie, not the child's).
+            gained = len(lowered) if lowered in text else (
+                1.0 if lowered[-1] in KIND_SUFFIXES and (lowered[-1] + "子" in text or lowered[-2:] in text) else 0.0)
+            score = score + gained if summed else max(score, gained)
         if score:
             scores[goods_id] = score
     if not scores:
@@ -247,7 +251,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         if found.goods_id:
             chart.goods_ids = [found.goods_id]
         else:
-            named = mentioned_products(found.title, names)
+            named = mentioned_products(found.title, names, summed=True)
             chart.goods_ids = named or [p.goods_id for p in products if _sells_labels(p, found.rows)]
         charts[chart.chart_id] = (chart, found)
     guide.charts = [chart for chart, _ in charts.values()]
@@ -257,14 +261,16 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             if _TABLE_LINE.match(line) or _HEADING.match(line):
                 continue
-            mentioned = mentioned_products(line, names)
+            mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)
     for product in products:
         goods_id = product.goods_id
         own = [c for c, f in charts.values() if f.goods_id == goods_id]
-        shared = [c for c, f in charts.values() if f.goods_id is None and goods_id in c.goods_ids]
-        chosen = (own or shared or [None])[0]
+        shared = sorted((c for c, f in charts.values() if f.goods_id is None and goods_id in c.goods_ids),
+                        key=lambda c: not _sells_labels(product, c.rows))
+        candidates = own or shared
+        chosen = candidates[0] if candidates else None
         texts = [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]
         if chosen is not None:
             texts.insert(0, charts[chosen.chart_id][1].text)

@@ -20,7 +20,8 @@ _SIZE = r"(?:码|号|尺码|尺寸|size|码数|码子)"
 _ASKS = re.compile(
     rf"(?:什么|啥|几|哪个|哪一个|哪|多大|多少)(?:的)?(?:个)?{_SIZE}|"
     r"(?:拍|穿|选|买|要|拿|下单|入)(?:个|的)?(?:几|啥|什么|哪个|哪一个|哪|多大|多少)(?!件|个|单|盒|份|天|套|条|双|次|斤|瓶|时|快递|颜色|色)|"
-    rf"{_SIZE}(?:要|该|应该)?(?:怎么|咋|如何|怎样)(?:选|挑|拍|买)|(?:推荐|建议)(?:一下)?(?:个)?(?:尺码|码|号|size)|"
+    rf"{_SIZE}(?:要|该|应该)?(?:怎么|咋|如何|怎样)(?:选|挑|拍|买)|"
+    r"(?:推荐|建议)(?:一下)?(?:个)?(?:尺码|码|号|size)|"
     rf"(?:尺码|码数|码)(?:帮我|给我)?(?:推荐|建议)|"
     r"(?:能|可以|可)(?:穿|戴)(?:吗|么|嘛|不|的|得下)|(?:穿|戴)(?:得|的)下|会不会(?:大|小|紧|松|偏大|偏小)|"
     r"(?<![A-Za-z0-9])(?:[2-6]?X{0,4}[SML]|\d{2,3})\s*(?:码)?还是\s*(?:[2-6]?X{0,4}[SML]|\d{2,3})(?![A-Za-z0-9])",
@@ -53,11 +54,13 @@ class SizeAdvisor:
         asking = asks_size(text)
         continuing = state.size_pending and not heard.empty
         preference = state.size_advised and bool(traits) and not heard.values
-        if not (asking or continuing or preference):
-            return None
         goods_id = self._product(text, state)
-        known = BuyerMeasures(values=state.measures, usual=state.usual_size).merged(heard)
+        # Measures of the body the product's chart reads (衬衫 1米7 62kg) are a size question by themselves.
         found = self.guide.chart_for(goods_id)
+        measured = found is not None and bool(set(heard.values) & set(found[0].measures))
+        if not (asking or continuing or preference or measured):
+            return None
+        known = BuyerMeasures(values=state.measures, usual=state.usual_size).merged(heard)
         if found is None:
             # A product without a chart: a size for it is a person's call, when the buyer gave something to go
             # on or asks whether it fits; a bare 什么尺码 is left to the product's own knowledge (均码 …).

@@ -63,13 +63,12 @@ def fold(text: str) -> str:
 
 
 def _measure_before(text: str, start: int) -> Measure | None:
-    """The measure word nearest before position ``start`` (within a few characters), if any."""
-    window = text[max(0, start - 6):start]
+    """The measure word nearest before position ``start`` (within a few characters, no other number between)."""
+    window = text[max(0, start - 7):start]
     found: Measure | None = None
     for match in _KEYWORD.finditer(window):
-        # A keyword right before the number, or with at most 有/是/大概/差不多 between.
         between = window[match.end():]
-        if re.fullmatch(r"[:：是有大概约差不多左右在的为\s]{0,4}", between):
+        if not re.search(r"\d", between) and not re.search(r"[，,。;；]", between):
             found = Measure(match.lastgroup) if match.lastgroup else None
     return found
 

@@ -16,24 +16,26 @@ TRAITS: dict[str, str] = {
     "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落)|合身(?:一点|点)",
     "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
-    "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部)(?:有点|有|比较|很|稍微|偏)?(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"
+    "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部)(?:有点|有|比较|很|稍微|偏)?(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"  # noqa: E501 (patterns read as one line)
                r"微胖|偏胖|胖胖|有点胖|比较胖|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女)(?:比较|有点|偏|长得|挺)?(?:胖|壮|肉)",
-    "wide_hip": r"胯(?:比较|有点|偏)?(?:宽|大)|臀(?:部)?(?:比较|有点|偏)?(?:大|宽)|屁股(?:比较|有点)?大|大腿(?:比较|有点)?粗",
+    "wide_hip": r"胯(?:比较|有点|偏)?(?:宽|大)|臀(?:部)?(?:比较|有点|偏)?(?:大|宽)|屁股(?:比较|有点)?大|大腿(?:比较|有点)?粗",  # noqa: E501 (patterns read as one line)
     "instep": r"脚背(?:比较|有点|偏|很)?(?:高|厚)|脚面(?:比较|有点|偏)?高|高脚背",
     "wide_foot": r"脚(?:掌|型|板)?(?:比较|有点|偏|很|稍)?(?:宽|肥|胖)|宽脚|肉脚",
-    "layered": r"(?:里面|内搭|里边)(?:穿|加)|(?:穿|加)(?:厚)?毛衣|穿得厚|叠穿|多穿",
+    "layered": r"(?:里面|内搭|里边|里头)[^，,。]{0,4}?(?:穿|加)|(?:穿|加)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
+               r"穿得厚|叠穿",
 }
 _TRAITS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in TRAITS.items()}
 _NEGATION = re.compile(r"[不别没]\s*$")
 _SHIFT = re.compile(r"(?:拍|选|买|穿|要|建议|考虑)(?P<way>大|小)(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")
-_RUNS = re.compile(r"(?:版型|尺码|码数|鞋码|这款|此款|整体)?(?:偏|会)(?P<way>大|小)(?P<amount>一|1|半|两|2)?(?:个)?(?:码|号)")
+_RUNS = re.compile(r"(?:版型|尺码|码数|鞋码|这款|此款|整体)?(?:偏|会)(?P<way>大|小)(?P<amount>一|1|半|两|2)?(?:个)?(?:码|号)")  # noqa: E501 (patterns read as one line)
 _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|按平时(?:的)?(?:尺码|码数|码)(?:拍|选)(?:就)?(?:可以|行|好)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
 _SENTENCES = re.compile(r"[。；;\n！!]")
-_CONFLICT = re.compile(r"(?:不在同一|不是同一|不一致|对应不同|不同尺码|不同的码|对不上|冲突).{0,12}?(?:以|按)(?P<by>体重|身高|腰围|臀围|脚长)(?:为准|来选|选)|"
+_CONFLICT = re.compile(r"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{0,12}?(?:以|按)(?P<by>体重|身高|腰围|臀围|脚长)(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        r"(?:以|按)(?P<by2>体重|身高|脚长)为准")
-_LARGER_OF = re.compile(r"(?:取|选|按|以)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")
-_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,16}?(?:选|拍|取|建议)(?:择)?(?P<way>大|小)")
+_LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
+_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,16}?(?:选|拍|取|建议)(?:择)?(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
+_BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
 _LIMIT = re.compile(
     r"(?:适合|适用|只到|仅适合|范围|只适合|适穿)(?:的)?(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
     r"(?:cm|kg|斤|mm|岁)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁)?)", re.IGNORECASE,
@@ -58,6 +60,8 @@ def fit_notes(text: str) -> list[FitNote]:
     text = clean(text)
     notes: list[FitNote] = []
     for sentence in _SENTENCES.split(text):
+        if _BETWEEN.search(sentence):
+            continue  # 正好在两个码交界的拍大一码: a tie rule (boundary_rule), not a shift for everyone
         for match in _SHIFT.finditer(sentence):
             if match.group("amount") == "半":
                 continue  # half a size: the charts here have whole sizes only; the note is quoted, not applied
@@ -98,7 +102,7 @@ def conflict_rule(text: str) -> TieRule | None:
         by = match.group("by") or match.group("by2")
         return TieRule.BY_WEIGHT if by == "体重" else TieRule.BY_HEIGHT if by == "身高" else TieRule.LARGER
     for sentence in _SENTENCES.split(text):
-        if re.search(r"不在同一|不是同一|不一致|对应不同|不同尺码|对不上", sentence) and _LARGER_OF.search(sentence):
+        if re.search(r"不在同一|不是同一|不一致|不一样|对应不同|不同尺码|对不上", sentence) and _LARGER_OF.search(sentence):  # noqa: E501 (patterns read as one line)
             return TieRule.LARGER
     return None
 

@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from kefu.models.sizing import Measure, SizeRow, Span
-from kefu.sizing.measures import KEYWORDS
 from kefu.sizing.numbers import arabic
 
 LABEL = re.compile(
@@ -59,10 +58,13 @@ HEADING_MEASURES: tuple[tuple[Measure, str], ...] = (
 
 
 def measure_of_heading(heading: str) -> Measure | None:
+    """The measure a heading names; of several (推荐身高体重 身高(cm), merged headings), the last: the lowest
+    heading row is the most specific."""
+    found: list[tuple[int, Measure]] = []
     for measure, pattern in HEADING_MEASURES:
-        if re.search(pattern, heading):
-            return measure
-    return None
+        for match in re.finditer(pattern, heading):
+            found.append((match.start(), measure))
+    return max(found)[1] if found else None
 
 
 def to_canonical(measure: Measure, value: float, unit: str | None) -> float:
@@ -138,8 +140,10 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         rows = [list(column) for column in zip(*grid, strict=True)]  # sizes as columns: transpose
     headings, data = _headings(rows)
     label_column = next((i for i, h in enumerate(headings) if LABEL_HEADING.search(h)), None)
+    named = label_column is not None
     if label_column is None:
-        labelled = [i for i in range(len(headings)) if data and all(size_label(r[i]) for r in data if r[i].strip())]
+        labelled = [i for i in range(len(headings))
+                    if len(data) >= 2 and all(size_label(r[i]) for r in data if r[i].strip())]
         label_column = labelled[0] if labelled else None
     if label_column is None:
         return None
@@ -153,11 +157,13 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
             continue
         if garment and measure in (Measure.CHEST, Measure.WAIST, Measure.HIP) and not WEARER_WORDS.search(heading):
             continue
-        unit = _HEADER_UNIT.search(heading)
+        heading_unit = _HEADER_UNIT.search(heading)
         if any(m == measure for _, m, _ in columns):
             continue
-        columns.append((index, measure, unit.group(1) if unit else None))
+        columns.append((index, measure, heading_unit.group(1) if heading_unit else None))
     if not columns:
+        if not named:
+            return None  # numbers without a size heading or a measure: not a size chart
         return TableReading([], "a size table without a body measure the agent can read (身高, 体重, 脚长 …)")
     parsed: list[SizeRow] = []
     unreadable = 0
@@ -208,9 +214,11 @@ _UNIT_MEASURE = {"斤": Measure.WEIGHT, "kg": Measure.WEIGHT, "公斤": Measure.
                  "岁": Measure.AGE, "个月": Measure.MONTHS, "mm": Measure.FOOT, "毫米": Measure.FOOT}
 
 
-def _line_measure(keyword: str | None, value_text: str) -> Measure | None:
+def _line_measure(keyword: str | None, value_text: str, chunk: str = "") -> Measure | None:
     if keyword and keyword not in ("适合", "参考"):
         return measure_of_heading(keyword)
+    if GARMENT_WORDS.search(chunk):
+        return None  # 裤长100cm is the garment's length, not the wearer's height
     unit = _HEADER_UNIT.search(value_text)
     if unit:
         found = _UNIT_MEASURE.get(unit.group(1).lower())
@@ -234,7 +242,7 @@ def read_lines(text: str) -> list[SizeRow]:
         keyword: str | None = None
         for pair in _LINE_PAIR.finditer(chunk):
             keyword = pair.group("keyword") or keyword
-            measure = _line_measure(pair.group("keyword") or keyword, pair.group("range"))
+            measure = _line_measure(pair.group("keyword") or keyword, pair.group("range"), chunk)
             if measure is None or measure in spans:
                 continue
             span = parse_span(measure, pair.group("range"), None)

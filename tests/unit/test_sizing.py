@@ -1,0 +1,193 @@
+"""Size charts as the merchant writes them, the buyer's measures as the buyer writes them, and the advice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kefu.evaluation.grade import named_sizes
+from kefu.models.conversation import ConversationState
+from kefu.models.sizing import Measure, ProductSizing, SizeChart, SizeGuide, SizeRow, Span, TieRule
+from kefu.sizing.advise import AdviceKind, advise, reply
+from kefu.sizing.charts import learn_size_guide
+from kefu.sizing.conversation import SizeAdvisor, asks_size
+from kefu.sizing.measures import extract
+from kefu.sizing.notes import boundary_rule, conflict_rule, fit_notes, limits, traits_in, usual_shift
+from kefu.sizing.numbers import arabic
+from kefu.sizing.tables import read_lines, read_table
+
+
+def spans(rows: list[SizeRow]) -> list[tuple[str, dict[str, tuple[float, float]]]]:
+    return [(row.label, {m.value: (s.low, s.high) for m, s in row.spans.items()}) for row in rows]
+
+
+def markdown(text: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip().strip("|").split("|")]
+            for line in text.strip().splitlines() if not set(line.strip()) <= set("|-: ")]
+
+
+@pytest.mark.parametrize("dash", ["-", "~", "到", "—", "～"])
+def test_ranges_in_every_notation(dash: str) -> None:
+    table = [["尺码", "身高(cm)", "体重(斤)"], ["S", f"150{dash}155", f"80{dash}90"], ["M", f"155{dash}160", f"90{dash}100"]]  # noqa: E501 (patterns read as one line)
+    reading = read_table(table)
+    assert reading is not None and reading.problem is None
+    assert spans(reading.rows) == [("S", {"height": (150, 155), "weight": (80, 90)}),
+                                   ("M", {"height": (155, 160), "weight": (90, 100)})]
+
+
+def test_merged_headings_and_garment_columns() -> None:
+    table = markdown("""
+| 尺码 | 适穿建议 |  | 成衣尺寸(cm) |  |
+|---|---|---|---|---|
+|  | 身高(cm) | 体重(斤) | 衣长 | 胸围 |
+| S | 150-155 | 80-90 | 64 | 104 |
+| M | 155-160 | 90-100 | 66 | 108 |
+""")
+    reading = read_table(table)
+    assert reading is not None
+    # 胸围 under 成衣尺寸 is the garment's, not the buyer's: not a measure of the chart.
+    assert spans(reading.rows) == [("S", {"height": (150, 155), "weight": (80, 90)}),
+                                   ("M", {"height": (155, 160), "weight": (90, 100)})]
+
+
+def test_units_in_the_cells_and_kilograms() -> None:
+    table = [["尺码", "身高", "体重"], ["S", "155-160cm", "42-47kg"], ["M", "160-165cm", "47-52kg"]]
+    reading = read_table(table)
+    assert reading is not None
+    assert spans(reading.rows) == [("S", {"height": (155, 160), "weight": (84, 94)}),
+                                   ("M", {"height": (160, 165), "weight": (94, 104)})]
+
+
+def test_transposed_table_and_open_ends() -> None:
+    table = [["尺码", "S", "M", "L"], ["身高", "155以下", "155-165", "165cm以上"], ["衣长", "60", "62", "64"]]
+    reading = read_table(table)
+    assert reading is not None
+    assert spans(reading.rows)[0] == ("S", {"height": (0, 155)})
+    assert spans(reading.rows)[2][1]["height"][0] == 165
+
+
+def test_shoe_chart_in_centimetres_and_unreadable_chart_reported() -> None:
+    reading = read_table([["码数", "脚长(cm)"], ["36", "23"], ["37", "23.5"]])
+    assert reading is not None and spans(reading.rows) == [("36", {"foot": (230, 230)}), ("37", {"foot": (235, 235)})]
+    unreadable = read_table([["尺码", "身高"], ["S", "看详情"], ["M", "看详情"]])
+    assert unreadable is not None and unreadable.problem and not unreadable.rows
+    assert read_table([["颜色", "价格"], ["红", "39"]]) is None  # not a size chart at all
+
+
+def test_chart_lines() -> None:
+    rows = read_lines("S码：身高155-160 体重85-95斤；M码：身高160~165cm 体重95-105斤\nL码 身高165到170 体重105—115斤")
+    assert spans(rows) == [("S", {"height": (155, 160), "weight": (85, 95)}),
+                           ("M", {"height": (160, 165), "weight": (95, 105)}),
+                           ("L", {"height": (165, 170), "weight": (105, 115)})]
+    assert spans(read_lines("35码=脚长225mm，36码=脚长230mm")) == [("35", {"foot": (225, 225)}),
+                                                                 ("36", {"foot": (230, 230)})]
+    assert read_lines("M码偏大，建议拍小一码") == []  # one size in a sentence is not a chart
+
+
+@pytest.mark.parametrize(("text", "values", "usual"), [
+    ("一米六 九十八斤", {"height": 160, "weight": 98}, None),
+    ("160cm 49kg", {"height": 160, "weight": 98}, None),
+    ("1.6米 52公斤", {"height": 160, "weight": 104}, None),
+    ("1米65 一百斤", {"height": 165, "weight": 100}, None),
+    ("個子163 體重一百斤", {"height": 163, "weight": 100}, None),
+    ("155的个子 85斤", {"height": 155, "weight": 85}, None),
+    ("脚长23.5", {"foot": 235}, None),
+    ("脚长235mm", {"foot": 235}, None),
+    ("平时穿38的鞋", {}, "38"),
+    ("平时牛仔裤穿27的", {}, "27"),
+    ("腰围2尺1", {"waist": 70}, None),
+    ("宝宝两岁半", {"age": 2.5}, None),
+])
+def test_measures_in_any_unit(text: str, values: dict[str, float], usual: str | None) -> None:
+    heard = extract(text)
+    assert {m.value: v for m, v in heard.values.items()} == values
+    assert heard.usual == usual
+
+
+def test_numbers() -> None:
+    assert arabic("一百零五斤 一米六五 二十三点五") == "105斤 1米65 23.5"
+    assert arabic("一般一下") == "一般一下"
+
+
+def test_notes_rules_and_traits() -> None:
+    [note] = fit_notes("这款是宽松版型；喜欢穿合身一点的，建议拍小一码。")
+    assert (note.shift, note.condition) == (-1, "fitted")
+    [note] = fit_notes("脚背高、脚宽的亲建议选大一码")
+    assert note.shift == 1 and set(note.condition.split(",")) == {"instep", "wide_foot"}
+    [note] = fit_notes("宽松版型建议拍小一码")
+    assert (note.shift, note.condition) == (-1, None)  # about the garment: applies to everyone
+    assert fit_notes("喜欢宽松选大码，喜欢合身选小码") == []  # a preference between two, not a shift
+    assert usual_shift("版型偏大一码：按平时穿的尺码选的话建议拍小一码") == -1
+    assert usual_shift("这款是正码") == 0
+    assert conflict_rule("身高和体重对应的不是同一个码时，以体重为准") == TieRule.BY_WEIGHT
+    assert boundary_rule("体重正好卡在两个码的分界上，选大的那个码") == TieRule.LARGER
+    assert limits("按体重选码，适合身高155~170cm")[Measure.HEIGHT] == Span(low=155, high=170)
+    assert traits_in("我喜欢穿合身点的 不要太宽松") == {"fitted"}
+    assert "loose" not in traits_in("不喜欢宽松的")
+
+
+def _chart() -> tuple[SizeChart, ProductSizing]:
+    rows = [SizeRow(label=label, spans={Measure.HEIGHT: Span(low=h, high=h + 5), Measure.WEIGHT: Span(low=w, high=w + 10)})  # noqa: E501 (patterns read as one line)
+            for label, h, w in [("S", 150, 80), ("M", 155, 90), ("L", 160, 100), ("XL", 165, 110)]]
+    chart = SizeChart(chart_id="c", source="rules/size.md#t", rows=rows)
+    return chart, ProductSizing(goods_id="g1", chart_id="c")
+
+
+def test_advice_one_size_two_sizes_ask_and_human() -> None:
+    chart, sizing = _chart()
+    one = advise(chart, sizing, extract("157 95斤"), set())
+    assert one.kind == AdviceKind.SIZE and one.sizes == ["M"]
+    two = advise(chart, sizing, extract("157 105斤"), set())  # height M, weight L, no rule: both
+    assert two.sizes == ["M", "L"] and named_sizes(reply(two)) == {"M", "L"}
+    assert advise(chart, sizing, extract("157 105斤"), {"loose"}).sizes == ["L"]
+    ask = advise(chart, sizing, extract("身高157"), set())
+    assert ask.kind == AdviceKind.ASK and ask.missing == [Measure.WEIGHT] and named_sizes(reply(ask)) == set()
+    assert advise(chart, sizing, extract("180 150斤"), set()).kind == AdviceKind.HUMAN
+    far = advise(chart, sizing, extract("152 115斤"), set())  # S by height, XL by weight: a person looks
+    assert far.kind == AdviceKind.HUMAN
+    by_weight = sizing.model_copy(update={"conflict": TieRule.BY_WEIGHT})
+    assert advise(chart, by_weight, extract("152 115斤"), set()).sizes == ["XL"]
+    assert advise(chart, by_weight, extract("身高152"), set()).missing == [Measure.WEIGHT]
+
+
+def test_reply_names_exactly_the_advised_size() -> None:
+    chart, sizing = _chart()
+    shifted = sizing.model_copy(update={"notes": fit_notes("喜欢合身的建议拍小一码")})
+    advice = advise(chart, shifted, extract("157 95斤"), {"fitted"})
+    assert advice.sizes == ["S"] and named_sizes(reply(advice)) == {"S"}
+
+
+def test_conversation_asks_keeps_measures_and_follows_up() -> None:
+    chart, sizing = _chart()
+    guide = SizeGuide(charts=[chart], products={"g1": sizing, "g2": ProductSizing(goods_id="g2")},
+                      names={"g1": ["T恤"], "g2": ["贝雷帽"]})
+    advisor = SizeAdvisor(guide)
+    state = ConversationState(shop_id="s", buyer_id="b", goods_id="g1")
+    first = advisor.consider("这件穿什么码", state)
+    assert first is not None and first.asked and state.size_pending
+    second = advisor.consider("157", state)
+    assert second is not None and second.asked  # still the weight
+    third = advisor.consider("95斤", state)
+    assert third is not None and third.answer is not None and named_sizes(third.answer) == {"M"}
+    assert advisor.consider("今天下单什么时候发货", state) is None
+    hat = advisor.consider("我头围58 这个贝雷帽戴得下吗", state)
+    assert hat is not None and hat.answer is None  # no chart: a person answers
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("穿啥码", True), ("拍几码合适", True), ("S还是M", True), ("码数咋选", True), ("尺码帮我推荐一下", True),
+    ("戴得下吗", True), ("几号发货", False), ("拍几件有优惠", False), ("M码适合多高", False),
+    ("今天下单啥时候能发货呀", False),
+])
+def test_size_questions(text: str, asks: bool) -> None:
+    assert asks_size(text) is asks
+
+
+def test_bundle_charts_found_where_the_merchant_put_them() -> None:
+    guide = learn_size_guide(Path(__file__).resolve().parents[2] / "examples/shops/clothing")
+    sources = {chart.source.split("#")[0] for chart in guide.charts}
+    assert {"rules/size_guide.md", "products/200102.html", "products/200103.json", "products/200104.json"} <= sources
+    sized = {gid for gid, sizing in guide.products.items() if sizing.chart_id}
+    unsized = {gid for gid, sizing in guide.products.items() if not sizing.chart_id}
+    assert sized and unsized  # the shop's accessory has no chart
