@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from kefu.encoder.bge import shared_encoder
 from kefu.evaluation.replay import load_cases
@@ -32,6 +33,7 @@ from kefu.knowledge.learn import learn_bundle
 from kefu.models.conversation import ConversationState
 from kefu.models.messages import TextMessage
 from kefu.reception.knowledge_cache import brain_from_snapshot
+from kefu.retrieval.search import KnowledgeSearch
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     data = snapshots.dumps(snapshot)
     encoder = shared_encoder()
     brain = brain_from_snapshot(snapshot)
-    store = brain.knowledge.store
+    store = cast(KnowledgeSearch, brain.knowledge).store  # the embedded path is the one measured
     texts = [t.text for path in case_files(args.shop) for case in load_cases(path) for t in case.turns
              if t.type == "text"]
     print(f"{args.shop.name}: {len(texts)} messages x {args.repeat}, {len(store.views)} views, "

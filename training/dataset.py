@@ -181,7 +181,7 @@ def _passages(example: TurnExample, knowledge: KnowledgeSearch, query: object, f
     lexical = store.lexical(weights)
     meaning = store.lexical({f: w for f, w in weights.items() if family(f) in MEANING_FAMILIES})
     for position in np.flatnonzero(example.labels):
-        ids, x = picker.features(store, query, int(position), dense, lexical, meaning)
+        ids, x = picker.features(store, query, int(position), dense, lexical, meaning)  # type: ignore[arg-type]
         texts = [store.views[v].raw for v in ids]
         labels = np.array([1 if coverage(t, facts) else 0 for t in texts], dtype=np.int64)
         example.passage_features.append(x)

@@ -21,7 +21,7 @@ import numpy as np
 
 from kefu.answering.offline_composer import REPLY_BUDGET, pick
 from kefu.evaluation.grade import reply_chars
-from kefu.models.knowledge import KnowledgeItem, Passage, SearchHit
+from kefu.models.knowledge import ItemKind, KnowledgeItem, Passage, SearchHit
 from kefu.retrieval.linear import LogisticModel
 from kefu.retrieval.passages import PASSAGE_FEATURES
 from training.dataset import REPO, ShopData, TurnExample, coverage, load_all
@@ -54,7 +54,7 @@ def composed(turn: TurnExample, model: LogisticModel, extra_min: float) -> list[
         p = model.probability(x)
         passages = sorted((Passage(text=t, score=float(s), position=i) for i, (t, s) in enumerate(zip(texts, p,
                            strict=True))), key=lambda passage: -passage.score)
-        hit = SearchHit(item=KnowledgeItem(item_id="x", shop_id="x", kind="rule_section", title="", answer="",
+        hit = SearchHit(item=KnowledgeItem(item_id="x", shop_id="x", kind=ItemKind.RULE_SECTION, title="", answer="",
                                            source="x"), score=1.0, passages=passages)
         body = "".join(passage.text for passage in pick(hit, REPLY_BUDGET, min_extra=extra_min))
         facts = turn_facts(turn)
@@ -92,8 +92,8 @@ def attach_facts(shops: list[ShopData]) -> None:
         by_key = {}
         for path in sorted((SHOPS / shop.name).glob("*cases*.jsonl")):
             for case in load_cases(path):
-                for index, turn in enumerate(case.turns):
-                    by_key[(path.name, case.id, index)] = turn.expect.facts
+                for index, case_turn in enumerate(case.turns):
+                    by_key[(path.name, case.id, index)] = case_turn.expect.facts
         for turn in shop.turns:
             _FACTS[id(turn)] = by_key[(turn.case_set, turn.case_id, turn.turn)]
 
