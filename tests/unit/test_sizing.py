@@ -191,3 +191,42 @@ def test_bundle_charts_found_where_the_merchant_put_them() -> None:
     sized = {gid for gid, sizing in guide.products.items() if sizing.chart_id}
     unsized = {gid for gid, sizing in guide.products.items() if not sizing.chart_id}
     assert sized and unsized  # the shop's accessory has no chart
+
+
+def test_knowledge_charts_and_show_print_what_was_learned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: E501 (test name)
+    from kefu.cli.main import main
+    from kefu.knowledge.learn import learn_bundle
+    from kefu.knowledge.snapshot import save_file
+
+    shop = Path(__file__).resolve().parents[2] / "examples/shops/clothing"
+    snapshot = learn_bundle(shop).snapshot
+    path = save_file(snapshot, tmp_path / "clothing.json.gz")
+    assert main(["knowledge", "charts", "--snapshot", str(path)]) == 0
+    listing = capsys.readouterr().out
+    assert f"# {len(snapshot.sizing.charts)} size charts" in listing and "no chart" in listing
+    chart = snapshot.sizing.charts[0]
+    assert main(["knowledge", "show", chart.chart_id, "--snapshot", str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert chart.source in shown and all(row.label in shown for row in chart.rows)
+
+
+def test_usual_size_with_a_brand_and_measures_not_read() -> None:
+    assert extract("平时穿安踏41码的").usual == "41"
+    assert extract("平时都是100斤").values == {Measure.WEIGHT: 100} and extract("平时都是100斤").usual is None
+    head = extract("我头围58")
+    assert head.values == {} and head.unread == ["头围"]
+    assert extract("脚宽有100毫米左右").values == {}  # a width is not a length
+
+
+def test_a_bare_number_is_read_as_the_awaited_measure_only() -> None:
+    assert extract("量了下 二十五公分整", [Measure.FOOT]).values == {Measure.FOOT: 250}
+    assert extract("量了下 二十五公分整").values == {}
+
+
+def test_notes_in_other_wordings() -> None:
+    [note] = fit_notes("脚背高、脚宽或冬天要穿厚袜子的，在选好的码数上再大一码")
+    assert note.shift == 1 and {"instep", "wide_foot", "layered"} <= set(note.condition.split(","))
+    [note] = fit_notes("帆布鞋偏大一码，建议拍小一码（平时穿38的拍37），按表选不用再减")
+    assert (note.shift, note.condition) == (-1, "usual")
+    assert fit_notes("身高正好在两个码交界的，建议拍大一码") == []  # a tie rule, read by boundary_rule
+    assert boundary_rule("身高正好在两个码交界的，建议拍大一码") == TieRule.LARGER

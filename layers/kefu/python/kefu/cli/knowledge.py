@@ -62,10 +62,17 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--goods", default=None, help="only items about this goods_id")
     listing.set_defaults(handler=_list)
 
-    show = sub.add_parser("show", help="everything about one item", description="Show one item in full.")
+    show = sub.add_parser("show", help="everything about one item or size chart",
+                          description="Show one item, or one size chart and what was learned from it, in full.")
     common(show)
-    show.add_argument("item_id", metavar="ID", help="an item id from 'kefu knowledge list'")
+    show.add_argument("item_id", metavar="ID", help="an item id from 'kefu knowledge list' or a chart id "
+                      "from 'kefu knowledge charts'")
     show.set_defaults(handler=_show)
+
+    charts = sub.add_parser("charts", help="the size charts learned, and the tables that could not be read",
+                            description="Every size chart: sizes and ranges, products, fit notes and rules.")
+    common(charts)
+    charts.set_defaults(handler=_charts)
 
     search = sub.add_parser(
         "search",
@@ -187,6 +194,12 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     snapshot = _load(args)
     item = next((i for i in snapshot.items if i.item_id == args.item_id), None)
+    chart = next((c for c in snapshot.sizing.charts if c.chart_id == args.item_id), None)
+    if item is None and chart is not None:
+        from kefu.sizing.report import chart_lines
+
+        print("\n".join(chart_lines(chart, snapshot.sizing)))
+        return 0
     if item is None:
         raise _error(f"no item {args.item_id} in version {snapshot.version}; see 'kefu knowledge list'")
     print(f"id        {item.item_id}")
@@ -204,6 +217,13 @@ def _show(args: argparse.Namespace) -> int:
     print("answer")
     for line in item.answer.splitlines():
         print(f"  {line}")
+    return 0
+
+
+def _charts(args: argparse.Namespace) -> int:
+    from kefu.sizing.report import guide_lines
+
+    print("\n".join(guide_lines(_load(args).sizing)))
     return 0
 
 

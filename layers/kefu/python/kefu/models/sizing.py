@@ -33,6 +33,19 @@ NAMES = {
 }  # fmt: skip
 
 
+# The words a chart heading (or a buyer) names each measure with.
+MEASURE_WORDS: dict[Measure, str] = {
+    Measure.FOOT: r"脚长|脚掌长|脚底长|脚的长度|足长",
+    Measure.CHEST: r"胸围",
+    Measure.WAIST: r"腰围",
+    Measure.HIP: r"臀围",
+    Measure.WEIGHT: r"体重",
+    Measure.HEIGHT: r"身高",
+    Measure.MONTHS: r"月龄|月份|个月",
+    Measure.AGE: r"年龄|岁",
+}
+
+
 class Span(BaseModel):
     """A closed range in the measure's canonical unit; ``low == high`` for a chart that lists one value."""
 

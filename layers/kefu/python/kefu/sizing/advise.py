@@ -70,11 +70,14 @@ def _applies(note: FitNote, traits: set[str]) -> bool:
     return bool(set(note.condition.split(",")) & traits)
 
 
-def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str) -> Advice | None:
+def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set[str]) -> Advice | None:
+    """The buyer's usual size moved by how this product runs, then by a note for one of the buyer's traits
+    (脚背高选大一码): one trait note, never two."""
     labels = [label.upper() for label in chart.labels]
     if usual.upper() not in labels or sizing.usual_shift is None:
         return None
-    index = labels.index(usual.upper()) + sizing.usual_shift
+    extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and _applies(n, traits)), 0)
+    index = labels.index(usual.upper()) + sizing.usual_shift + extra
     if not 0 <= index < len(labels):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = next((n for n in sizing.notes if n.condition == "usual"), None)
@@ -89,7 +92,7 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the shop's stated range")
     missing = [m for m in needed if m not in given]
     if missing and measures.usual:
-        usual = _from_usual(chart, sizing, measures.usual)
+        usual = _from_usual(chart, sizing, measures.usual, traits)
         if usual is not None:
             return usual
     if missing:

@@ -259,8 +259,10 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     named_lines: dict[str, list[str]] = {}
     for path in sorted((shop_dir / "rules").glob("*.md")):
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if _TABLE_LINE.match(line) or _HEADING.match(line):
+            if _HEADING.match(line) or _SEPARATOR.match(line.replace(" ", "")):
                 continue
+            if _TABLE_LINE.match(line):  # a table row about one product: | 马丁靴 | 偏小半码，建议拍大一码 |
+                line = "：".join(cell.strip() for cell in line.strip().strip("|").split("|"))
             mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kefu.models.conversation import ConversationState
 from kefu.models.sizing import SizeGuide
-from kefu.sizing.advise import AdviceKind, advise, reply
+from kefu.sizing.advise import AdviceKind, advise, reply, required
 from kefu.sizing.charts import mentioned_products
 from kefu.sizing.measures import BuyerMeasures, extract, fold
 from kefu.sizing.notes import traits_in
@@ -49,22 +49,30 @@ class SizeAdvisor:
 
     def consider(self, text: str, state: ConversationState) -> SizingTurn | None:
         """The size turn for this message, or None when it is not a size matter (the usual pipeline answers)."""
-        heard = extract(text)
+        goods_id = self._product(text, state)
+        found = self.guide.chart_for(goods_id)
+        # Only while the agent waits for a measure it asked for is a bare number read as that measure.
+        awaited = ([m for m in required(*found) if m not in state.measures]
+                   if found is not None and state.size_pending else None)
+        heard = extract(text, awaited)
         traits = traits_in(fold(text))
         asking = asks_size(text)
         continuing = state.size_pending and not heard.empty
         preference = state.size_advised and bool(traits) and not heard.values
-        goods_id = self._product(text, state)
-        # Measures of the body the product's chart reads (衬衫 1米7 62kg) are a size question by themselves.
-        found = self.guide.chart_for(goods_id)
-        measured = found is not None and bool(set(heard.values) & set(found[0].measures))
-        if not (asking or continuing or preference or measured):
+        # Measures the product's chart reads (衬衫 1米7 62kg), or the size worn elsewhere, are a size question by
+        # themselves; so is another product named right after a size advice (那帆布鞋呢), with the same measures.
+        measured = found is not None and (bool(set(heard.values) & set(found[0].measures)) or heard.usual is not None)
+        switched = (found is not None and (state.size_advised or state.size_pending) and bool(state.measures)
+                    and goods_id != state.size_goods_id)
+        # A measure no chart reads (头围62) for a product without a chart: a person answers whether it fits.
+        unread = found is None and goods_id in self.guide.products and bool(heard.unread)
+        if not (asking or continuing or preference or measured or switched or unread):
             return None
         known = BuyerMeasures(values=state.measures, usual=state.usual_size).merged(heard)
         if found is None:
             # A product without a chart: a size for it is a person's call, when the buyer gave something to go
             # on or asks whether it fits; a bare 什么尺码 is left to the product's own knowledge (均码 …).
-            if goods_id in self.guide.products and (not heard.empty or traits or _fits_question(text)):
+            if goods_id in self.guide.products and (not heard.empty or heard.unread or traits or _fits_question(text)):
                 return SizingTurn(goods_id, None, [])
             return None
         chart, sizing = found

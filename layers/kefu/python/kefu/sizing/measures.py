@@ -8,21 +8,20 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from kefu.models.sizing import Measure
+from kefu.models.sizing import MEASURE_WORDS, Measure
 from kefu.sizing.numbers import arabic
 from kefu.understanding.normalize import Normalizer
 
 NUMBER = r"\d+(?:\.\d+)?"
-# Words that say which measure a following number is (身高160, 体重100, 脚长235 …).
-KEYWORDS: tuple[tuple[Measure, str], ...] = (
-    (Measure.FOOT, r"脚长|脚掌长|脚底长|脚的长度|脚"),
-    (Measure.CHEST, r"胸围|胸"),
-    (Measure.WAIST, r"腰围|腰"),
-    (Measure.HIP, r"臀围|臀|屁股"),
-    (Measure.WEIGHT, r"体重|重量|重|称|胖到|瘦到"),
-    (Measure.HEIGHT, r"身高|个子|个头|高度|高|身长"),
-    (Measure.MONTHS, r"月龄"),
-    (Measure.AGE, r"年龄|今年"),
+# Words that say which measure a following number is (身高160, 体重100, 脚长235 …): a chart's words and the
+# shorter ones buyers use (个子, 腰, 重). Ages and months follow their number (5岁), so only 月龄/年龄 lead one.
+_COLLOQUIAL = {
+    Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.CHEST: r"胸", Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
+    Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
+}  # fmt: skip
+_LEADING = {Measure.MONTHS: r"月龄", Measure.AGE: r"年龄|今年"}
+KEYWORDS: tuple[tuple[Measure, str], ...] = tuple(
+    (measure, _LEADING.get(measure) or f"{words}|{_COLLOQUIAL[measure]}") for measure, words in MEASURE_WORDS.items()
 )
 _KEYWORD = re.compile("|".join(f"(?P<{measure.value}>{pattern})" for measure, pattern in KEYWORDS))
 # Number, then an optional unit.
@@ -31,11 +30,13 @@ _VALUE = re.compile(
     r"(?P<unit>cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|周岁|个月|月|尺|码|号|寸)(?P<tenths>(?<=尺)\d(?!\d))?|)"
 )
 _USUAL = re.compile(
-    r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都)[^\d，,。;；]{0,6}?(?:穿|买|拍|选|是)\s*"
-    rf"(?P<value>{NUMBER}|[2-6]?X{{0,4}}[SLM])\s*(?:码|号|的|size)?",
+    r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都)[^\d，,。;；]{0,10}?"
+    r"(?P<value>\d{2}(?:\.5)?(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m))|"
+    r"(?<![a-z])[2-6]?X{0,4}[SLM](?![a-z]))\s*(?:码|号|的|size)?",
     re.IGNORECASE,
 )
 _WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)", re.IGNORECASE)
+_OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长|颈围|手腕|手围|指围)[^\d]{0,3}$")
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
@@ -43,6 +44,7 @@ _FEET = re.compile(r"\d\s*(?:码|号)")
 class BuyerMeasures(BaseModel):
     values: dict[Measure, float] = Field(default_factory=dict)
     usual: str | None = Field(default=None, description="the size the buyer says they usually wear: 38, M")
+    unread: list[str] = Field(default_factory=list, description="measures given that no chart here reads (头围)")
 
     def merged(self, newer: BuyerMeasures) -> BuyerMeasures:
         return BuyerMeasures(values={**self.values, **newer.values}, usual=newer.usual or self.usual)
@@ -116,17 +118,27 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
         return Measure.AGE
     if unit in ("个月",):
         return Measure.MONTHS
-    if unit in ("mm", "毫米") and 100 <= value <= 330:
+    if unit in ("mm", "毫米") and 120 <= value <= 330:
         return Measure.FOOT
     if unit in ("cm", "厘米", "公分") and 45 <= value <= 210:
         return Measure.HEIGHT
     return None
 
 
-def extract(text: str) -> BuyerMeasures:
+# What a measure plausibly is in its canonical unit: a bare number the buyer gives when one measure is awaited
+# (量了下 25公分整, after the agent asked for the foot length) is read as that measure when it fits.
+PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measure.WEIGHT: (10.0, 400.0),
+             Measure.WAIST: (40.0, 150.0), Measure.HIP: (50.0, 160.0), Measure.CHEST: (50.0, 160.0),
+             Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0)}
+
+
+def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
+    """The measures in a text; ``awaited``: measures the conversation waits for, which a number without a
+    measure word is read as when it fits exactly one of them."""
     text = fold(text)
     values: dict[Measure, float] = {}
     usual: str | None = None
+    unread: list[str] = []
     for match in _USUAL.finditer(text):
         usual = match.group("value").upper()
     for match in _WORN.finditer(text):
@@ -150,9 +162,16 @@ def extract(text: str) -> BuyerMeasures:
             continue
         if unit == "尺" and match.group("tenths"):
             number += float(match.group("tenths")) / 10  # 2尺1 = 2.1尺
+        other = _OTHER_MEASURE.search(text[max(0, start - 5):start])
+        if other:
+            unread.append(other.group(1))
+            continue  # 脚宽100, 头围58: a measure no chart here reads, never taken for another
         # A unit that names one measure (98斤, 5岁) wins over a keyword before it (155的个子 85斤).
         by_unit = _by_unit(number, unit) if unit in _DECISIVE_UNITS else None
         measure = by_unit or _measure_before(text, start) or _by_unit(number, unit)
+        if measure is None and awaited:
+            fitting = [m for m in awaited if m not in values and _fits(m, number, unit)]
+            measure = fitting[0] if len(fitting) == 1 else None
         if measure is None and not unit and 130 <= number <= 199:
             measure = Measure.HEIGHT  # "160 100斤": a bare adult height
         if measure is None:
@@ -160,7 +179,13 @@ def extract(text: str) -> BuyerMeasures:
         converted = _convert(measure, number, unit)
         if converted is not None and converted > 0:
             values.setdefault(measure, converted)
-    return BuyerMeasures(values=values, usual=usual)
+    return BuyerMeasures(values=values, usual=usual, unread=unread)
+
+
+def _fits(measure: Measure, number: float, unit: str | None) -> bool:
+    converted = _convert(measure, number, unit)
+    low, high = PLAUSIBLE.get(measure, (0.0, 0.0))
+    return converted is not None and low <= converted <= high
 
 
 def mentions_worn_size(text: str) -> bool:

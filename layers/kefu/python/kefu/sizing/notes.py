@@ -22,11 +22,11 @@ TRAITS: dict[str, str] = {
     "instep": r"脚背(?:比较|有点|偏|很)?(?:高|厚)|脚面(?:比较|有点|偏)?高|高脚背",
     "wide_foot": r"脚(?:掌|型|板)?(?:比较|有点|偏|很|稍)?(?:宽|肥|胖)|宽脚|肉脚",
     "layered": r"(?:里面|内搭|里边|里头)[^，,。]{0,4}?(?:穿|加)|(?:穿|加)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
-               r"穿得厚|叠穿",
+               r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛|棉)(?:的)?袜",
 }
 _TRAITS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in TRAITS.items()}
 _NEGATION = re.compile(r"[不别没]\s*$")
-_SHIFT = re.compile(r"(?:拍|选|买|穿|要|建议|考虑)(?P<way>大|小)(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")
+_SHIFT = re.compile(r"(?:拍|选|买|穿|要|建议|考虑|再|加)(?P<way>大|小)(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")
 _RUNS = re.compile(r"(?:版型|尺码|码数|鞋码|这款|此款|整体)?(?:偏|会)(?P<way>大|小)(?P<amount>一|1|半|两|2)?(?:个)?(?:码|号)")  # noqa: E501 (patterns read as one line)
 _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|按平时(?:的)?(?:尺码|码数|码)(?:拍|选)(?:就)?(?:可以|行|好)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
@@ -71,8 +71,8 @@ def fit_notes(text: str) -> list[FitNote]:
             traits = traits_in(before)
             if traits:
                 condition: str | None = ",".join(sorted(traits))
-            elif _USUAL.search(before):
-                condition = "usual"
+            elif _USUAL.search(before) or _USUAL.search(sentence[match.end():]):
+                condition = "usual"  # 偏大一码，建议拍小一码（平时穿38的拍37）: about the usual size
             elif re.search(r"如果|若|的话|的亲|的朋友|的宝宝|的人", before):
                 continue  # a condition we cannot read: never applied to everyone
             else:

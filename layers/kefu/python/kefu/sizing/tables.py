@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kefu.models.sizing import Measure, SizeRow, Span
+from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic
 
 LABEL = re.compile(
@@ -45,23 +45,11 @@ def size_label(cell: str) -> str | None:
     return match.group("label").upper() if match else None
 
 
-HEADING_MEASURES: tuple[tuple[Measure, str], ...] = (
-    (Measure.FOOT, r"脚长|脚掌长|脚底长|脚的长度|足长"),
-    (Measure.CHEST, r"胸围"),
-    (Measure.WAIST, r"腰围"),
-    (Measure.HIP, r"臀围"),
-    (Measure.WEIGHT, r"体重"),
-    (Measure.HEIGHT, r"身高"),
-    (Measure.MONTHS, r"月龄|月份|个月"),
-    (Measure.AGE, r"年龄|岁"),
-)
-
-
 def measure_of_heading(heading: str) -> Measure | None:
     """The measure a heading names; of several (推荐身高体重 身高(cm), merged headings), the last: the lowest
     heading row is the most specific."""
     found: list[tuple[int, Measure]] = []
-    for measure, pattern in HEADING_MEASURES:
+    for measure, pattern in MEASURE_WORDS.items():
         for match in re.finditer(pattern, heading):
             found.append((match.start(), measure))
     return max(found)[1] if found else None
@@ -180,6 +168,8 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
             parsed.append(SizeRow(label=label, spans=spans))
         else:
             unreadable += 1
+    if not parsed and not unreadable:
+        return None  # no row names a size: a table about sizes, not a chart
     if not parsed or unreadable > len(parsed):
         return TableReading([], f"{unreadable} of {unreadable + len(parsed)} rows have no readable range")
     return TableReading(_weights_in_kg(parsed, columns))
