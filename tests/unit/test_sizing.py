@@ -193,7 +193,7 @@ def test_bundle_charts_found_where_the_merchant_put_them() -> None:
     assert sized and unsized  # the shop's accessory has no chart
 
 
-def test_knowledge_charts_and_show_print_what_was_learned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: E501 (test name)
+def test_knowledge_charts_and_show_print_what_was_learned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from kefu.cli.main import main
     from kefu.knowledge.learn import learn_bundle
     from kefu.knowledge.snapshot import save_file
