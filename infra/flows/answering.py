@@ -64,13 +64,12 @@ class Answering(Construct):
         self.responder = KefuFunction(
             self,
             "Responder",
-            name="responder",
+            spec=resources.FUNCTIONS["responder"],
             runtime=runtime,
             memory_mb=config.responder.memory_mb,
-            timeout=Duration.seconds(config.responder.timeout_s),
+            timeout_s=config.responder.timeout_s,
             # A cost guard (a flood cannot scale the bill) and back-pressure: messages wait in SQS.
             reserved_concurrency=config.responder.reserved_concurrency,
-            description=f"kefu {config.shop_id}: understand, retrieve, decide, reply or hand off",
         )
         role = self.responder.role
         for table_spec in resources.TABLES:

@@ -80,11 +80,8 @@ class Handoff(Construct):
         self.agent_api_function = KefuFunction(
             self,
             "AgentApi",
-            name="agent_api",
+            spec=resources.FUNCTIONS["agent_api"],
             runtime=runtime,
-            memory_mb=512,
-            timeout=Duration.seconds(15),
-            description=f"kefu {config.shop_id}: agent queue, replies, resolve / give back; console files",
         )
         self.agent_api_function.add_environment(
             {
@@ -96,12 +93,8 @@ class Handoff(Construct):
         self.sla_monitor = KefuFunction(
             self,
             "SlaMonitor",
-            name="sla_monitor",
+            spec=resources.FUNCTIONS["sla_monitor"],
             runtime=runtime,
-            memory_mb=256,
-            timeout=Duration.seconds(30),
-            reserved_concurrency=1,
-            description=f"kefu {config.shop_id}: counts handoffs waiting past the SLA",
         )
         grants.table_access(self.sla_monitor.role, state.table(resources.AGENT_QUEUE), resources.AGENT_QUEUE,
                             write=False)

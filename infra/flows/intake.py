@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigateway
 from constructs import Construct
 
@@ -26,11 +25,8 @@ class Intake(Construct):
         self.webhook = KefuFunction(
             self,
             "Webhook",
-            name="webhook",
+            spec=resources.FUNCTIONS["webhook"],
             runtime=runtime,
-            memory_mb=512,
-            timeout=Duration.seconds(10),  # the platform expects a fast 200; the work happens behind SQS
-            description=f"kefu {config.shop_id}: verify, validate, dedupe and enqueue platform messages",
         )
         role = self.webhook.role
         ledger = resources.MESSAGE_LEDGER

@@ -59,11 +59,8 @@ class Knowledge(Construct):
         self.ingest = KefuFunction(
             self,
             "Ingest",
-            name="knowledge_ingest",
+            spec=resources.FUNCTIONS["knowledge_ingest"],
             runtime=runtime,
-            memory_mb=2048,  # learning a bundle (segmentation, embeddings, clustering) is CPU bound
-            timeout=Duration.minutes(10),
-            description=f"kefu {config.shop_id}: learn an uploaded shop bundle and publish its index",
         )
         role = self.ingest.role
         grants.bucket_prefix_access(role, self.bucket, self.shop_prefix, write=True)

@@ -14,10 +14,10 @@ from infra.bundling import REPO_ROOT
 from infra.flows.state import log_retention
 from infra.nag import acknowledge
 from kefu.deploy_config import MerchantConfig
+from kefu.resources import FunctionSpec
 
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 RUNTIME = lambda_.Runtime.PYTHON_3_12
-HANDLER = "app.lambda_handler"
 _PLACEHOLDER = (
     "def lambda_handler(event, context):\n"
     "    raise NotImplementedError('functions/{name}/app.py was missing when this stack was synthesized')\n"
@@ -33,15 +33,15 @@ class Runtime:
     environment: dict[str, str] = field(default_factory=dict)
 
 
-def function_code(name: str) -> tuple[lambda_.Code, str]:
+def function_code(spec: FunctionSpec) -> tuple[lambda_.Code, str]:
     """The handler folder as the asset; an inline stand-in when it does not exist yet (synth still works)."""
-    folder = FUNCTIONS_DIR / name
-    if (folder / "app.py").exists():
+    folder = FUNCTIONS_DIR / spec.name
+    if (folder / f"{spec.module}.py").exists():
         return (
             lambda_.Code.from_asset(str(folder), exclude=["**/__pycache__", "**/*.pyc", "tests", "**/tests"]),
-            HANDLER,
+            spec.handler,
         )
-    return lambda_.Code.from_inline(_PLACEHOLDER.format(name=name)), "index.lambda_handler"
+    return lambda_.Code.from_inline(_PLACEHOLDER.format(name=spec.name)), "index.lambda_handler"
 
 
 class KefuFunction(Construct):
@@ -52,15 +52,17 @@ class KefuFunction(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        name: str,
+        spec: FunctionSpec,
         runtime: Runtime,
-        memory_mb: int,
-        timeout: Duration,
+        memory_mb: int | None = None,
+        timeout_s: int | None = None,
         reserved_concurrency: int | None = None,
-        description: str,
     ) -> None:
+        """Memory, timeout, handler and description come from ``spec`` (kefu.resources.FUNCTIONS, which the local
+        runtime reads too); ``memory_mb``/``timeout_s``/``reserved_concurrency`` are a merchant's overrides."""
         super().__init__(scope, construct_id)
         config = runtime.config
+        name = spec.name
         self.service = f"kefu-{name.replace('_', '-')}"
         self.role = iam.Role(
             self,
@@ -80,7 +82,7 @@ class KefuFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        code, handler = function_code(name)
+        code, handler = function_code(spec)
         environment = {
             **runtime.environment,
             "POWERTOOLS_SERVICE_NAME": self.service,
@@ -91,7 +93,7 @@ class KefuFunction(Construct):
         self.function = lambda_.Function(
             self,
             "Function",
-            description=description,
+            description=f"kefu {config.shop_id}: {spec.description}",
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=handler,
@@ -99,9 +101,9 @@ class KefuFunction(Construct):
             layers=runtime.layers,
             role=self.role,
             log_group=self.log_group,
-            memory_size=memory_mb,
-            timeout=timeout,
-            reserved_concurrent_executions=reserved_concurrency,
+            memory_size=memory_mb or spec.memory_mb,
+            timeout=Duration.seconds(timeout_s or spec.timeout_s),
+            reserved_concurrent_executions=reserved_concurrency or spec.reserved_concurrency,
             environment=environment,
             tracing=lambda_.Tracing.ACTIVE if config.tracing else lambda_.Tracing.DISABLED,
         )

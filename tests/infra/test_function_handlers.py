@@ -8,6 +8,7 @@ in AWS, while local tests that call the function directly stay green; this test 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 from infra_synth import REPO, Synth
 
 from kefu.local.emulator import MotoServer
+from kefu.resources import FUNCTIONS
 
 # Lambda imports the handler in a fresh interpreter: so does this probe (a module named ``app``
 # exists in every function folder, and the test process has the repository's kefu imported already).
@@ -131,10 +133,28 @@ def test_probe_fails_on_a_handler_the_module_does_not_define(demo: Synth, tmp_pa
     assert found["callable"] is False and found["attributes"] == ["handler"]
 
 
-@pytest.mark.parametrize("name", ["responder", "knowledge_ingest", "webhook", "agent_api", "sla_monitor"])
-def test_function_folders_define_the_handler_the_stack_names(name: str) -> None:
-    from infra.flows.lambdas import HANDLER
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_function_folders_define_the_handler_their_spec_names(name: str) -> None:
+    spec = FUNCTIONS[name]
+    source = (REPO / "functions" / name / f"{spec.module}.py").read_text(encoding="utf-8")
+    assert f"def {spec.attribute}(" in source
 
-    attribute = HANDLER.rpartition(".")[2]
-    source = (REPO / "functions" / name / "app.py").read_text(encoding="utf-8")
-    assert f"def {attribute}(" in source
+
+def test_one_spec_drives_the_stack_and_the_local_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Change a function's timeout in one place (kefu.resources.FUNCTIONS): the template and the local pool follow."""
+    from infra_synth import merchant, synthesize
+
+    from kefu.local.handlers import FunctionPool, handler_path
+
+    changed = dataclasses.replace(FUNCTIONS["webhook"], timeout_s=7, memory_mb=640)
+    monkeypatch.setitem(FUNCTIONS, "webhook", changed)
+    synth = synthesize(merchant("hair-dye-demo"), tmp_path)
+    [webhook] = [f for f in _functions(synth).values() if _variables(f)["POWERTOOLS_SERVICE_NAME"] == "kefu-webhook"]
+    assert webhook["Properties"]["Timeout"] == 7 and webhook["Properties"]["MemorySize"] == 640
+    assert webhook["Properties"]["Handler"] == changed.handler
+    pool = FunctionPool("webhook", {})
+    try:
+        assert pool.timeout_s == 7
+    finally:
+        pool.close()
+    assert handler_path("webhook") == REPO / "functions" / "webhook" / "app.py"

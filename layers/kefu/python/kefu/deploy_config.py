@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kefu.resources import INBOUND_QUEUE, RESPONDER_BATCH_SIZE
+from kefu.resources import FUNCTIONS, INBOUND_QUEUE, RESPONDER_BATCH_SIZE
 from kefu.settings import ComposerKind, EmbedderKind
 
 # CloudWatch Logs accepts only these retention periods (days).
@@ -89,12 +89,13 @@ class IntakeConfig(_Strict):
 
 class ResponderConfig(_Strict):
     reserved_concurrency: int = Field(
-        default=10, ge=1, le=1000, description="cost guard and FIFO back-pressure"
+        default=FUNCTIONS["responder"].reserved_concurrency or 10, ge=1, le=1000,
+        description="cost guard and FIFO back-pressure",
     )
     batch_size: int = Field(default=RESPONDER_BATCH_SIZE, ge=1, le=10)  # FIFO event sources take at most 10
-    memory_mb: int = Field(default=1024, ge=256, le=10_240)
+    memory_mb: int = Field(default=FUNCTIONS["responder"].memory_mb, ge=256, le=10_240)
     # Lambda requires the queue's visibility timeout to be at least the function timeout.
-    timeout_s: int = Field(default=30, ge=3, le=INBOUND_QUEUE.visibility_timeout_s)
+    timeout_s: int = Field(default=FUNCTIONS["responder"].timeout_s, ge=3, le=INBOUND_QUEUE.visibility_timeout_s)
 
 
 class AlarmConfig(_Strict):

@@ -101,6 +101,41 @@ RESPONDER_BATCH_SIZE = 10
 
 
 @dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function as both the stack and the local runtime run it: ``functions/<name>/app.py``."""
+
+    name: str
+    memory_mb: int
+    timeout_s: int
+    description: str
+    handler: str = "app.lambda_handler"  # <module in the function folder>.<attribute>, as Lambda resolves it
+    reserved_concurrency: int | None = None
+
+    @property
+    def module(self) -> str:
+        return self.handler.rpartition(".")[0]
+
+    @property
+    def attribute(self) -> str:
+        return self.handler.rpartition(".")[2]
+
+
+FUNCTIONS: dict[str, FunctionSpec] = {
+    spec.name: spec
+    for spec in (
+        # The platform expects a fast 200; the work happens behind SQS.
+        FunctionSpec("webhook", 512, 10, "verify, validate, dedupe and enqueue platform messages"),
+        # Memory, timeout and the cost guard are the merchant's to tune (deploy_config.ResponderConfig).
+        FunctionSpec("responder", 1024, 30, "understand, retrieve, decide, reply or hand off", reserved_concurrency=10),
+        FunctionSpec("agent_api", 512, 15, "agent queue, replies, resolve / give back; console files"),
+        FunctionSpec("sla_monitor", 256, 30, "counts handoffs waiting past the SLA", reserved_concurrency=1),
+        # Learning a bundle (segmentation, embeddings, clustering) is CPU bound.
+        FunctionSpec("knowledge_ingest", 2048, 600, "learn an uploaded shop bundle and publish its index"),
+    )
+}
+
+
+@dataclass(frozen=True)
 class LocalNames:
     """Physical names in the local emulation: prefixed so two runtimes never collide."""
 

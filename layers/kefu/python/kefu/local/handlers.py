@@ -34,10 +34,10 @@ from typing import Any
 
 import kefu
 from kefu.local.priority import run_in_background
+from kefu.resources import FUNCTIONS
 from kefu.settings import get_settings
 
 LOCAL_ACCOUNT = "123456789012"
-DEFAULT_TIMEOUTS_S = {"webhook": 10.0, "responder": 30.0, "agent_api": 15.0}  # as infra/ sets them
 _IMPORT_LOCK = threading.Lock()
 _COUNTER = itertools.count(1)
 
@@ -51,7 +51,13 @@ def functions_dir() -> Path:
 
 
 def handler_path(name: str, base: Path | None = None) -> Path:
-    return (base or functions_dir()) / name / "app.py"
+    """The handler's module file, from the function's spec (kefu.resources.FUNCTIONS), as the stack names it."""
+    module = FUNCTIONS[name].module if name in FUNCTIONS else "app"
+    return (base or functions_dir()) / name / f"{module.replace('.', '/')}.py"
+
+
+def handler_attribute(name: str) -> str:
+    return FUNCTIONS[name].attribute if name in FUNCTIONS else "lambda_handler"
 
 
 def has_function(name: str, base: Path | None = None) -> bool:
@@ -235,7 +241,8 @@ class FunctionPool:
         self._base = base
         self._log = log
         self._ready_timeout_s = ready_timeout_s
-        self.timeout_s = timeout_s or DEFAULT_TIMEOUTS_S.get(name, 30.0)
+        # The timeout the stack gives the function (kefu.resources.FUNCTIONS), unless a test sets one.
+        self.timeout_s = timeout_s or float(FUNCTIONS[name].timeout_s if name in FUNCTIONS else 30)
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._idle: list[_Environment] = []
         self._all: list[_Environment] = []

@@ -85,6 +85,25 @@ from typing import Any
 
 _RECHECK_S = 0.1
 _applied = False
+# The moto releases these patches were written against and checked with (pyproject.toml pins the same range):
+# they replace moto internals, which a minor release may rename.
+SUPPORTED_MOTO = ((5, 2), (5, 3))
+
+
+class UnsupportedMoto(RuntimeError):
+    pass
+
+
+def check_version(version: str) -> None:
+    """Refuse a moto outside the range the patches were written for, saying what to do."""
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    low, high = SUPPORTED_MOTO
+    if not low <= parts < high:
+        raise UnsupportedMoto(
+            f"moto {version} is installed; kefu's local emulation patches moto {low[0]}.{low[1]}.x internals "
+            f"(kefu/local/moto_fixes.py). Reinstall with 'make env' (pyproject pins the range), or re-check each "
+            f"patch against this moto before widening SUPPORTED_MOTO."
+        )
 
 
 def apply() -> None:
@@ -92,6 +111,9 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    import moto
+
+    check_version(moto.__version__)
     from moto.sqs.models import Queue
 
     def wait_for_messages(self: Any, timeout: int) -> None:

@@ -16,7 +16,7 @@ import sys
 import traceback
 from typing import Any, TextIO
 
-from kefu.local.handlers import LambdaContext, load_handler
+from kefu.local.handlers import LambdaContext, handler_attribute, load_handler
 
 
 def _write(out: TextIO, payload: dict[str, Any]) -> None:
@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr
     try:
         module = load_handler(name, {})
-        handler = module.lambda_handler
+        handler = getattr(module, handler_attribute(name))
     except Exception as error:
         traceback.print_exc()
         _write(
