@@ -22,12 +22,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kefu.handoff.queue import AlreadyClaimed, NotYourTicket, QueueError, TicketClosed, TicketNotFound
-from kefu.handoff.workspace import Workspace, build_workspace
+from kefu.handoff.workspace import Workspace
 from kefu.init_phase import end_of_init
 from kefu.models.messages import SAFE_ID
 from kefu.platform.client import PlatformError
 from kefu.settings import get_settings
+from kefu.store.agent_queue import AlreadyClaimed, NotYourTicket, QueueError, TicketClosed, TicketNotFound
+from kefu.wiring import build_workspace
 
 logger = Logger(service="kefu-agent-api")
 metrics = Metrics(namespace="kefu", service="kefu-agent-api")

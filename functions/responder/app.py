@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu.init_phase import end_of_init
 from kefu.models.decision import Action
 from kefu.models.messages import QueuedMessage
-from kefu.reception.wiring import build_reception
 from kefu.settings import get_settings
+from kefu.wiring import build_reception
 
 logger = Logger(service="kefu-responder")
 metrics = Metrics(namespace="kefu", service="kefu-responder")

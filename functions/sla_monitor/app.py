@@ -10,10 +10,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu.adapters.aws import AwsClients
-from kefu.handoff.queue import AgentQueue
 from kefu.handoff.sla import past_sla
 from kefu.knowledge import snapshot as snapshots
 from kefu.settings import get_settings
+from kefu.store.agent_queue import AgentQueue
 
 logger = Logger(service="kefu-sla-monitor")
 metrics = Metrics(namespace="kefu", service="kefu-sla-monitor")

@@ -18,10 +18,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from kefu.handoff.queue import AgentQueue, HandoffTicket
 from kefu.local.runtime import LocalRuntime
 from kefu.models.decision import HandoffReason
+from kefu.models.handoff import HandoffTicket
 from kefu.resources import AGENT_QUEUE
+from kefu.store.agent_queue import AgentQueue
 
 pytestmark = pytest.mark.e2e
 

@@ -17,10 +17,11 @@ import pytest
 import requests
 
 from kefu.cli.main import build_parser, main
-from kefu.handoff.queue import AgentQueue, HandoffStatus
 from kefu.local.runtime import LocalRuntime
 from kefu.local.simulator import PlatformSimulator
+from kefu.models.handoff import HandoffStatus
 from kefu.resources import AGENT_QUEUE
+from kefu.store.agent_queue import AgentQueue
 
 pytestmark = pytest.mark.e2e
 

@@ -18,13 +18,13 @@ from typing import Any
 
 import boto3
 
-from kefu.handoff.queue import AgentQueue
 from kefu.intake.queue import InboundQueue
 from kefu.local.emulator import LocalAws, client
 from kefu.local.poller import SqsPoller
 from kefu.local.simulator import PlatformSimulator
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, INBOUND_QUEUE, MESSAGE_LEDGER
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
 

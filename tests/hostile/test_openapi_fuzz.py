@@ -19,12 +19,13 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from kefu.handoff.queue import AgentQueue, HandoffTicket
 from kefu.local.emulator import LocalAws
 from kefu.local.gateway import LocalGateway
 from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.decision import HandoffReason
+from kefu.models.handoff import HandoffTicket
 from kefu.resources import AGENT_QUEUE
+from kefu.store.agent_queue import AgentQueue
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "fuzz-token"

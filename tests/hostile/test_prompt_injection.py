@@ -20,7 +20,6 @@ from botocore.stub import Stubber
 from kefu.answering.bedrock_composer import SYSTEM_PROMPT, BedrockComposer
 from kefu.answering.outgoing import OutgoingFilter
 from kefu.evaluation.replay import ReplayPlatform, load_orders
-from kefu.handoff.queue import AgentQueue
 from kefu.knowledge.bedrock_embedder import BedrockRetry
 from kefu.local.emulator import LocalAws
 from kefu.models.decision import Action, HandoffReason, Outcome
@@ -31,6 +30,7 @@ from kefu.reception.brain import ShopBrain
 from kefu.reception.knowledge_cache import brain_from_snapshot
 from kefu.reception.service import ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, MESSAGE_LEDGER
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
 

@@ -12,17 +12,18 @@ from typing import Any
 import boto3
 import pytest
 
-from kefu.handoff.queue import AgentQueue, HandoffTicket
 from kefu.handoff.workspace import Workspace
 from kefu.local.emulator import LocalAws
 from kefu.local.gateway import proxy_event
 from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.conversation import ConversationState, Mode, Role, Turn
 from kefu.models.decision import HandoffReason
+from kefu.models.handoff import HandoffTicket
 from kefu.models.shop import Order
 from kefu.platform.client import PlatformError
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS
 from kefu.settings import get_settings
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 
 SHOP = "hair-dye-demo"

@@ -13,20 +13,11 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from kefu.handoff.queue import (
-    ActionKind,
-    AgentQueue,
-    AlreadyClaimed,
-    HandoffStatus,
-    HandoffTicket,
-    NotYourTicket,
-    TicketClosed,
-    TicketNotFound,
-)
-from kefu.handoff.workspace import BrainKnowledge, Workspace
+from kefu.handoff.workspace import Workspace
 from kefu.local.emulator import LocalAws
 from kefu.models.conversation import ConversationState, Mode, Role, Turn
 from kefu.models.decision import Action, HandoffReason
+from kefu.models.handoff import ActionKind, HandoffStatus, HandoffTicket
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.models.shop import Logistics, LogisticsEvent, Order, ShopConfig
@@ -34,8 +25,10 @@ from kefu.reception.brain import ShopBrain
 from kefu.reception.knowledge_cache import brain_from_snapshot
 from kefu.reception.service import ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, MESSAGE_LEDGER
+from kefu.store.agent_queue import AgentQueue, AlreadyClaimed, NotYourTicket, TicketClosed, TicketNotFound
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
+from kefu.wiring import BrainKnowledge
 
 SHOP = "hair-dye-demo"
 AGENTS = 20

@@ -8,15 +8,16 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from kefu.handoff.queue import AgentQueue, HandoffStatus
 from kefu.local.emulator import LocalAws
 from kefu.models.conversation import ConversationState, Mode
+from kefu.models.handoff import HandoffStatus
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.models.shop import Order, ShopConfig
 from kefu.reception.knowledge_cache import brain_from_snapshot
 from kefu.reception.service import MessageBusy, ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, MESSAGE_LEDGER
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
 

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from kefu.handoff.queue import AgentQueue, HandoffTicket
 from kefu.handoff.sla import past_sla, shift_start
 from kefu.local.emulator import LocalAws
 from kefu.models.decision import HandoffReason
+from kefu.models.handoff import HandoffTicket
 from kefu.models.shop import ShopConfig
 from kefu.resources import AGENT_QUEUE
+from kefu.store.agent_queue import AgentQueue
 
 SHOP = ShopConfig.model_validate(
     {

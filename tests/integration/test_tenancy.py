@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 
-from kefu.handoff.queue import AgentQueue, HandoffStatus, HandoffTicket, TicketNotFound
 from kefu.intake.queue import InboundQueue
 from kefu.knowledge import snapshot as snapshots
 from kefu.knowledge.learn import learn_bundle
@@ -25,12 +24,14 @@ from kefu.local.gateway import proxy_event
 from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.conversation import ConversationState, Role, Turn
 from kefu.models.decision import HandoffReason
+from kefu.models.handoff import HandoffStatus, HandoffTicket
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.platform.signing import pdd_sign
 from kefu.reception.knowledge_cache import WrongShop, s3_brain_cache
 from kefu.reception.service import ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, INBOUND_QUEUE, KNOWLEDGE_BUCKET, MESSAGE_LEDGER, LocalNames
+from kefu.store.agent_queue import AgentQueue, TicketNotFound
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import Effects, MessageLedger
 

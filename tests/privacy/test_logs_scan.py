@@ -23,16 +23,17 @@ from urllib.parse import urlencode
 import pytest
 
 from kefu.evaluation.replay import load_cases
-from kefu.handoff.queue import AgentQueue, HandoffStatus
 from kefu.knowledge.learn import learn_bundle
 from kefu.local.emulator import LocalAws, client
 from kefu.local.gateway import proxy_event
 from kefu.local.handlers import LambdaContext, load_handler
 from kefu.local.poller import SqsPoller
 from kefu.local.simulator import PlatformSimulator
+from kefu.models.handoff import HandoffStatus
 from kefu.platform.signing import pdd_sign
 from kefu.privacy.pii import PLACEHOLDERS, find_pii
 from kefu.resources import AGENT_QUEUE, INBOUND_QUEUE
+from kefu.store.agent_queue import AgentQueue
 
 SHOP = "hair-dye-demo"
 SECRET = "test-platform-secret"

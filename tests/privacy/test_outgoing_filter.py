@@ -9,7 +9,6 @@ import boto3
 import pytest
 
 from kefu.answering.outgoing import FALLBACK_REPLY, OutgoingFilter, default_words
-from kefu.handoff.queue import AgentQueue
 from kefu.knowledge.learn import learn_bundle
 from kefu.local.emulator import LocalAws
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
@@ -18,6 +17,7 @@ from kefu.models.shop import Order, ShopConfig
 from kefu.reception.knowledge_cache import brain_from_snapshot
 from kefu.reception.service import ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, MESSAGE_LEDGER
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kefu.handoff.queue import AgentQueue
 from kefu.local.emulator import MotoServer, create_resources
 from kefu.models.cases import EvalCase, ReplayRecord
 from kefu.models.knowledge import KnowledgeSnapshot
@@ -23,6 +22,7 @@ from kefu.reception.brain import ShopBrain
 from kefu.reception.knowledge_cache import brain_from_snapshot
 from kefu.reception.service import ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, MESSAGE_LEDGER, LocalNames
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
 

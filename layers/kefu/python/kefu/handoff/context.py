@@ -11,9 +11,9 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
-from kefu.handoff.queue import ActionRecord, HandoffStatus, HandoffTicket
 from kefu.models.conversation import Mode, Role, Turn
 from kefu.models.decision import HandoffReason
+from kefu.models.handoff import ActionRecord, HandoffStatus, HandoffTicket
 from kefu.models.knowledge import SearchHit
 from kefu.models.shop import Logistics, Order
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from kefu.handoff.queue import AgentQueue
 from kefu.models.shop import ShopConfig
+from kefu.store.agent_queue import AgentQueue
 
 
 def shift_start(shop: ShopConfig, now: datetime) -> datetime | None:

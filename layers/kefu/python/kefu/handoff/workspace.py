@@ -14,20 +14,11 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from kefu.handoff.context import ContextPackage, Searchable, TicketView, build_context
-from kefu.handoff.queue import (
-    ActionKind,
-    AgentQueue,
-    AlreadyClaimed,
-    HandoffStatus,
-    HandoffTicket,
-    NotYourTicket,
-    TicketClosed,
-)
 from kefu.models.conversation import Mode, Role, Turn
+from kefu.models.handoff import ActionKind, HandoffStatus, HandoffTicket
 from kefu.models.shop import Order
 from kefu.platform.client import PlatformClient, PlatformError
-from kefu.reception.brain import ShopBrain
-from kefu.settings import Settings
+from kefu.store.agent_queue import AgentQueue, AlreadyClaimed, NotYourTicket, TicketClosed
 from kefu.store.conversations import ConversationStore
 
 logger = logging.getLogger(__name__)
@@ -45,25 +36,6 @@ class ShopKnowledge(Protocol):
 
     @property
     def handoff_keywords(self) -> list[str]: ...
-
-
-class BrainKnowledge:
-    """The shop's brain (settings + learned index) seen as ShopKnowledge."""
-
-    def __init__(self, brain: ShopBrain) -> None:
-        self._brain = brain
-
-    @property
-    def sla_minutes(self) -> int:
-        return self._brain.shop.sla_minutes
-
-    @property
-    def index(self) -> Searchable | None:
-        return self._brain.knowledge
-
-    @property
-    def handoff_keywords(self) -> list[str]:
-        return self._brain.shop.handoff_keywords
 
 
 class QueueView(BaseModel):
@@ -222,22 +194,3 @@ class Workspace:
 
     def _view(self, ticket: HandoffTicket) -> TicketView:
         return TicketView.of(ticket, self._clock(), self._sla_minutes())
-
-
-def build_workspace(settings: Settings) -> Workspace:
-    """The workspace over the deployment's tables, platform and learned knowledge (the responder's own)."""
-    from kefu.adapters.aws import AwsClients
-    from kefu.intake.secrets import platform_secret
-    from kefu.platform.client import PddClient
-    from kefu.reception.knowledge_cache import s3_brain_cache
-
-    aws = AwsClients(settings)
-    brains = s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id, settings.snapshot_refresh_s,
-                            settings.answer_threshold)
-    return Workspace(
-        shop_id=settings.shop_id,
-        queue=AgentQueue(aws.table(settings.agent_queue_table)),
-        conversations=ConversationStore(aws.table(settings.conversations_table), settings.turn_ttl_days),
-        platform=PddClient(settings.platform_api_url, settings.platform_client_id, platform_secret(settings)),
-        knowledge=lambda: BrainKnowledge(brains(settings.shop_id)),
-    )

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from kefu.answering.composer import ComposedReply, Composer
 from kefu.answering.offline_composer import novelty
 from kefu.handoff import rules
-from kefu.handoff.queue import HandoffTicket
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.decision import Action, HandoffReason, Outcome
+from kefu.models.handoff import HandoffTicket
 from kefu.models.knowledge import KnowledgeItem, SearchHit
 from kefu.models.messages import BuyerMessage, GoodsCardMessage, MessageType, OrderCardMessage, TextMessage
 from kefu.models.shop import NO_ORDER, Order, ShopConfig

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kefu.answering.outgoing import OutgoingFilter
-from kefu.handoff.queue import AgentQueue, HandoffTicket
 from kefu.models.conversation import Mode, Role, Turn
 from kefu.models.decision import Outcome
+from kefu.models.handoff import HandoffTicket
 from kefu.models.messages import QueuedMessage
 from kefu.models.shop import Order
 from kefu.platform.client import PlatformClient
 from kefu.reception.brain import ShopBrain
+from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import Effects, LedgerEntry, MessageLedger
 from kefu.store.transaction import TransactionCanceled, WriteTransaction

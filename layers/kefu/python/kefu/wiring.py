@@ -1,0 +1,77 @@
+"""The composition root: the one place where each deployed function's edges are chosen from the settings.
+
+The pure parts (reception.brain, handoff rules and workspace, retrieval) take protocols; this module gives them
+DynamoDB tables, the platform client, the knowledge cache and the composer.
+"""
+
+from __future__ import annotations
+
+from kefu.adapters.aws import AwsClients
+from kefu.handoff.context import Searchable
+from kefu.handoff.workspace import Workspace
+from kefu.intake.secrets import platform_secret
+from kefu.knowledge.backends import remote_retriever_for
+from kefu.platform.client import PddClient
+from kefu.reception.brain import ShopBrain
+from kefu.reception.knowledge_cache import s3_brain_cache
+from kefu.reception.service import ReceptionService
+from kefu.settings import ComposerKind, Settings
+from kefu.store.agent_queue import AgentQueue
+from kefu.store.conversations import ConversationStore
+from kefu.store.ledger import MessageLedger
+
+
+def build_reception(settings: Settings) -> ReceptionService:
+    aws = AwsClients(settings)
+    composer = None
+    if settings.composer == ComposerKind.BEDROCK:
+        import boto3
+
+        from kefu.answering.bedrock_composer import BedrockComposer
+
+        composer = BedrockComposer(boto3.client("bedrock-runtime", region_name=settings.region),
+                                   settings.bedrock_text_model)
+    platform = PddClient(settings.platform_api_url, settings.platform_client_id, platform_secret(settings))
+    return ReceptionService(
+        conversations=ConversationStore(aws.table(settings.conversations_table), settings.turn_ttl_days),
+        ledger=MessageLedger(aws.table(settings.ledger_table)),
+        agent_queue=AgentQueue(aws.table(settings.agent_queue_table)),
+        platform=platform,
+        brain_for=s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id,
+                                 settings.snapshot_refresh_s, settings.answer_threshold, composer,
+                                 remote_retriever_for(settings)),
+        lease_s=settings.ledger_lease_s,
+    )
+
+
+class BrainKnowledge:
+    """The shop's brain (settings + learned index) seen as ShopKnowledge."""
+
+    def __init__(self, brain: ShopBrain) -> None:
+        self._brain = brain
+
+    @property
+    def sla_minutes(self) -> int:
+        return self._brain.shop.sla_minutes
+
+    @property
+    def index(self) -> Searchable | None:
+        return self._brain.knowledge
+
+    @property
+    def handoff_keywords(self) -> list[str]:
+        return self._brain.shop.handoff_keywords
+
+
+def build_workspace(settings: Settings) -> Workspace:
+    """The workspace over the deployment's tables, platform and learned knowledge (the responder's own)."""
+    aws = AwsClients(settings)
+    brains = s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id, settings.snapshot_refresh_s,
+                            settings.answer_threshold)
+    return Workspace(
+        shop_id=settings.shop_id,
+        queue=AgentQueue(aws.table(settings.agent_queue_table)),
+        conversations=ConversationStore(aws.table(settings.conversations_table), settings.turn_ttl_days),
+        platform=PddClient(settings.platform_api_url, settings.platform_client_id, platform_secret(settings)),
+        knowledge=lambda: BrainKnowledge(brains(settings.shop_id)),
+    )
