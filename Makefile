@@ -64,7 +64,7 @@ test: env node browser
 # Each functions/<name>/app.py is checked on its own: they share the module name "app", as Lambdas do.
 lint: env
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy layers/kefu/python/kefu infra training benchmarks
+	$(VENV)/bin/mypy layers/kefu/python/kefu tools/kefu_dev infra training benchmarks
 	@for app in functions/*/app.py; do echo "mypy $$app"; $(VENV)/bin/mypy $$app || exit 1; done
 
 clean:

@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from kefu_dev.evaluation.matching import pair_scorer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import roc_auc_score
-
-from kefu.evaluation.matching import pair_scorer
 
 
 def main(argv: list[str] | None = None) -> int:

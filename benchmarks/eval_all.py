@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kefu.evaluation.suite import case_files, evaluate_bundle
+from kefu_dev.evaluation.suite import case_files, evaluate_bundle
 
 REPO = Path(__file__).resolve().parent.parent
 SHOPS = REPO / "examples" / "shops"

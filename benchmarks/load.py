@@ -118,8 +118,9 @@ def _set_at_end_of_input(event: threading.Event) -> None:
 
 def serve(state_path: Path, shop: Path, workers: int, webhook_concurrency: int, log_path: Path) -> int:
     """Child mode: run a LocalRuntime until SIGTERM, its description in ``state_path``."""
+    from kefu_dev.local.runtime import LocalRuntime
+
     from kefu.init_phase import end_of_init
-    from kefu.local.runtime import LocalRuntime
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -203,9 +204,9 @@ def _role(process: psutil.Process, sqs_endpoint: str) -> str:
         cmdline = process.cmdline()
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return "gone"
-    if "kefu.local.worker" in cmdline:
+    if "kefu_dev.local.worker" in cmdline:
         return cmdline[-1]  # webhook, responder, agent_api
-    if "kefu.local.moto_process" in cmdline:  # moto: SQS in one process, DynamoDB + S3 in the other
+    if "kefu_dev.local.moto_process" in cmdline:  # moto: SQS in one process, DynamoDB + S3 in the other
         return "sqs emulation" if sqs_endpoint.endswith(f":{cmdline[-1]}") else "dynamodb emulation"
     return "other"
 
@@ -215,7 +216,7 @@ class Sampler(threading.Thread):
 
     def __init__(self, target: Target) -> None:
         super().__init__(name="sampler", daemon=True)
-        from kefu.local.emulator import client
+        from kefu_dev.local.emulator import client
 
         self._sqs_endpoint = target.info.get("aws_sqs_endpoint_url") or target.info["aws_endpoint_url"]
         self._sqs = client("sqs", self._sqs_endpoint)

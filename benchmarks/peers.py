@@ -21,12 +21,12 @@ from pathlib import Path
 
 import jieba
 import numpy as np
+from kefu_dev.evaluation.grade import facts_present, grade
+from kefu_dev.evaluation.replay import Replayer, load_cases, load_orders
+from kefu_dev.evaluation.suite import case_files
 from rank_bm25 import BM25Okapi
 
 from kefu.answering.offline_composer import OfflineComposer
-from kefu.evaluation.grade import facts_present, grade
-from kefu.evaluation.replay import Replayer, load_cases, load_orders
-from kefu.evaluation.suite import case_files
 from kefu.knowledge.learn import learn_bundle
 from kefu.knowledge.views import clean_line
 from kefu.models.cases import EvalCase, ReplayRecord

@@ -25,9 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
+from kefu_dev.evaluation.replay import load_cases
+from kefu_dev.evaluation.suite import case_files
+
 from kefu.encoder.bge import shared_encoder
-from kefu.evaluation.replay import load_cases
-from kefu.evaluation.suite import case_files
 from kefu.knowledge import snapshot as snapshots
 from kefu.knowledge.learn import learn_bundle
 from kefu.models.conversation import ConversationState

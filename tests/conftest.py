@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kefu_dev.local.emulator import LocalAws, MotoServer, create_resources
+from kefu_dev.local.runtime import LocalRuntime
+from kefu_dev.local.simulator import PlatformSimulator
 
-from kefu.local.emulator import LocalAws, MotoServer, create_resources
-from kefu.local.runtime import LocalRuntime
-from kefu.local.simulator import PlatformSimulator
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.resources import LocalNames
 
@@ -39,7 +39,7 @@ def demo_shop() -> Path:
     return DEMO_SHOP
 
 
-# -- the local runtime's pieces (kefu.local): learned demo shop, platform simulator, handler environment
+# -- the local runtime's pieces (kefu_dev.local): learned demo shop, platform simulator, handler environment
 
 LOCAL_SECRET = "test-platform-secret"
 
@@ -70,10 +70,11 @@ def function_env(
     """The Lambda environment for handlers against ``local_aws``, with the demo shop's knowledge in its S3.
 
     Set in os.environ through monkeypatch (restored after the test); pass it to
-    ``kefu.local.handlers.load_handler``.
+    ``kefu_dev.local.handlers.load_handler``.
     """
+    from kefu_dev.local.emulator import client
+
     from kefu.knowledge import snapshot as snapshots
-    from kefu.local.emulator import client
     from kefu.resources import KNOWLEDGE_BUCKET
 
     s3 = client("s3", local_aws.endpoint_url)

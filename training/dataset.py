@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from kefu_dev.evaluation.grade import fold
+from kefu_dev.evaluation.replay import load_cases
 
 from kefu.answering.offline_composer import OfflineComposer
-from kefu.evaluation.grade import fold
-from kefu.evaluation.replay import load_cases
 from kefu.knowledge import snapshot as snapshots
 from kefu.knowledge.learn import learn_bundle
 from kefu.models.cases import EvalCase

@@ -16,9 +16,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kefu_dev.evaluation.grade import grade
+from kefu_dev.evaluation.replay import CASE_SEPARATOR, ReplayPlatform, _message, load_cases, load_orders
+
 from kefu.answering.outgoing import OutgoingFilter
-from kefu.evaluation.grade import grade
-from kefu.evaluation.replay import CASE_SEPARATOR, ReplayPlatform, _message, load_cases, load_orders
 from kefu.models.cases import EvalCase, ReplayRecord
 from kefu.models.conversation import ConversationState
 from kefu.reception.brain import ShopBrain

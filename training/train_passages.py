@@ -18,9 +18,9 @@ import statistics
 import sys
 
 import numpy as np
+from kefu_dev.evaluation.grade import reply_chars
 
 from kefu.answering.offline_composer import REPLY_BUDGET, pick
-from kefu.evaluation.grade import reply_chars
 from kefu.models.knowledge import ItemKind, KnowledgeItem, Passage, SearchHit
 from kefu.retrieval.linear import LogisticModel
 from kefu.retrieval.passages import PASSAGE_FEATURES
@@ -85,7 +85,8 @@ def evaluate(turns: list[TurnExample], model: LogisticModel, extra_min: float) -
 
 def attach_facts(shops: list[ShopData]) -> None:
     """Each turn's expected facts (the dataset keeps only their count)."""
-    from kefu.evaluation.replay import load_cases
+    from kefu_dev.evaluation.replay import load_cases
+
     from training.dataset import SHOPS
 
     for shop in shops:

@@ -23,10 +23,10 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
+from kefu_dev.evaluation.replay import load_cases
 from scipy import sparse
 
 from kefu.encoder.bge import shared_encoder
-from kefu.evaluation.replay import load_cases
 from kefu.models.decision import Action, HandoffReason
 from kefu.understanding.classifier import LABELS, RULE_NAMES, rule_features, text_tokens
 from kefu.understanding.normalize import Normalizer

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import boto3
 import pytest
+from kefu_dev.local.runtime import LocalRuntime
 
-from kefu.local.runtime import LocalRuntime
 from kefu.models.decision import HandoffReason
 from kefu.models.handoff import HandoffTicket
 from kefu.resources import AGENT_QUEUE

@@ -15,10 +15,10 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from kefu_dev.cli.main import build_parser, main
+from kefu_dev.local.runtime import LocalRuntime
+from kefu_dev.local.simulator import PlatformSimulator
 
-from kefu.cli.main import build_parser, main
-from kefu.local.runtime import LocalRuntime
-from kefu.local.simulator import PlatformSimulator
 from kefu.models.handoff import HandoffStatus
 from kefu.resources import AGENT_QUEUE
 from kefu.store.agent_queue import AgentQueue
@@ -103,7 +103,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 
 def _kefu(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kefu.cli.main", *args],
+        [sys.executable, "-m", "kefu_dev.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -118,7 +118,7 @@ def test_kefu_run_chat_dlq_register_and_ctrl_c(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "kefu.cli.main",
+            "kefu_dev.cli.main",
             "run",
             "--port",
             "0",

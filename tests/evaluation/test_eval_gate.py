@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from kefu.evaluation.suite import case_files, evaluate_bundle
+from kefu_dev.evaluation.suite import case_files, evaluate_bundle
 
 SHOPS = Path(__file__).resolve().parents[2] / "examples" / "shops"
 FLOORS: dict[str, Any] = json.loads((Path(__file__).with_name("floors.json")).read_text(encoding="utf-8"))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fault_harness import LEASE_S, Harness
-
-from kefu.local.emulator import LocalAws
-from kefu.local.simulator import PlatformSimulator
+from kefu_dev.local.emulator import LocalAws
+from kefu_dev.local.simulator import PlatformSimulator
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from kefu_dev.local.emulator import LocalAws, client
+from kefu_dev.local.poller import SqsPoller
+from kefu_dev.local.simulator import PlatformSimulator
 
 from kefu.intake.queue import InboundQueue
-from kefu.local.emulator import LocalAws, client
-from kefu.local.poller import SqsPoller
-from kefu.local.simulator import PlatformSimulator
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, INBOUND_QUEUE, MESSAGE_LEDGER
 from kefu.store.agent_queue import AgentQueue

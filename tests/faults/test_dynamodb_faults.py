@@ -14,8 +14,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 from fault_harness import Harness
-
-from kefu.local.handlers import LambdaContext, load_handler
+from kefu_dev.local.handlers import LambdaContext, load_handler
 
 TEXTS = ["什么时候发货", "这个染发剂怎么用"]
 

@@ -7,7 +7,8 @@ import sys
 import threading
 import time
 
-from kefu.local.emulator import LocalAws, client
+from kefu_dev.local.emulator import LocalAws, client
+
 from kefu.resources import INBOUND_QUEUE
 
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
+from kefu_dev.local.emulator import LocalAws, client
 
-from kefu.local.emulator import LocalAws, client
 from kefu.resources import CONVERSATIONS, MESSAGE_LEDGER
 
 

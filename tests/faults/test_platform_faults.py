@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 from fault_harness import SHOP, Harness
+from kefu_dev.local.handlers import LambdaContext, load_handler
 
-from kefu.local.handlers import LambdaContext, load_handler
 from kefu.resources import INBOUND_QUEUE
 
 TEXTS = ["你好", "什么时候发货", "这个染发剂怎么用"]
@@ -75,7 +75,7 @@ def _kefu_dlq(harness: Harness, *args: str) -> subprocess.CompletedProcess[str]:
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "cn-north-1",
     }
-    return subprocess.run([sys.executable, "-m", "kefu.cli.main", "dlq", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "kefu_dev.cli.main", "dlq", *args], capture_output=True, text=True,
                           timeout=60, env=env, check=False)
 
 

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 from fault_harness import Harness, Sent
-
-from kefu.local.gateway import LocalGateway
-from kefu.local.handlers import LambdaContext, load_handler
+from kefu_dev.local.gateway import LocalGateway
+from kefu_dev.local.handlers import LambdaContext, load_handler
 
 
 @pytest.fixture

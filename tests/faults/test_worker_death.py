@@ -1,4 +1,4 @@
-"""The responder in Lambda-like worker processes (``kefu.local.worker``, as the local runtime runs it):
+"""The responder in Lambda-like worker processes (``kefu_dev.local.worker``, as the local runtime runs it):
 one is killed in the middle of a batch; another works longer than the queue's visibility timeout."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Any
 import psutil
 import pytest
 from fault_harness import Harness
-
-from kefu.local.handlers import FunctionPool
+from kefu_dev.local.handlers import FunctionPool
 
 TEXTS = ["你好", "什么时候发货", "这个染发剂怎么用"]
 
@@ -22,7 +21,7 @@ TEXTS = ["你好", "什么时候发货", "这个染发剂怎么用"]
 def _responder_processes() -> list[psutil.Process]:
     return [
         child for child in psutil.Process().children(recursive=True)
-        if "kefu.local.worker" in child.cmdline() and child.cmdline()[-1] == "responder"
+        if "kefu_dev.local.worker" in child.cmdline() and child.cmdline()[-1] == "responder"
     ]
 
 

@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from kefu_dev.local.emulator import LocalAws
+from kefu_dev.local.gateway import LocalGateway
+from kefu_dev.local.handlers import LambdaContext, load_handler
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -19,9 +22,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from kefu.local.emulator import LocalAws
-from kefu.local.gateway import LocalGateway
-from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.decision import HandoffReason
 from kefu.models.handoff import HandoffTicket
 from kefu.resources import AGENT_QUEUE

@@ -13,12 +13,12 @@ import boto3
 from hostile_strategies import SHOP, hostile_text
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from kefu_dev.local.emulator import LocalAws, client
+from kefu_dev.local.gateway import proxy_event
+from kefu_dev.local.handlers import LambdaContext, load_handler
+from kefu_dev.local.poller import SqsPoller
+from kefu_dev.local.simulator import PlatformSimulator
 
-from kefu.local.emulator import LocalAws, client
-from kefu.local.gateway import proxy_event
-from kefu.local.handlers import LambdaContext, load_handler
-from kefu.local.poller import SqsPoller
-from kefu.local.simulator import PlatformSimulator
 from kefu.platform.signing import pdd_sign
 from kefu.privacy.pii import find_pii
 from kefu.resources import INBOUND_QUEUE, MESSAGE_LEDGER

@@ -16,12 +16,12 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from kefu_dev.evaluation.replay import ReplayPlatform, load_orders
+from kefu_dev.local.emulator import LocalAws
 
 from kefu.answering.bedrock_composer import SYSTEM_PROMPT, BedrockComposer
 from kefu.answering.outgoing import OutgoingFilter
-from kefu.evaluation.replay import ReplayPlatform, load_orders
 from kefu.knowledge.bedrock_embedder import BedrockRetry
-from kefu.local.emulator import LocalAws
 from kefu.models.decision import Action, HandoffReason, Outcome
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage

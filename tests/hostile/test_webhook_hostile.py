@@ -16,11 +16,11 @@ import pytest
 from hostile_strategies import SHOP, hostile_text, message
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from kefu_dev.local.emulator import LocalAws, client
+from kefu_dev.local.gateway import proxy_event
+from kefu_dev.local.handlers import LambdaContext, load_handler
 from pydantic import TypeAdapter, ValidationError
 
-from kefu.local.emulator import LocalAws, client
-from kefu.local.gateway import proxy_event
-from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.messages import BuyerMessage
 from kefu.platform.signing import hmac_sign, pdd_sign
 from kefu.resources import INBOUND_QUEUE

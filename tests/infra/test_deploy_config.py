@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from infra_synth import REPO, merchant
+from kefu_dev.cli.main import build_parser
 
 from infra.config import config_from_context, merchant_path
-from kefu.cli.main import build_parser
 from kefu.deploy_config import MerchantConfigError, SearchKind, parse_merchant_config
 
 
@@ -17,7 +17,7 @@ def run_cli(*argv: str) -> int:
     # Only this module's command: the CLI's other modules are written in parallel by others.
     import argparse
 
-    from kefu.cli import deploy
+    from kefu_dev.cli import deploy
 
     parser = argparse.ArgumentParser(prog="kefu")
     deploy.register(parser.add_subparsers(dest="command"))

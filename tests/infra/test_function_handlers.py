@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +19,8 @@ from typing import Any
 
 import pytest
 from infra_synth import REPO, Synth
+from kefu_dev.local.emulator import MotoServer
 
-from kefu.local.emulator import MotoServer
 from kefu.resources import FUNCTIONS
 
 # Lambda imports the handler in a fresh interpreter: so does this probe (a module named ``app``
@@ -143,8 +144,7 @@ def test_function_folders_define_the_handler_their_spec_names(name: str) -> None
 def test_one_spec_drives_the_stack_and_the_local_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Change a function's timeout in one place (kefu.resources.FUNCTIONS): the template and the local pool follow."""
     from infra_synth import merchant, synthesize
-
-    from kefu.local.handlers import FunctionPool, handler_path
+    from kefu_dev.local.handlers import FunctionPool, handler_path
 
     changed = dataclasses.replace(FUNCTIONS["webhook"], timeout_s=7, memory_mb=640)
     monkeypatch.setitem(FUNCTIONS, "webhook", changed)
@@ -158,3 +158,23 @@ def test_one_spec_drives_the_stack_and_the_local_runtime(tmp_path: Path, monkeyp
     finally:
         pool.close()
     assert handler_path("webhook") == REPO / "functions" / "webhook" / "app.py"
+
+
+def test_the_library_layer_holds_what_deploys_and_no_tooling(demo: Synth) -> None:
+    """The kefu layer: the library only (no local twin, CLI or evaluation), small, and importing no kefu_dev."""
+    resources = demo.json["Resources"]
+    [layer] = [r for r in resources.values()
+               if r["Type"] == "AWS::Lambda::LayerVersion" and r["Properties"].get("Description") == "the kefu library"]
+    root = _asset_folder(demo, layer["Properties"]["Content"]) / "python"
+    packages = sorted(p.name for p in root.iterdir())
+    assert packages == ["kefu"], packages
+    kefu = root / "kefu"
+    for tooling in ("local", "cli", "evaluation"):
+        assert not (kefu / tooling).exists(), f"dev tooling {tooling}/ is in the deployed layer"
+    for required in ("reception/brain.py", "sizing/advise.py", "wiring.py", "data/models"):
+        assert (kefu / required).exists(), required
+    sources = [p for p in kefu.rglob("*.py")]
+    assert not [p for p in sources if re.search(r"^\s*(from|import) kefu_dev", p.read_text(encoding="utf-8"), re.M)]
+    size = sum(p.stat().st_size for p in kefu.rglob("*") if p.is_file())
+    print(f"kefu library layer: {len(sources)} modules, {size / 1e6:.2f} MB unzipped")
+    assert size < 8_000_000  # the library itself; dependencies and the encoder have layers of their own

@@ -11,11 +11,11 @@ from typing import Any
 
 import boto3
 import pytest
+from kefu_dev.local.emulator import LocalAws
+from kefu_dev.local.gateway import proxy_event
+from kefu_dev.local.handlers import LambdaContext, load_handler
 
 from kefu.handoff.workspace import Workspace
-from kefu.local.emulator import LocalAws
-from kefu.local.gateway import proxy_event
-from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.conversation import ConversationState, Mode, Role, Turn
 from kefu.models.decision import HandoffReason
 from kefu.models.handoff import HandoffTicket

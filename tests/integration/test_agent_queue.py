@@ -12,9 +12,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from kefu_dev.local.emulator import LocalAws
 
 from kefu.handoff.workspace import Workspace
-from kefu.local.emulator import LocalAws
 from kefu.models.conversation import ConversationState, Mode, Role, Turn
 from kefu.models.decision import Action, HandoffReason
 from kefu.models.handoff import ActionKind, HandoffStatus, HandoffTicket

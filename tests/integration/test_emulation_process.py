@@ -1,4 +1,4 @@
-"""The local AWS emulation in a process of its own (kefu.local.moto_process): serves, stops, never outlives
+"""The local AWS emulation in a process of its own (kefu_dev.local.moto_process): serves, stops, never outlives
 the runtime that started it."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import time
 
 import psutil
 import pytest
-
-from kefu.local.emulator import MotoServer, client
+from kefu_dev.local.emulator import MotoServer, client
 
 
 def test_serves_with_keep_alive_and_stops() -> None:
@@ -32,7 +31,7 @@ def test_exits_when_the_process_that_started_it_dies() -> None:
     parent = subprocess.run(
         [sys.executable, "-c", textwrap.dedent("""
             import os
-            from kefu.local.emulator import MotoServer
+            from kefu_dev.local.emulator import MotoServer
             server = MotoServer(own_process=True).start()
             print(server._process.pid, flush=True)
             os._exit(0)  # dies without stopping it, like a runtime killed with SIGKILL
@@ -47,7 +46,7 @@ def test_exits_when_the_process_that_started_it_dies() -> None:
 
 
 def test_background_emulation_runs_at_idle_priority() -> None:
-    """The reply path's emulation yields the CPU to the intake path (see kefu.local.runtime)."""
+    """The reply path's emulation yields the CPU to the intake path (see kefu_dev.local.runtime)."""
     foreground = MotoServer(own_process=True).start()
     background = MotoServer(own_process=True, background=True).start()
     try:

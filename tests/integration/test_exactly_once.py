@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from kefu_dev.local.emulator import LocalAws
 
-from kefu.local.emulator import LocalAws
 from kefu.models.conversation import ConversationState, Mode
 from kefu.models.handoff import HandoffStatus
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot

@@ -12,11 +12,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from kefu_dev.local.emulator import LocalAws, client
 
 from kefu import resources
 from kefu.knowledge.ingest import IngestError, extract_archive
 from kefu.knowledge.snapshot import load_current, pointer_key
-from kefu.local.emulator import LocalAws, client
 from kefu.settings import get_settings
 
 REPO = Path(__file__).resolve().parents[2]

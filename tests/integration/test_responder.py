@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from kefu_dev.local.dlq import DeadLetters
+from kefu_dev.local.emulator import LOCAL_REGION, LocalAws, client
+from kefu_dev.local.handlers import LambdaContext, load_handler
+from kefu_dev.local.poller import SqsPoller, sqs_event
+from kefu_dev.local.simulator import PlatformSimulator
 
 from kefu.intake.queue import InboundQueue
-from kefu.local.dlq import DeadLetters
-from kefu.local.emulator import LOCAL_REGION, LocalAws, client
-from kefu.local.handlers import LambdaContext, load_handler
-from kefu.local.poller import SqsPoller, sqs_event
-from kefu.local.simulator import PlatformSimulator
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.resources import INBOUND_QUEUE
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
+from kefu_dev.local.emulator import LocalAws
 
 from kefu.handoff.sla import past_sla, shift_start
-from kefu.local.emulator import LocalAws
 from kefu.models.decision import HandoffReason
 from kefu.models.handoff import HandoffTicket
 from kefu.models.shop import ShopConfig

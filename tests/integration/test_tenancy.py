@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
+from kefu_dev.local.dlq import diagnose
+from kefu_dev.local.emulator import LocalAws, MotoServer, client, create_resources
+from kefu_dev.local.gateway import proxy_event
+from kefu_dev.local.handlers import LambdaContext, load_handler
 
 from kefu.intake.queue import InboundQueue
 from kefu.knowledge import snapshot as snapshots
 from kefu.knowledge.learn import learn_bundle
-from kefu.local.dlq import diagnose
-from kefu.local.emulator import LocalAws, MotoServer, client, create_resources
-from kefu.local.gateway import proxy_event
-from kefu.local.handlers import LambdaContext, load_handler
 from kefu.models.conversation import ConversationState, Role, Turn
 from kefu.models.decision import HandoffReason
 from kefu.models.handoff import HandoffStatus, HandoffTicket

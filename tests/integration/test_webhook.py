@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 import pytest
 import requests
+from kefu_dev.local.emulator import LocalAws, client
+from kefu_dev.local.gateway import MAX_BODY_BYTES, LocalGateway, proxy_event
+from kefu_dev.local.handlers import LambdaContext, load_handler
 
 from kefu.intake.queue import deduplication_id
-from kefu.local.emulator import LocalAws, client
-from kefu.local.gateway import MAX_BODY_BYTES, LocalGateway, proxy_event
-from kefu.local.handlers import LambdaContext, load_handler
 from kefu.platform.signing import hmac_sign, pdd_sign
 from kefu.resources import INBOUND_QUEUE
 

@@ -21,14 +21,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from kefu_dev.evaluation.replay import load_cases
+from kefu_dev.local.emulator import LocalAws, client
+from kefu_dev.local.gateway import proxy_event
+from kefu_dev.local.handlers import LambdaContext, load_handler
+from kefu_dev.local.poller import SqsPoller
+from kefu_dev.local.simulator import PlatformSimulator
 
-from kefu.evaluation.replay import load_cases
 from kefu.knowledge.learn import learn_bundle
-from kefu.local.emulator import LocalAws, client
-from kefu.local.gateway import proxy_event
-from kefu.local.handlers import LambdaContext, load_handler
-from kefu.local.poller import SqsPoller
-from kefu.local.simulator import PlatformSimulator
 from kefu.models.handoff import HandoffStatus
 from kefu.platform.signing import pdd_sign
 from kefu.privacy.pii import PLACEHOLDERS, find_pii

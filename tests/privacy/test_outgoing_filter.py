@@ -7,10 +7,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from kefu_dev.local.emulator import LocalAws
 
 from kefu.answering.outgoing import FALLBACK_REPLY, OutgoingFilter, default_words
 from kefu.knowledge.learn import learn_bundle
-from kefu.local.emulator import LocalAws
 from kefu.models.knowledge import ItemKind, KnowledgeItem, KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage
 from kefu.models.shop import Order, ShopConfig

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kefu.evaluation.grade import facts_present, grade
+from kefu_dev.evaluation.grade import facts_present, grade
+
 from kefu.models.cases import EvalCase, ReplayRecord
 from kefu.models.decision import Action, HandoffReason
 

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from kefu.cli.main import main
+from kefu_dev.cli.main import main
 
 
 def test_scores_pairs_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

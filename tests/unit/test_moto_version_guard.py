@@ -7,8 +7,7 @@ from pathlib import Path
 
 import moto
 import pytest
-
-from kefu.local.moto_fixes import SUPPORTED_MOTO, UnsupportedMoto, check_version
+from kefu_dev.local.moto_fixes import SUPPORTED_MOTO, UnsupportedMoto, check_version
 
 
 def test_installed_moto_is_supported() -> None:

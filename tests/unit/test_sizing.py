@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kefu_dev.evaluation.grade import named_sizes
 
-from kefu.evaluation.grade import named_sizes
 from kefu.models.conversation import ConversationState
 from kefu.models.sizing import Measure, ProductSizing, SizeChart, SizeGuide, SizeRow, Span, TieRule
 from kefu.sizing.advise import AdviceKind, advise, reply
@@ -194,7 +194,8 @@ def test_bundle_charts_found_where_the_merchant_put_them() -> None:
 
 
 def test_knowledge_charts_and_show_print_what_was_learned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from kefu.cli.main import main
+    from kefu_dev.cli.main import main
+
     from kefu.knowledge.learn import learn_bundle
     from kefu.knowledge.snapshot import save_file
 

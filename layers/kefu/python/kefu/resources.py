@@ -1,6 +1,6 @@
 """The AWS resources the agent uses, defined once.
 
-The CDK stack (infra/) and the local AWS emulation (kefu.local.emulator) both
+The CDK stack (infra/) and the local AWS emulation (kefu_dev.local.emulator) both
 build their tables, queues and bucket from these specs, so names, keys,
 indexes and redrive settings cannot drift apart.
 """

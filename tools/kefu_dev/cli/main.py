@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 # Modules that contribute commands; each defines register(subparsers) -> None.
 COMMAND_MODULES: tuple[str, ...] = (
-    "kefu.cli.deploy",
-    "kefu.cli.evaluation",
-    "kefu.cli.knowledge",
-    "kefu.cli.runtime",
+    "kefu_dev.cli.deploy",
+    "kefu_dev.cli.evaluation",
+    "kefu_dev.cli.knowledge",
+    "kefu_dev.cli.runtime",
 )
 
 

@@ -21,8 +21,8 @@ import boto3
 from botocore.config import Config
 
 from kefu import resources
-from kefu.local.priority import run_in_background
 from kefu.resources import LocalNames
+from kefu_dev.local.priority import run_in_background
 
 LOCAL_REGION = "cn-north-1"
 
@@ -162,13 +162,13 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None,
 class MotoServer:
     """moto's server mode on a loopback port: in a thread of this process, or in a child process.
 
-    ``own_process``: the emulation gets its own interpreter lock (see kefu.local.moto_process); the
+    ``own_process``: the emulation gets its own interpreter lock (see kefu_dev.local.moto_process); the
     local runtime uses it. In a thread, tests can reach moto's in-memory backends directly.
     """
 
     def __init__(self, port: int | None = None, *, own_process: bool = False, ready_timeout_s: float = 30.0,
                  background: bool = False) -> None:
-        """``background``: with ``own_process``, the child runs at idle CPU priority (kefu.local.priority)."""
+        """``background``: with ``own_process``, the child runs at idle CPU priority (kefu_dev.local.priority)."""
         self.port = port or free_port()
         self._background = background
         self._own_process = own_process
@@ -185,7 +185,7 @@ class MotoServer:
         if self._own_process:
             self._start_process()
             return self
-        from kefu.local import moto_fixes
+        from kefu_dev.local import moto_fixes
 
         moto_fixes.apply()  # long polls must not busy-loop; conditional writes must be atomic
         self._server = _KeepAliveServer(self.port).start()
@@ -193,7 +193,7 @@ class MotoServer:
 
     def _start_process(self) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "kefu.local.moto_process", "--port", str(self.port)],
+            [sys.executable, "-m", "kefu_dev.local.moto_process", "--port", str(self.port)],
             stdin=subprocess.PIPE,  # closed by stop() or by our death: the child then exits
             stdout=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C reaches the runtime, which stops us in order
@@ -209,7 +209,7 @@ class MotoServer:
             self.stop()
             raise RuntimeError(
                 f"the local AWS emulation did not start on port {self.port} within {self._ready_timeout_s:.0f} s; "
-                "is the port taken? (python -m kefu.local.moto_process --port N shows the error)"
+                "is the port taken? (python -m kefu_dev.local.moto_process --port N shows the error)"
             )
 
     def stop(self) -> None:

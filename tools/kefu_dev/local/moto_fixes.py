@@ -107,7 +107,7 @@ def check_version(version: str) -> None:
 
 
 def apply() -> None:
-    """Idempotent; affects moto running in this process (kefu.local.emulator.MotoServer)."""
+    """Idempotent; affects moto running in this process (kefu_dev.local.emulator.MotoServer)."""
     global _applied
     if _applied:
         return

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kefu.local.emulator import MotoServer, create_resources
 from kefu.models.cases import EvalCase, ReplayRecord
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.models.messages import BuyerMessage, ImageMessage, QueuedMessage, TextMessage, VideoMessage
@@ -25,6 +24,7 @@ from kefu.resources import AGENT_QUEUE, CONVERSATIONS, MESSAGE_LEDGER, LocalName
 from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
+from kefu_dev.local.emulator import MotoServer, create_resources
 
 CASE_SEPARATOR = "~"
 
@@ -90,7 +90,7 @@ class Replayer:
         self._server = MotoServer().start()
         names = LocalNames(prefix=f"replay{uuid.uuid4().hex[:8]}")
         local = create_resources(self._server.endpoint_url, names)
-        from kefu.local.emulator import client
+        from kefu_dev.local.emulator import client
 
         dynamodb = client("dynamodb", local.endpoint_url)
         import boto3

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from kefu.local.handlers import InvocationError
+from kefu_dev.local.handlers import InvocationError
 
 log = logging.getLogger(__name__)
 

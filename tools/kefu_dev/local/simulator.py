@@ -488,7 +488,7 @@ def _placeholder(kind: str) -> str:
 
 
 def chat_page() -> bytes:
-    return package_files.files("kefu.local").joinpath("static/chat.html").read_bytes()
+    return package_files.files("kefu_dev.local").joinpath("static/chat.html").read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):

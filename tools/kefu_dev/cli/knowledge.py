@@ -87,7 +87,7 @@ def register(subparsers: Any) -> None:
 
 
 def _error(message: str) -> Exception:
-    from kefu.cli.main import UserFacingError
+    from kefu_dev.cli.main import UserFacingError
 
     return UserFacingError(message)
 

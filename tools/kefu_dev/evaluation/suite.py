@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kefu.evaluation.grade import grade
-from kefu.evaluation.replay import Replayer, load_cases, load_orders
 from kefu.knowledge.learn import learn_bundle
+from kefu_dev.evaluation.grade import grade
+from kefu_dev.evaluation.replay import Replayer, load_cases, load_orders
 
 
 def case_files(shop: Path) -> list[Path]:

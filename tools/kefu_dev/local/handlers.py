@@ -5,7 +5,7 @@ Two ways, both running exactly the code that is deployed:
 - ``load_handler(name, env)`` imports the handler module in this process: what the
   integration tests use (one call at a time, like one Lambda execution environment).
 - ``FunctionPool(name, env)`` runs each execution environment as a child process
-  (``python -m kefu.local.worker``), created on demand up to a concurrency limit and
+  (``python -m kefu_dev.local.worker``), created on demand up to a concurrency limit and
   kept warm, as Lambda does. The local runtime uses it: handler modules hold
   per-process state (Powertools' resolver, batch processor and a metric set shared by
   every ``Metrics`` instance), so two invocations must never share one interpreter
@@ -33,9 +33,9 @@ from types import ModuleType
 from typing import Any
 
 import kefu
-from kefu.local.priority import run_in_background
 from kefu.resources import FUNCTIONS
 from kefu.settings import get_settings
+from kefu_dev.local.priority import run_in_background
 
 LOCAL_ACCOUNT = "123456789012"
 _IMPORT_LOCK = threading.Lock()
@@ -131,7 +131,7 @@ class InvocationError(RuntimeError):
 
 
 class _Environment:
-    """One execution environment: a child process running kefu.local.worker."""
+    """One execution environment: a child process running kefu_dev.local.worker."""
 
     def __init__(
         self, name: str, env: Mapping[str, str], base: Path | None, log: Any, ready_timeout_s: float,
@@ -141,7 +141,7 @@ class _Environment:
         if base is not None:
             child_env["KEFU_FUNCTIONS_DIR"] = str(base)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kefu.local.worker", name],
+            [sys.executable, "-m", "kefu_dev.local.worker", name],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,

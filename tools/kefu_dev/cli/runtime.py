@@ -142,9 +142,9 @@ def _target_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from kefu.cli.main import UserFacingError
     from kefu.init_phase import end_of_init
-    from kefu.local.runtime import DEMO_SHOP, LocalRuntime
+    from kefu_dev.cli.main import UserFacingError
+    from kefu_dev.local.runtime import DEMO_SHOP, LocalRuntime
 
     shop = (args.shop or DEMO_SHOP).resolve()
     if not (shop / "shop.json").is_file():
@@ -230,7 +230,7 @@ def _load_state(path: Path | None = None) -> dict[str, Any] | None:
 
 
 def chat_command(args: argparse.Namespace) -> int:
-    from kefu.cli.main import UserFacingError
+    from kefu_dev.cli.main import UserFacingError
 
     state = _load_state()
     url = (args.url or (state or {}).get("simulator_url") or "http://127.0.0.1:8790").rstrip("/")
@@ -289,7 +289,7 @@ def _print_replies(session: requests.Session, url: str, buyer: str, seen: int, w
 
 
 def _outputs(path: Path, stack: str | None = None) -> dict[str, str]:
-    from kefu.cli.main import UserFacingError
+    from kefu_dev.cli.main import UserFacingError
 
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not data:
@@ -316,7 +316,7 @@ def _queue_target(args: argparse.Namespace) -> tuple[Any, str, str, str | None]:
     import boto3
 
     from kefu import resources
-    from kefu.cli.main import UserFacingError
+    from kefu_dev.cli.main import UserFacingError
 
     outputs_path = getattr(args, "outputs", None)
     if outputs_path:
@@ -342,7 +342,7 @@ def _queue_target(args: argparse.Namespace) -> tuple[Any, str, str, str | None]:
             "no target: start `kefu run`, or pass --outputs cdk-outputs.json, "
             "or set KEFU_INBOUND_QUEUE_URL and KEFU_INBOUND_DLQ_URL"
         )
-    from kefu.local.emulator import client
+    from kefu_dev.local.emulator import client
 
     env = state["env"]
     return (
@@ -354,7 +354,7 @@ def _queue_target(args: argparse.Namespace) -> tuple[Any, str, str, str | None]:
 
 
 def dlq_command(args: argparse.Namespace) -> int:
-    from kefu.local.dlq import DeadLetters
+    from kefu_dev.local.dlq import DeadLetters
 
     sqs, dlq_url, source_url, shop_id = _queue_target(args)
     letters = DeadLetters(sqs, dlq_url, source_url, shop_id)
@@ -389,9 +389,9 @@ def dlq_command(args: argparse.Namespace) -> int:
 
 
 def register_webhook_command(args: argparse.Namespace) -> int:
-    from kefu.cli.main import UserFacingError
-    from kefu.local.simulator import REGISTER_TYPE
     from kefu.platform.client import PddClient, PlatformError
+    from kefu_dev.cli.main import UserFacingError
+    from kefu_dev.local.simulator import REGISTER_TYPE
 
     secret: str | None = os.environ.get(args.secret_env)
     client_id = args.client_id or os.environ.get("KEFU_PLATFORM_CLIENT_ID")

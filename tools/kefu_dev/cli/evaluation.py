@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kefu.cli.progress import Progress
+from kefu_dev.cli.progress import Progress
 
 
 def register(subparsers: Any) -> None:
@@ -51,9 +51,9 @@ def _shop_and_cases(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_replay(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
-    from kefu.cli.main import UserFacingError
-    from kefu.evaluation.replay import Replayer, load_cases, load_orders
     from kefu.knowledge.learn import learn_bundle
+    from kefu_dev.cli.main import UserFacingError
+    from kefu_dev.evaluation.replay import Replayer, load_cases, load_orders
 
     cases_path = args.cases or args.shop / "cases.jsonl"
     if not (args.shop / "shop.json").exists():
@@ -83,7 +83,7 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from kefu.evaluation.grade import FOCUSED_MAX_CHARS, grade
+    from kefu_dev.evaluation.grade import FOCUSED_MAX_CHARS, grade
 
     cases, records = _run_replay(args)
     report = grade(cases, records)
@@ -130,8 +130,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from kefu.cli.main import UserFacingError
-    from kefu.evaluation.matching import pair_scorer
+    from kefu_dev.cli.main import UserFacingError
+    from kefu_dev.evaluation.matching import pair_scorer
 
     score = pair_scorer(args.shop)
     stream = sys.stdin if str(args.pairs) == "-" else args.pairs.open(encoding="utf-8")

@@ -39,15 +39,15 @@ from types import TracebackType
 from typing import IO, Any
 
 from kefu import resources
-from kefu.local.emulator import LocalAws, MotoServer, client, create_resources, free_port
-from kefu.local.gateway import LocalGateway
-from kefu.local.handlers import FunctionPool, has_function
-from kefu.local.poller import SqsPoller
-from kefu.local.simulator import PlatformSimulator
+from kefu_dev.local.emulator import LocalAws, MotoServer, client, create_resources, free_port
+from kefu_dev.local.gateway import LocalGateway
+from kefu_dev.local.handlers import FunctionPool, has_function
+from kefu_dev.local.poller import SqsPoller
+from kefu_dev.local.simulator import PlatformSimulator
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[5]
+REPO_ROOT = Path(__file__).resolve().parents[3]  # tools/kefu_dev/local/runtime.py
 DEMO_SHOP = REPO_ROOT / "examples" / "shops" / "hair-dye"
 DEFAULT_GATEWAY_PORT = 8780
 DEFAULT_SIMULATOR_PORT = 8790
@@ -56,7 +56,7 @@ RUNTIME_SWITCH_INTERVAL_S = 0.001
 # In AWS every function and service has CPUs of its own; here they share a few cores. The webhook must
 # acknowledge within the platform's timeout while a reply may take a second, so on a busy machine the
 # reply path (responder environments, the DynamoDB emulation) runs at idle priority: it gets the CPU
-# whenever the intake path (gateway, webhook, SQS emulation) does not need it (kefu.local.priority).
+# whenever the intake path (gateway, webhook, SQS emulation) does not need it (kefu_dev.local.priority).
 
 
 class LocalRuntime:

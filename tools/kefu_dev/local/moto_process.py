@@ -5,7 +5,7 @@ DynamoDB call lands here); inside the runtime's process it shared one core's wor
 with the gateway, the poller and the platform simulator (measured: the runtime process pinned at
 ~75% of a core, 17–21 msg/s handled). As its own process it runs beside them, as AWS does.
 
-    python -m kefu.local.moto_process --port 5000
+    python -m kefu_dev.local.moto_process --port 5000
 
 Prints one line ``ready <port>`` once it listens; exits when its stdin closes (the parent died or
 stopped it) or on SIGTERM, so a killed runtime leaves no emulation behind.
@@ -23,7 +23,7 @@ SWITCH_INTERVAL_S = 0.05
 
 def serve(port: int) -> int:
     from kefu.init_phase import end_of_init
-    from kefu.local.emulator import MotoServer
+    from kefu_dev.local.emulator import MotoServer
 
     # Each AWS call is a millisecond or two of Python: let a thread finish it rather than be preempted
     # every 5 ms while holding a queue's or the table writes' lock (a convoy of waiting threads).
@@ -46,7 +46,7 @@ def serve(port: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kefu.local.moto_process",
+    parser = argparse.ArgumentParser(prog="python -m kefu_dev.local.moto_process",
                                      description="Run the local AWS emulation (moto + kefu's fixes) on a port.")
     parser.add_argument("--port", type=int, required=True, help="loopback port to listen on")
     return serve(parser.parse_args(argv).port)

@@ -12,7 +12,7 @@ and then, as the mapping does with ``ReportBatchItemFailures``:
 
 The queue itself (moto) keeps FIFO order and one in-flight receive per message
 group, counts receives and moves a message to the DLQ after ``maxReceiveCount``
-(checked: kefu.local.moto_fixes documents the one moto gap that mattered here).
+(checked: kefu_dev.local.moto_fixes documents the one moto gap that mattered here).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kefu.local.handlers import InvocationError
+from kefu_dev.local.handlers import InvocationError
 
 log = logging.getLogger(__name__)
 

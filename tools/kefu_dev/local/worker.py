@@ -1,4 +1,4 @@
-"""One local Lambda execution environment: ``python -m kefu.local.worker <function name>``.
+"""One local Lambda execution environment: ``python -m kefu_dev.local.worker <function name>``.
 
 Imports functions/<name>/app.py once (the cold start), then reads one invocation
 per line on stdin (``{"event", "request_id", "timeout_s"}``) and writes one JSON
@@ -16,7 +16,7 @@ import sys
 import traceback
 from typing import Any, TextIO
 
-from kefu.local.handlers import LambdaContext, handler_attribute, load_handler
+from kefu_dev.local.handlers import LambdaContext, handler_attribute, load_handler
 
 
 def _write(out: TextIO, payload: dict[str, Any]) -> None:
@@ -26,7 +26,7 @@ def _write(out: TextIO, payload: dict[str, Any]) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m kefu.local.worker <function name>", file=sys.stderr)
+        print("usage: python -m kefu_dev.local.worker <function name>", file=sys.stderr)
         return 2
     name = argv[0]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us by closing stdin
