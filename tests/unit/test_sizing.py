@@ -231,3 +231,12 @@ def test_notes_in_other_wordings() -> None:
     assert (note.shift, note.condition) == (-1, "usual")
     assert fit_notes("身高正好在两个码交界的，建议拍大一码") == []  # a tie rule, read by boundary_rule
     assert boundary_rule("身高正好在两个码交界的，建议拍大一码") == TieRule.LARGER
+
+
+def test_labels_with_a_second_name_and_two_size_systems() -> None:
+    from kefu.sizing.tables import size_label
+
+    assert [size_label(x) for x in ["S/36", "M(38)", "165/88A", "XXXL", "4XL"]] == ["S", "M", "165/88A", "XXXL", "4XL"]
+    both = read_table([["中国码", "欧码", "脚长(mm)"], ["225", "35", "225"], ["230", "36", "230"]])
+    assert both is not None and [row.label for row in both.rows] == ["35", "36"]  # the size buyers order by
+    assert [row.label for row in read_lines("110：身高100-110cm；120：身高110-120cm")] == ["110", "120"]

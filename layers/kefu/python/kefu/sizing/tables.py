@@ -15,10 +15,14 @@ from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic
 
 LABEL = re.compile(
-    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{2,3}(?:\.5)?|\d{3}/\d{2,3}[AB]?|均码|F)\s*(?:码|号)?$",
+    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}(?:\.5)?|均码|F)\s*(?:码|号)?"
+    # A second name of the same size may follow (S/36, M(38), 36码/230): the first is the label.
+    r"(?:\s*[/（(]\s*[0-9A-Za-z.]{1,6}\s*[)）]?)?$",
     re.IGNORECASE,
 )
-LABEL_HEADING = re.compile(r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|^码子$|^尺寸$", re.IGNORECASE)
+# A second system of sizes in its own column (中国码 230 beside 欧码 36): the size buyers order by comes first.
+SECONDARY_LABEL = re.compile(r"中国|国内|内长|cm|mm|毫米|厘米|美码|英码|US|UK", re.IGNORECASE)
+LABEL_HEADING = re.compile(r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|欧码|欧洲码|EUR|^码子$|^尺寸$", re.IGNORECASE)
 GARMENT_WORDS = re.compile(r"衣长|肩宽|袖长|裤长|裙长|摆围|下摆|前长|后长|领围|内长|鞋长|外长|大腿围")
 WEARER_WORDS = re.compile(r"适合|参考|建议|推荐|对应|身材|净")
 _RANGE = re.compile(
@@ -127,7 +131,9 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         grid = [row + [""] * (width - len(row)) for row in rows]
         rows = [list(column) for column in zip(*grid, strict=True)]  # sizes as columns: transpose
     headings, data = _headings(rows)
-    label_column = next((i for i, h in enumerate(headings) if LABEL_HEADING.search(h)), None)
+    named_columns = [i for i, h in enumerate(headings) if LABEL_HEADING.search(h)]
+    primary = [i for i in named_columns if not SECONDARY_LABEL.search(headings[i])]
+    label_column = (primary or named_columns or [None])[0]
     named = label_column is not None
     if label_column is None:
         labelled = [i for i in range(len(headings))
@@ -191,7 +197,9 @@ def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | 
 # "S码：身高155-160 体重85-95斤；M码 …", "35码=脚长225mm", "M(160-165cm/95-110斤)"
 _LINE_LABEL = re.compile(
     r"(?<![A-Za-z0-9.])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*[:：=（(\s]|"
-    r"(?P<number>\d{2,3}(?:\.5)?)\s*(?:码|号)\s*[:：=（(]?)\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
+    r"(?P<number>\d{2,3}(?:\.5)?)\s*(?:码|号)\s*[:：=（(]?|"
+    # A bare number as the size when a colon and a measure word follow (110：身高100-110cm).
+    r"(?P<bare>\d{2,3})\s*[:：]\s*(?=身高|体重|脚长|适合|参考|年龄))\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
 )
 _LINE_PAIR = re.compile(
     r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|年龄|月龄|适合|参考)?\s*[:：约为在]?\s*"
@@ -240,6 +248,7 @@ def read_lines(text: str) -> list[SizeRow]:
                 spans[measure] = span
             keyword = None
         if spans:
-            rows.append(SizeRow(label=(match.group("letter") or match.group("number")).upper(), spans=spans))
+            label = match.group("letter") or match.group("number") or match.group("bare")
+            rows.append(SizeRow(label=label.upper(), spans=spans))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
     return rows if len(rows) >= 2 else []
