@@ -22,7 +22,9 @@ LABEL = re.compile(
 )
 # A second system of sizes in its own column (中国码 230 beside 欧码 36): the size buyers order by comes first.
 SECONDARY_LABEL = re.compile(r"中国|国内|内长|cm|mm|毫米|厘米|美码|英码|US|UK", re.IGNORECASE)
-LABEL_HEADING = re.compile(r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|欧码|欧洲码|EUR|^码子$|^尺寸$", re.IGNORECASE)
+LABEL_HEADING = re.compile(
+    r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|欧码|欧洲码|EUR|^码子$|^尺寸$", re.IGNORECASE
+)
 GARMENT_WORDS = re.compile(r"衣长|肩宽|袖长|裤长|裙长|摆围|下摆|前长|后长|领围|内长|鞋长|外长|大腿围")
 WEARER_WORDS = re.compile(r"适合|参考|建议|推荐|对应|身材|净")
 _RANGE = re.compile(
