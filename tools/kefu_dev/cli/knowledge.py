@@ -151,6 +151,15 @@ def format_report(report: dict[str, Any], out: Path | None = None) -> str:
     for reason, entry in report["dropped"].items():
         example = entry["examples"][0] if entry["examples"] else ""
         lines.append(f"  {reason:<26}{entry['count']:>7}  {example[:70]}")
+    sizing = report.get("sizing") or {}
+    if sizing.get("charts") or sizing.get("unreadable"):
+        lines.append("")
+        lines.append(f"size charts: {len(sizing.get('charts', []))} read ('kefu knowledge charts' shows them)")
+        for chart in sizing.get("charts", []):
+            lines.append(f"  {chart['chart_id']}  {'/'.join(chart['sizes'])}  for {', '.join(chart['products']) or '-'}"
+                         f"  ({chart['source']})")
+        for problem in sizing.get("unreadable", []):
+            lines.append(f"  unreadable: {problem['source']}: {problem['reason']}")
     changes = report["changes"]
     lines.append("")
     lines.append(

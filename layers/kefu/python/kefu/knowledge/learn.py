@@ -52,6 +52,7 @@ class LearnReport:
     mining: dict[str, Any] = field(default_factory=dict)
     dropped: dict[str, dict[str, Any]] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    sizing: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,6 +65,7 @@ class LearnReport:
             "mining": self.mining,
             "dropped": self.dropped,
             "changes": self.changes,
+            "sizing": self.sizing,
             "seconds": round(self.seconds, 3),
         }
 
@@ -307,6 +309,12 @@ def learn_bundle(
         },
         dropped=_drop_summary(dropped),
         changes=_changes(previous, items),
+        sizing={
+            "charts": [{"chart_id": c.chart_id, "source": c.source, "sizes": c.labels, "products": c.goods_ids}
+                       for c in sizing.charts],
+            "unreadable": [problem.model_dump() for problem in sizing.problems],
+            "products_without_chart": sorted(g for g, s in sizing.products.items() if s.chart_id is None),
+        },
     )
     say(f"encoding the views of {len(items)} items")
     vectors = view_vectors(items, encoder, previous)

@@ -135,7 +135,8 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
     headings, data = _headings(rows)
     named_columns = [i for i, h in enumerate(headings) if LABEL_HEADING.search(h)]
     primary = [i for i in named_columns if not SECONDARY_LABEL.search(headings[i])]
-    label_column = (primary or named_columns or [None])[0]
+    candidates = primary or named_columns
+    label_column: int | None = candidates[0] if candidates else None
     named = label_column is not None
     if label_column is None:
         labelled = [i for i in range(len(headings))
@@ -157,9 +158,10 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         if any(m == measure for _, m, _ in columns):
             continue
         columns.append((index, measure, heading_unit.group(1) if heading_unit else None))
+    labelled_rows = [row for row in data if label_column < len(row) and size_label(row[label_column])]
     if not columns:
-        if not named:
-            return None  # numbers without a size heading or a measure: not a size chart
+        if not named or not labelled_rows:
+            return None  # no measure, and no size named in its rows: a table about sizes, not a chart
         return TableReading([], "a size table without a body measure the agent can read (身高, 体重, 脚长 …)")
     parsed: list[SizeRow] = []
     unreadable = 0
