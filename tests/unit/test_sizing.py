@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kefu_dev.evaluation.grade import named_sizes
 
 from kefu.models.conversation import ConversationState
@@ -240,3 +242,50 @@ def test_labels_with_a_second_name_and_two_size_systems() -> None:
     both = read_table([["中国码", "欧码", "脚长(mm)"], ["225", "35", "225"], ["230", "36", "230"]])
     assert both is not None and [row.label for row in both.rows] == ["35", "36"]  # the size buyers order by
     assert [row.label for row in read_lines("110：身高100-110cm；120：身高110-120cm")] == ["110", "120"]
+
+
+def _random_chart(data: st.DataObject) -> tuple[SizeChart, ProductSizing]:
+    count = data.draw(st.integers(2, 6))
+    start_h, step_h = data.draw(st.integers(140, 170)), data.draw(st.integers(3, 8))
+    start_w, step_w = data.draw(st.integers(70, 110)), data.draw(st.integers(5, 20))
+    labels = ["S", "M", "L", "XL", "2XL", "3XL"][:count]
+    rows = [SizeRow(label=label, spans={
+        Measure.HEIGHT: Span(low=start_h + i * step_h, high=start_h + (i + 1) * step_h),
+        Measure.WEIGHT: Span(low=start_w + i * step_w, high=start_w + (i + 1) * step_w),
+    }) for i, label in enumerate(labels)]
+    sizing = ProductSizing(
+        goods_id="g", chart_id="c",
+        conflict=data.draw(st.sampled_from([None, TieRule.BY_WEIGHT, TieRule.LARGER])),
+        boundary=data.draw(st.sampled_from([None, TieRule.LARGER, TieRule.SMALLER])),
+        notes=data.draw(st.sampled_from([[], fit_notes("喜欢合身的建议拍小一码"), fit_notes("此款偏小，建议拍大一码")])),
+    )
+    return SizeChart(chart_id="c", source="s", rows=rows), sizing
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_advice_never_names_a_size_the_chart_does_not_give_for_the_measures(data: st.DataObject) -> None:
+    """Property: a size advice names only chart sizes; without a fit note, each named size's row holds the
+    decisive measure (or a neighbour of the sizes that hold it); outside the chart it hands over."""
+    chart, sizing = _random_chart(data)
+    height = data.draw(st.integers(100, 220))
+    weight = data.draw(st.integers(40, 300))
+    traits = data.draw(st.sampled_from([set(), {"fitted"}, {"loose"}]))
+    advice = advise(chart, sizing, extract(f"身高{height} 体重{weight}斤"), traits)
+    labels = [row.label for row in chart.rows]
+    lowest_h, highest_h = chart.rows[0].spans[Measure.HEIGHT].low, chart.rows[-1].spans[Measure.HEIGHT].high
+    lowest_w, highest_w = chart.rows[0].spans[Measure.WEIGHT].low, chart.rows[-1].spans[Measure.WEIGHT].high
+    outside = not (lowest_w <= weight <= highest_w) or (
+        sizing.conflict != TieRule.BY_WEIGHT and not (lowest_h <= height <= highest_h))
+    if outside:
+        assert advice.kind == AdviceKind.HUMAN
+        return
+    if advice.kind != AdviceKind.SIZE:
+        return
+    assert advice.sizes and set(advice.sizes) <= set(labels) and len(advice.sizes) <= 2
+    assert named_sizes(reply(advice)) == set(advice.sizes)
+    if not sizing.notes:
+        holding = {i for i, row in enumerate(chart.rows) if row.spans[Measure.WEIGHT].contains(weight)}
+        chosen = {labels.index(size) for size in advice.sizes}
+        if sizing.conflict == TieRule.BY_WEIGHT:
+            assert chosen <= holding
