@@ -257,7 +257,8 @@ def _random_chart(data: st.DataObject) -> tuple[SizeChart, ProductSizing]:
         goods_id="g", chart_id="c",
         conflict=data.draw(st.sampled_from([None, TieRule.BY_WEIGHT, TieRule.LARGER])),
         boundary=data.draw(st.sampled_from([None, TieRule.LARGER, TieRule.SMALLER])),
-        notes=data.draw(st.sampled_from([[], fit_notes("喜欢合身的建议拍小一码"), fit_notes("此款偏小，建议拍大一码")])),
+        notes=data.draw(st.sampled_from([[], fit_notes("喜欢合身的建议拍小一码"),
+                                         fit_notes("此款偏小，建议拍大一码")])),
     )
     return SizeChart(chart_id="c", source="s", rows=rows), sizing
 
