@@ -290,3 +290,31 @@ def test_advice_never_names_a_size_the_chart_does_not_give_for_the_measures(data
         chosen = {labels.index(size) for size in advice.sizes}
         if sizing.conflict == TieRule.BY_WEIGHT:
             assert chosen <= holding
+
+
+def test_men_and_women_tables_and_decisive_measures(tmp_path: Path) -> None:
+    shop = tmp_path / "shop"
+    (shop / "rules").mkdir(parents=True)
+    (shop / "products").mkdir()
+    (shop / "shop.json").write_text('{"shop_id": "t", "shop_name": "t"}', encoding="utf-8")
+    (shop / "products" / "1.json").write_text(
+        '{"goods_id": "1", "goods_name": "纯棉睡衣套装", "price_yuan": 1,'
+        ' "skus": [{"sku_id": "1", "spec": "L", "price_yuan": 1, "stock": 1}]}',
+        encoding="utf-8")
+    (shop / "rules" / "size.md").write_text(
+        "## 纯棉睡衣套装\n\n身高、体重对应的不是同一个码，都选大的那个码。\n\n女款：\n\n"
+        "| 尺码 | 身高(cm) | 体重(kg) |\n|---|---|---|\n| M | 155-162 | 45-52 |\n| L | 163-168 | 53-60 |\n\n男款：\n\n"
+        "| 尺码 | 身高(cm) | 体重(kg) |\n|---|---|---|\n| L | 165-172 | 55-65 |\n| XL | 173-178 | 66-75 |\n",
+        encoding="utf-8")
+    guide = learn_size_guide(shop)
+    assert set(guide.products["1"].variants) == {"female", "male"}
+    assert guide.products["1"].conflict == TieRule.LARGER  # 不是同一个码 survives the numeral folding
+    advisor = SizeAdvisor(guide)
+    state = ConversationState(shop_id="t", buyer_id="b", goods_id="1")
+    asked = advisor.consider("170 62公斤 穿什么码", state)
+    assert asked is not None and asked.asked and "男款" in (asked.answer or "")  # the tables disagree: whom for?
+    answered = advisor.consider("男的", state)
+    assert answered is not None and named_sizes(answered.answer) == {"L"}
+    assert conflict_rule("腰围和臀围对应的不是同一个码时，以臀围为准") == TieRule.BY_HIP
+    [note] = fit_notes("臀围100cm以上的亲，裤子容易紧，建议在上面对应的码基础上拍大一码")
+    assert note.condition == "hip>=100"

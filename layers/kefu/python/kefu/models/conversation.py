@@ -49,4 +49,5 @@ class ConversationState(BaseModel):
     size_goods_id: str | None = Field(default=None, description="the product the last size advice was for")
     size_pending: bool = Field(default=False, description="the agent asked for a measure and waits for it")
     size_advised: bool = Field(default=False, description="the last answer named a size")
+    size_variant: str | None = Field(default=None, description="male / female / child, when the buyer said whom for")
     version: int = 0

@@ -66,8 +66,9 @@ class FitNote(BaseModel):
 
     text: str
     shift: int = Field(description="sizes to move: -1 one size smaller, +1 one larger")
-    condition: str | None = Field(default=None, description="the buyer's trait it applies to (脚背高, 宽松 …), "
-                                  "None when it applies to everyone")
+    condition: str | None = Field(default=None, description="the buyer's traits it applies to (脚背高, 宽松 …, "
+                                  "comma-separated), 'usual', a measure threshold such as 'hip>=100', or None "
+                                  "when it applies to everyone")
 
 
 class TieRule(StrEnum):
@@ -77,6 +78,9 @@ class TieRule(StrEnum):
     SMALLER = "smaller"
     BY_WEIGHT = "by_weight"
     BY_HEIGHT = "by_height"
+    BY_HIP = "by_hip"
+    BY_WAIST = "by_waist"
+    BY_FOOT = "by_foot"
 
 
 class SizeChart(BaseModel):
@@ -84,6 +88,7 @@ class SizeChart(BaseModel):
     source: str = Field(description="file#place, cited in replies")
     title: str = ""
     goods_ids: list[str] = Field(default_factory=list, description="products the chart applies to")
+    variant: str | None = Field(default=None, description="male / female / child when a product has one chart each")
     rows: list[SizeRow]
     notes: list[FitNote] = Field(default_factory=list)
     tie: TieRule | None = None
@@ -113,6 +118,7 @@ class ProductSizing(BaseModel):
 
     goods_id: str
     chart_id: str | None = Field(default=None, description="None: the product has no chart (sizes go to a human)")
+    variants: dict[str, str] = Field(default_factory=dict, description="variant → chart id (男款/女款 tables)")
     notes: list[FitNote] = Field(default_factory=list)
     conflict: TieRule | None = Field(default=None, description="when measures point at different sizes")
     boundary: TieRule | None = Field(default=None, description="when a measure sits on the line between two")
@@ -126,9 +132,10 @@ class SizeGuide(BaseModel):
     names: dict[str, list[str]] = Field(default_factory=dict, description="words that name each product")
     problems: list[ChartProblem] = Field(default_factory=list)
 
-    def chart_for(self, goods_id: str | None) -> tuple[SizeChart, ProductSizing] | None:
+    def chart_for(self, goods_id: str | None, variant: str | None = None) -> tuple[SizeChart, ProductSizing] | None:
         sizing = self.products.get(goods_id or "")
         if sizing is None or sizing.chart_id is None:
             return None
-        chart = next((c for c in self.charts if c.chart_id == sizing.chart_id), None)
+        chart_id = sizing.variants.get(variant or "", sizing.chart_id)
+        chart = next((c for c in self.charts if c.chart_id == chart_id), None)
         return (chart, sizing) if chart is not None else None

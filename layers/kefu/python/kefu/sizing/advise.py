@@ -6,13 +6,15 @@ stated limits), or when the measures disagree by more than one size, the buyer g
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, TieRule
 from kefu.sizing.measures import BuyerMeasures
 
-DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT}
+DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
+            TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT}
 
 
 class AdviceKind(StrEnum):
@@ -32,14 +34,14 @@ class Advice:
     why: str = ""
 
 
-def required(chart: SizeChart, sizing: ProductSizing) -> list[Measure]:
+def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True) -> list[Measure]:
     """The measures a reading needs: all the chart's body measures, but age only when there is no height (a
     children's chart's age is a reference for its heights), and only the decisive one when the shop says which."""
     measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
     if Measure.HEIGHT in measures:
         measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
     decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
-    if decisive in measures:
+    if decisive_only and decisive in measures:
         return [decisive]
     return measures
 
@@ -62,11 +64,16 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     return sorted(inside)
 
 
-def _applies(note: FitNote, traits: set[str]) -> bool:
+def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | None = None) -> bool:
     if note.condition is None:
         return True
     if note.condition == "usual":
         return False
+    threshold = re.fullmatch(r"(\w+)(>=|<=)([\d.]+)", note.condition)
+    if threshold:
+        measure, side, limit = Measure(threshold.group(1)), threshold.group(2), float(threshold.group(3))
+        value = (values or {}).get(measure)
+        return value is not None and (value >= limit if side == ">=" else value <= limit)
     return bool(set(note.condition.split(",")) & traits)
 
 
@@ -96,7 +103,10 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         if usual is not None:
             return usual
     if missing:
-        return Advice(AdviceKind.ASK, missing=missing, used=given)
+        # Ask for every measure the chart reads that is still unknown (身高和体重), though the decisive one alone
+        # (以体重为准) would do: the buyer answers once.
+        every = [m for m in required(chart, sizing, decisive_only=False) if m not in given]
+        return Advice(AdviceKind.ASK, missing=every or missing, used=given)
     per_measure: dict[Measure, list[int]] = {}
     for measure in [m for m in chart.measures if m in given]:
         if measure in (Measure.AGE, Measure.MONTHS) and Measure.HEIGHT in given:
@@ -110,7 +120,7 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         return Advice(AdviceKind.HUMAN, used=given, why="the measures point at sizes far apart")
     note = None
     if len(chosen) == 1:
-        shifts = [n for n in sizing.notes if _applies(n, traits)]
+        shifts = [n for n in sizing.notes if _applies(n, traits, measures.values)]
         if shifts:
             note = shifts[0]
             index = chosen[0] + note.shift

@@ -25,8 +25,16 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
 _SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}")
 # Garment types, so a heading or a buyer can name a product by its kind (裙子 → 连衣裙, 裤子 → 阔腿裤).
-KIND_SUFFIXES = ("裙", "裤", "衣", "衫", "帽", "鞋", "靴", "袜", "恤", "套", "被", "枕", "垫", "戒", "表", "袖", "包", "镯",  # noqa: E501 (patterns read as one line)
-                 "链", "巾", "服")
+KIND_SUFFIXES = (
+    "裙", "裤", "衣", "衫", "帽", "鞋", "靴", "袜", "恤", "套", "被", "枕", "垫", "戒", "表", "袖", "包", "镯",
+    "链", "巾", "服", "装", "带", "甲",
+)
+# Who a chart (or a buyer) is for, when a product has one table each.
+VARIANTS = {
+    "male": r"男款|男士|男生|男性|男的|男装|男孩|老公|男朋友|男友|儿子|爸|爷爷|外公|哥|弟|^男",
+    "female": r"女款|女士|女生|女性|女的|女装|女孩|老婆|女朋友|女友|闺女|女儿|妈|奶奶|外婆|姐|妹|^女",
+    "child": r"儿童|童款|童装|小孩|宝宝|孩子",
+}
 
 
 @dataclass
@@ -36,6 +44,7 @@ class _Found:
     rows: list[SizeRow]
     text: str  # the words around the chart: notes, rules and limits are read from them
     goods_id: str | None = None  # a product's own chart
+    variant: str | None = None  # 男款 / 女款 / 儿童: the short line that introduces the table
 
 
 @dataclass
@@ -119,14 +128,23 @@ def _markdown_table(lines: list[str]) -> list[list[str]]:
 
 
 def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, text: str,
-                goods_id: str | None) -> None:
+                goods_id: str | None, variant: str | None = None) -> None:
     reading = read_table(table)
     if reading is None:
         return
     if reading.problem:
         scan.problems.append(ChartProblem(source=source, reason=reading.problem))
         return
-    scan.charts.append(_Found(source, title, reading.rows, text, goods_id))
+    scan.charts.append(_Found(source, title, reading.rows, text, goods_id, variant))
+
+
+def variant_of(text: str) -> str | None:
+    """male / female / child for a table's introducing line (男款：) or a buyer's words (给我老公 / 我男的)."""
+    folded = clean(text)
+    for variant, pattern in VARIANTS.items():
+        if re.search(pattern, folded):
+            return variant
+    return None
 
 
 def _scan_rules(shop_dir: Path, scan: _Scan) -> None:
@@ -143,16 +161,23 @@ def _scan_rules(shop_dir: Path, scan: _Scan) -> None:
             text = "\n".join(line for line in lines if not _TABLE_LINE.match(line))
             block: list[str] = []
             tables: list[list[str]] = []
+            intros: list[str | None] = []
+            before = ""
             for line in [*lines, ""]:
                 if _TABLE_LINE.match(line):
+                    if not block:
+                        intros.append(variant_of(before) if len(before.strip()) <= 12 else None)
                     block.append(line)
                 elif block:
                     tables.append(block)
                     block = []
+                if line.strip() and not _TABLE_LINE.match(line):
+                    before = line
             anchor = f"{rel}#{heading}" if heading else rel
             title = heading or path.stem
             for index, table in enumerate(tables):
-                _read_block(f"{anchor}/table{index + 1}", title, _markdown_table(table), scan, text, None)
+                _read_block(f"{anchor}/table{index + 1}", title, _markdown_table(table), scan, text, None,
+                            intros[index])
             rows = read_lines(text)
             if rows:
                 scan.charts.append(_Found(f"{anchor}/lines", title, rows, text, None))
@@ -213,8 +238,7 @@ def mentioned_products(text: str, names: dict[str, list[str]], kinds_only: bool 
             lowered = word.lower()
             # A buyer's words: the longest word that names it decides (many 卫衣 words do not name it more).
             # A heading's words: every word counts (情侣款重磅连帽卫衣 names the couple's hoodie, not the child's).
-            gained = len(lowered) if lowered in text else (
-                1.0 if lowered[-1] in KIND_SUFFIXES and (lowered[-1] + "子" in text or lowered[-2:] in text) else 0.0)
+            gained = float(len(lowered)) if lowered in text else _kind_tail(lowered, text)
             score = score + gained if summed else max(score, gained)
         if score:
             scores[goods_id] = score
@@ -222,6 +246,16 @@ def mentioned_products(text: str, names: dict[str, list[str]], kinds_only: bool 
         return []
     best = max(scores.values())
     return [gid for gid, score in sorted(scores.items(), key=lambda kv: -kv[1]) if score == best]
+
+
+def _kind_tail(word: str, text: str) -> float:
+    """How much of a product word's kind a text names: 运动套装 → 套装 (2), 连衣裙 → 裙子 (1)."""
+    if word[-1] not in KIND_SUFFIXES:
+        return 0.0
+    for size in range(len(word) - 1, 1, -1):
+        if word[-size:] in text:
+            return float(size)
+    return 1.0 if word[-1] + "子" in text else 0.0
 
 
 def _chart_id(found: _Found) -> str:
@@ -247,7 +281,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     charts: dict[str, tuple[SizeChart, _Found]] = {}
     for found in scan.charts:
         chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=found.rows,
-                          notes=shop_notes.fit_notes(found.text))
+                          notes=shop_notes.fit_notes(found.text), variant=found.variant)
         if found.goods_id:
             chart.goods_ids = [found.goods_id]
         else:
@@ -280,9 +314,11 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         notes = list(chosen.notes) if chosen is not None else []
         for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
             notes.extend(shop_notes.fit_notes(text))
+        variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
         guide.products[goods_id] = ProductSizing(
             goods_id=goods_id,
             chart_id=chosen.chart_id if chosen is not None else None,
+            variants=variants,
             notes=shop_notes.unique(notes),
             conflict=shop_notes.conflict_rule(joined),
             boundary=shop_notes.boundary_rule(joined),

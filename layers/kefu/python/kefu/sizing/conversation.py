@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from kefu.models.conversation import ConversationState
 from kefu.models.sizing import SizeGuide
 from kefu.sizing.advise import AdviceKind, advise, reply, required
-from kefu.sizing.charts import mentioned_products
+from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
 from kefu.sizing.notes import traits_in
 
@@ -28,6 +28,9 @@ _ASKS = re.compile(
     re.IGNORECASE,
 )
 _NOT_SIZE = re.compile(r"几号(?:发|到|能|送|前|之前|以后)|(?:拍|买|下单)(?:几|多少)(?:件|个|单|份)")
+
+
+VARIANT_NAMES = {"male": "男款", "female": "女款", "child": "童款"}
 
 
 def asks_size(text: str) -> bool:
@@ -50,14 +53,16 @@ class SizeAdvisor:
     def consider(self, text: str, state: ConversationState) -> SizingTurn | None:
         """The size turn for this message, or None when it is not a size matter (the usual pipeline answers)."""
         goods_id = self._product(text, state)
-        found = self.guide.chart_for(goods_id)
+        said_whom = variant_of(text)
+        state.size_variant = said_whom or state.size_variant
+        found = self.guide.chart_for(goods_id, state.size_variant)
         # Only while the agent waits for a measure it asked for is a bare number read as that measure.
         awaited = ([m for m in required(*found) if m not in state.measures]
                    if found is not None and state.size_pending else None)
         heard = extract(text, awaited)
         traits = traits_in(fold(text))
         asking = asks_size(text)
-        continuing = state.size_pending and not heard.empty
+        continuing = state.size_pending and (not heard.empty or said_whom is not None)
         preference = state.size_advised and bool(traits) and not heard.values
         # Measures the product's chart reads (衬衫 1米7 62kg), or the size worn elsewhere, are a size question by
         # themselves; so is another product named right after a size advice (那帆布鞋呢), with the same measures.
@@ -77,6 +82,15 @@ class SizeAdvisor:
             return None
         chart, sizing = found
         advice = advise(chart, sizing, known, traits)
+        if sizing.variants and state.size_variant not in sizing.variants and advice.kind != AdviceKind.ASK:
+            # 男款/女款 tables: when they disagree for these measures, ask whom it is for instead of guessing.
+            readings = self._readings(goods_id, list(sizing.variants), known, traits)
+            if len(readings) > 1:
+                state.measures = dict(known.values)
+                state.size_goods_id, state.size_pending, state.size_advised = goods_id, True, False
+                whom = "、".join(VARIANT_NAMES[v] for v in sizing.variants if v in VARIANT_NAMES)
+                return SizingTurn(goods_id, f"亲，这款分{whom}，请问是哪一款呢？我帮您对照对应的尺码表~",
+                                  [chart.source], asked=True)
         state.measures = {measure: value for measure, value in known.values.items()}
         state.usual_size = known.usual
         state.size_goods_id = goods_id
@@ -86,13 +100,24 @@ class SizeAdvisor:
         state.size_advised = advice.kind == AdviceKind.SIZE
         return SizingTurn(goods_id, reply(advice), [chart.source], asked=advice.kind == AdviceKind.ASK)
 
+    def _readings(self, goods_id: str | None, variants: list[str], known: BuyerMeasures,
+                  traits: set[str]) -> set[tuple[str, tuple[str, ...]]]:
+        """What each variant's chart says for these measures (a size, a question or a hand-over)."""
+        readings = set()
+        for variant in variants:
+            found = self.guide.chart_for(goods_id, variant)
+            if found is not None:
+                reading = advise(found[0], found[1], known, traits)
+                readings.add((reading.kind.value, tuple(reading.sizes)))
+        return readings
+
     def _product(self, text: str, state: ConversationState) -> str | None:
         named = mentioned_products(text, self.guide.names, kinds_only=True)
         if len(named) == 1:
             return named[0]
         if state.goods_id in named or not named:
             return state.size_goods_id if state.size_goods_id and not named and state.size_advised else state.goods_id
-        return state.goods_id
+        return named[0]  # another product, named as well as another: the best named
 
 
 def _fits_question(text: str) -> bool:

@@ -42,6 +42,30 @@ _LIMIT = re.compile(
 )
 
 
+BY_WORD = {"体重": TieRule.BY_WEIGHT, "身高": TieRule.BY_HEIGHT, "臀围": TieRule.BY_HIP, "腰围": TieRule.BY_WAIST,
+           "脚长": TieRule.BY_FOOT}
+# A note for buyers past a measure (臀围100cm以上的亲 … 拍大一码): its condition is that threshold.
+_THRESHOLD = re.compile(
+    r"(?P<measure>身高|体重|腰围|臀围|胸围|脚长)(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>cm|厘米|公分|斤|kg|公斤|mm|毫米)?\s*(?P<side>以上|及以上|或以上|以下|及以下)?"
+)
+
+
+def threshold_condition(text: str) -> str | None:
+    """'hip>=100' for 臀围100cm以上; None when the text names no measure threshold."""
+    from kefu.sizing.tables import measure_of_heading, to_canonical
+
+    match = _THRESHOLD.search(text)
+    if match is None or not (match.group("side") or re.search(r"超过|大于|≥|>", match.group(0))):
+        return None
+    measure = measure_of_heading(match.group("measure"))
+    if measure is None:
+        return None
+    value = to_canonical(measure, float(match.group("value")), match.group("unit"))
+    side = "<=" if match.group("side") in ("以下", "及以下") else ">="
+    return f"{measure.value}{side}{value:g}"
+
+
 def traits_in(text: str) -> set[str]:
     found: set[str] = set()
     for name, pattern in _TRAITS.items():
@@ -69,8 +93,11 @@ def fit_notes(text: str) -> list[FitNote]:
             before = sentence[:match.start()]
             before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
             traits = traits_in(before)
-            if traits:
-                condition: str | None = ",".join(sorted(traits))
+            threshold = threshold_condition(before)
+            if threshold:
+                condition: str | None = threshold
+            elif traits:
+                condition = ",".join(sorted(traits))
             elif _USUAL.search(before) or _USUAL.search(sentence[match.end():]):
                 condition = "usual"  # 偏大一码，建议拍小一码（平时穿38的拍37）: about the usual size
             elif re.search(r"如果|若|的话|的亲|的朋友|的宝宝|的人", before):
@@ -100,7 +127,7 @@ def conflict_rule(text: str) -> TieRule | None:
     match = _CONFLICT.search(text)
     if match:
         by = match.group("by") or match.group("by2")
-        return TieRule.BY_WEIGHT if by == "体重" else TieRule.BY_HEIGHT if by == "身高" else TieRule.LARGER
+        return BY_WORD.get(by, TieRule.LARGER)
     for sentence in _SENTENCES.split(text):
         if re.search(r"不在同一|不是同一|不一致|不一样|对应不同|不同尺码|对不上", sentence) and _LARGER_OF.search(sentence):  # noqa: E501 (patterns read as one line)
             return TieRule.LARGER
