@@ -318,3 +318,22 @@ def test_men_and_women_tables_and_decisive_measures(tmp_path: Path) -> None:
     assert conflict_rule("腰围和臀围对应的不是同一个码时，以臀围为准") == TieRule.BY_HIP
     [note] = fit_notes("臀围100cm以上的亲，裤子容易紧，建议在上面对应的码基础上拍大一码")
     assert note.condition == "hip>=100"
+
+
+def test_from_to_columns_aliases_and_the_longer_foot() -> None:
+    table = markdown("""
+| 尺码 | 适合脚长（mm） |  |
+|:---:|:---:|:---:|
+| 欧码 | 从 | 到 |
+| 35 | 220 | 225 |
+| 36 | 225 | 230 |
+""")
+    reading = read_table(table)
+    assert reading is not None and spans(reading.rows) == [("35", {"foot": (220, 225)}), ("36", {"foot": (225, 230)})]
+    rows = read_lines("22.5码：脚长220—225mm（平时穿35码）\n23码：脚长225—230mm（平时穿36码）")
+    assert [(row.label, row.aliases) for row in rows] == [("22.5", ["35"]), ("23", ["36"])]
+    assert extract("左脚23.9 右脚24.1").values == {Measure.FOOT: 241}
+    assert traits_in("脚背特别高") == {"instep"} and traits_in("瘦脚") == {"narrow_foot"}
+    [note] = fit_notes("脚背特别高的，往上拍一个码")
+    assert (note.shift, note.condition) == (1, "instep")
+    assert fit_notes("瘦得很的，建议拍小一码") == []  # a condition it cannot read is never applied to everyone

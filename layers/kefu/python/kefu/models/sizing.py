@@ -59,6 +59,7 @@ class Span(BaseModel):
 class SizeRow(BaseModel):
     label: str = Field(description="the size as the chart writes it: M, XL, 38, 120")
     spans: dict[Measure, Span] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list, description="the same size in another system (欧码 36)")
 
 
 class FitNote(BaseModel):

@@ -81,10 +81,15 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     """The buyer's usual size moved by how this product runs, then by a note for one of the buyer's traits
     (脚背高选大一码): one trait note, never two."""
     labels = [label.upper() for label in chart.labels]
-    if usual.upper() not in labels or sizing.usual_shift is None:
-        return None
+    # The chart may name the usual size itself (欧码 beside 脚长码): then it is that row, as the shop states it.
+    by_alias = [i for i, row in enumerate(chart.rows) if usual.upper() in (a.upper() for a in row.aliases)]
     extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and _applies(n, traits)), 0)
-    index = labels.index(usual.upper()) + sizing.usual_shift + extra
+    if by_alias:
+        index = by_alias[0] + extra
+    elif usual.upper() not in labels or sizing.usual_shift is None:
+        return None
+    else:
+        index = labels.index(usual.upper()) + sizing.usual_shift + extra
     if not 0 <= index < len(labels):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = next((n for n in sizing.notes if n.condition == "usual"), None)

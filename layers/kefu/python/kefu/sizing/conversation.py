@@ -14,7 +14,7 @@ from kefu.models.sizing import SizeGuide
 from kefu.sizing.advise import AdviceKind, advise, reply, required
 from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
-from kefu.sizing.notes import traits_in
+from kefu.sizing.notes import traits_in, without_traits
 
 _SIZE = r"(?:码|号|尺码|尺寸|size|码数|码子)"
 _ASKS = re.compile(
@@ -112,7 +112,7 @@ class SizeAdvisor:
         return readings
 
     def _product(self, text: str, state: ConversationState) -> str | None:
-        named = mentioned_products(text, self.guide.names, kinds_only=True)
+        named = mentioned_products(without_traits(fold(text)), self.guide.names, kinds_only=True)
         if len(named) == 1:
             return named[0]
         if state.goods_id in named or not named:

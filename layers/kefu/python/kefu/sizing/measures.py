@@ -178,7 +178,10 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             continue
         converted = _convert(measure, number, unit)
         if converted is not None and converted > 0:
-            values.setdefault(measure, converted)
+            if measure == Measure.FOOT and measure in values:
+                values[measure] = max(values[measure], converted)  # two feet: the longer one decides
+            else:
+                values.setdefault(measure, converted)
     return BuyerMeasures(values=values, usual=usual, unread=unread)
 
 

@@ -7,26 +7,30 @@ the traits the note names. A trait word that describes the garment (宽松版型
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from kefu.models.sizing import FitNote, Measure, Span, TieRule
 from kefu.sizing.tables import clean, measure_of_heading, parse_span
 
 # The buyer's traits, as patterns over the buyer's (or the note's) words.
+# Degree words between a body part and its trait (脚背特别高, 屁股比较大): a rule of language, not a list of cases.
+ADV = r"(?:有点儿?|有些|比较|稍微|稍|偏|很|挺|特别|非常|超级|超|太|蛮|长得|有)?"
 TRAITS: dict[str, str] = {
     "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落)|合身(?:一点|点)",
     "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
-    "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部)(?:有点|有|比较|很|稍微|偏)?(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"  # noqa: E501 (patterns read as one line)
-               r"微胖|偏胖|胖胖|有点胖|比较胖|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女)(?:比较|有点|偏|长得|挺)?(?:胖|壮|肉)",
-    "wide_hip": r"胯(?:比较|有点|偏)?(?:宽|大)|臀(?:部)?(?:比较|有点|偏)?(?:大|宽)|屁股(?:比较|有点)?大|大腿(?:比较|有点)?粗",  # noqa: E501 (patterns read as one line)
-    "instep": r"脚背(?:比较|有点|偏|很)?(?:高|厚)|脚面(?:比较|有点|偏)?高|高脚背",
-    "wide_foot": r"脚(?:掌|型|板)?(?:比较|有点|偏|很|稍)?(?:宽|肥|胖)|宽脚|肉脚",
+    "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"
+               r"微胖|偏胖|胖胖|有点胖|比较胖|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}(?:胖|壮|肉)",
+    "wide_hip": r"胯{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽)|屁股{ADV}大|大腿{ADV}粗",
+    "instep": r"脚背{ADV}(?:高|厚)|脚面{ADV}高|高脚背",
+    "wide_foot": r"脚(?:掌|型|板)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
+    "narrow_foot": r"瘦脚|窄脚|脚(?:掌|型|板)?{ADV}(?:窄|瘦)",
     "layered": r"(?:里面|内搭|里边|里头)[^，,。]{0,4}?(?:穿|加)|(?:穿|加)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
                r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛|棉)(?:的)?袜",
 }
-_TRAITS = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in TRAITS.items()}
+_TRAITS = {name: re.compile(pattern.replace("{ADV}", ADV), re.IGNORECASE) for name, pattern in TRAITS.items()}
 _NEGATION = re.compile(r"[不别没]\s*$")
-_SHIFT = re.compile(r"(?:拍|选|买|穿|要|建议|考虑|再|加)(?P<way>大|小)(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")
+_SHIFT = re.compile(r"(?:拍|选|买|穿|要|建议|考虑|再|加|往)(?P<way>大|小|上|下)(?:拍|选|买)?(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")  # noqa: E501 (patterns read as one line)
 _RUNS = re.compile(r"(?:版型|尺码|码数|鞋码|这款|此款|整体)?(?:偏|会)(?P<way>大|小)(?P<amount>一|1|半|两|2)?(?:个)?(?:码|号)")  # noqa: E501 (patterns read as one line)
 _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|按平时(?:的)?(?:尺码|码数|码)(?:拍|选)(?:就)?(?:可以|行|好)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
@@ -34,7 +38,7 @@ _SENTENCES = re.compile(r"[。；;\n！!]")
 _CONFLICT = re.compile(r"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{0,12}?(?:以|按)(?P<by>体重|身高|腰围|臀围|脚长)(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        r"(?:以|按)(?P<by2>体重|身高|脚长)为准")
 _LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
-_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,16}?(?:选|拍|取|建议)(?:择)?(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
+_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:选|拍|取|建议)(?:择)?(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
 _BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
 _LIMIT = re.compile(
     r"(?:适合|适用|只到|仅适合|范围|只适合|适穿)(?:的)?(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
@@ -75,6 +79,13 @@ def traits_in(text: str) -> set[str]:
     return found
 
 
+def without_traits(text: str) -> str:
+    """The text with its trait phrases removed (穿厚袜子 is a wish about fit, not the socks on sale)."""
+    for pattern in _TRAITS.values():
+        text = pattern.sub(" ", text)
+    return text
+
+
 def _amount(word: str | None) -> int:
     return 2 if word in ("两", "2") else 1
 
@@ -89,7 +100,7 @@ def fit_notes(text: str) -> list[FitNote]:
         for match in _SHIFT.finditer(sentence):
             if match.group("amount") == "半":
                 continue  # half a size: the charts here have whole sizes only; the note is quoted, not applied
-            shift = _amount(match.group("amount")) * (1 if match.group("way") == "大" else -1)
+            shift = _amount(match.group("amount")) * (1 if match.group("way") in ("大", "上") else -1)
             before = sentence[:match.start()]
             before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
             traits = traits_in(before)
@@ -100,7 +111,7 @@ def fit_notes(text: str) -> list[FitNote]:
                 condition = ",".join(sorted(traits))
             elif _USUAL.search(before) or _USUAL.search(sentence[match.end():]):
                 condition = "usual"  # 偏大一码，建议拍小一码（平时穿38的拍37）: about the usual size
-            elif re.search(r"如果|若|的话|的亲|的朋友|的宝宝|的人", before):
+            elif re.search(r"如果|若|的话|的亲|的朋友|的宝宝|的人|的[，,\s]*(?:建议|请|可以|最好|要|就)*[，,\s]*$", before):
                 continue  # a condition we cannot read: never applied to everyone
             else:
                 condition = None
@@ -144,7 +155,13 @@ def boundary_rule(text: str) -> TieRule | None:
 def limits(text: str) -> dict[Measure, Span]:
     """Ranges the shop says the chart is for (适合身高155~170cm): outside them the agent hands over."""
     found: dict[Measure, Span] = {}
-    for match in _LIMIT.finditer(clean(text)):
+    matches = list(_LIMIT.finditer(clean(text)))
+    # 适合脚长241-245mm on every row is the chart itself, not a limit of it.
+    counts = Counter(m.group("measure") for m in matches)
+    repeated = {name for name, count in counts.items() if count > 1}
+    for match in matches:
+        if match.group("measure") in repeated:
+            continue
         measure = measure_of_heading(match.group("measure"))
         if measure is None:
             continue

@@ -43,7 +43,7 @@ OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, M
 
 
 def clean(cell: str) -> str:
-    return arabic(unicodedata.normalize("NFKC", cell)).strip().strip("*").strip()
+    return arabic(unicodedata.normalize("NFKC", cell)).replace("**", "").strip().strip("*").strip()
 
 
 def size_label(cell: str) -> str | None:
@@ -146,6 +146,7 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         return None
     garment = any(GARMENT_WORDS.search(h) for h in headings)
     columns: list[tuple[int, Measure, str | None]] = []
+    upper: dict[Measure, int] = {}
     for index, heading in enumerate(headings):
         if index == label_column or GARMENT_WORDS.search(heading):
             continue
@@ -156,8 +157,11 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
             continue
         heading_unit = _HEADER_UNIT.search(heading)
         if any(m == measure for _, m, _ in columns):
+            if re.search(r"到|至|止|最大|上限|max", heading, re.IGNORECASE):
+                upper[measure] = index  # 脚长 从 | 到: the second column is the range's upper end
             continue
         columns.append((index, measure, heading_unit.group(1) if heading_unit else None))
+    other_labels = [i for i in named_columns if i != label_column]
     labelled_rows = [row for row in data if label_column < len(row) and size_label(row[label_column])]
     if not columns:
         if not named or not labelled_rows:
@@ -172,10 +176,16 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         spans = {}
         for index, measure, unit in columns:
             span = parse_span(measure, row[index], unit) if index < len(row) else None
+            end = upper.get(measure)
+            if span is not None and end is not None and end < len(row):
+                top = parse_span(measure, row[end], unit)
+                if top is not None and span.low == span.high and top.high >= span.low:
+                    span = Span(low=span.low, high=top.high)
             if span is not None:
                 spans[measure] = span
         if spans:
-            parsed.append(SizeRow(label=label, spans=spans))
+            aliases = [alias for i in other_labels if i < len(row) and (alias := size_label(row[i]))]
+            parsed.append(SizeRow(label=label, spans=spans, aliases=aliases))
         else:
             unreadable += 1
     if not parsed and not unreadable:
@@ -212,6 +222,9 @@ _LINE_PAIR = re.compile(
     r"\s*(?:以下|以内|以上|及以上)?)",
     re.IGNORECASE,
 )
+# Another name of the same size in a line (23码：脚长225—230mm（平时穿36码）, 对应欧码36).
+_ALIAS = re.compile(r"(?:平时|平常|日常|一般|欧码|国际码|对应|相当于)[^\d，,。;；]{0,4}?(\d{2}(?:\.5)?)\s*(?:码|号)?")
+_ALIAS_BEFORE = re.compile(r"(?:平时|平常|日常|一般|欧码|国际码|对应|相当于)[^\d，,。;；]{0,4}$")
 _UNIT_MEASURE = {"斤": Measure.WEIGHT, "kg": Measure.WEIGHT, "公斤": Measure.WEIGHT, "千克": Measure.WEIGHT,
                  "岁": Measure.AGE, "个月": Measure.MONTHS, "mm": Measure.FOOT, "毫米": Measure.FOOT}
 
@@ -234,7 +247,8 @@ def _line_measure(keyword: str | None, value_text: str, chunk: str = "") -> Meas
 def read_lines(text: str) -> list[SizeRow]:
     """Chart rows written as text: each size label followed by its measures, until the next label."""
     text = clean(text)
-    labels = [m for m in _LINE_LABEL.finditer(text)]
+    # A size named as another's alias (（平时穿36码）) is not a row of its own.
+    labels = [m for m in _LINE_LABEL.finditer(text) if not _ALIAS_BEFORE.search(text[max(0, m.start() - 6):m.start()])]
     rows: list[SizeRow] = []
     for position, match in enumerate(labels):
         end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
@@ -253,6 +267,7 @@ def read_lines(text: str) -> list[SizeRow]:
             keyword = None
         if spans:
             label = match.group("letter") or match.group("number") or match.group("bare")
-            rows.append(SizeRow(label=label.upper(), spans=spans))
+            aliases = [m.group(1) for m in _ALIAS.finditer(chunk)]
+            rows.append(SizeRow(label=label.upper(), spans=spans, aliases=aliases))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
     return rows if len(rows) >= 2 else []
