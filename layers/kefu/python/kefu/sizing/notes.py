@@ -79,6 +79,9 @@ def traits_in(text: str) -> set[str]:
     return found
 
 
+_CONDITIONAL = re.compile(r"如果|若|的话|的亲|的朋友|的宝宝|的人|的[，,\s]*(?:建议|请|可以|最好|要|就)*[，,\s]*$")
+
+
 def without_traits(text: str) -> str:
     """The text with its trait phrases removed (穿厚袜子 is a wish about fit, not the socks on sale)."""
     for pattern in _TRAITS.values():
@@ -111,7 +114,7 @@ def fit_notes(text: str) -> list[FitNote]:
                 condition = ",".join(sorted(traits))
             elif _USUAL.search(before) or _USUAL.search(sentence[match.end():]):
                 condition = "usual"  # 偏大一码，建议拍小一码（平时穿38的拍37）: about the usual size
-            elif re.search(r"如果|若|的话|的亲|的朋友|的宝宝|的人|的[，,\s]*(?:建议|请|可以|最好|要|就)*[，,\s]*$", before):
+            elif _CONDITIONAL.search(before):
                 continue  # a condition we cannot read: never applied to everyone
             else:
                 condition = None
