@@ -7,7 +7,7 @@
   const STORE_TOKEN = "kefu.console.token";
   const STORE_AGENT = "kefu.console.agent";
   // /console → "", /prod/console → "/prod": the API sits beside the console under the same stage.
-  const API = location.pathname.replace(/\/console(\/.*)?$/, "") + "/agent/handoffs";
+  const BASE = location.pathname.replace(/\/console(\/.*)?$/, "");
   const ROLE = { buyer: "买家", bot: "机器人", agent: "客服", system: "系统" };
 
   const $ = (id) => document.getElementById(id);
@@ -21,6 +21,7 @@
     fetchedAt: 0,
     busy: false,
     polling: false,
+    view: "handoffs",
   };
 
   function el(tag, props, ...children) {
@@ -61,8 +62,13 @@
     return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
   }
 
-  async function api(path, options) {
-    const response = await fetch(API + path, {
+  function api(path, options) {
+    return request("/agent/handoffs" + path, options);
+  }
+
+  // Any agent API route (path from the stage root, e.g. "/agent/knowledge/gaps"); shared with review.js.
+  async function request(route, options) {
+    const response = await fetch(BASE + route, {
       method: (options && options.method) || "GET",
       headers: {
         "Authorization": "Bearer " + state.token,
@@ -91,6 +97,9 @@
   function showLogin(message) {
     $("login").hidden = false;
     $("workspace").hidden = true;
+    $("review").hidden = true;
+    $("gaps").hidden = true;
+    $("tabs").hidden = true;
     $("logout").hidden = true;
     $("agent-label").textContent = "";
     $("agent").value = state.agent;
@@ -99,7 +108,8 @@
 
   function showWorkspace() {
     $("login").hidden = true;
-    $("workspace").hidden = false;
+    $("tabs").hidden = false;
+    showView(state.view);
     $("logout").hidden = false;
     $("agent-label").textContent = "客服：" + state.agent;
   }
@@ -225,7 +235,8 @@
     tickAges();
 
     // Re-render the rest only when it changed, so scrolling and clicks are not disturbed by the poll.
-    const key = JSON.stringify([detail.transcript, detail.order, detail.suggestions, t.reason, t.emotion]);
+    const key = JSON.stringify([detail.transcript, detail.order, detail.suggestions, t.reason, t.emotion,
+      detail.summary, detail.canned_replies]);
     if (key === state.detailKey && previous) return;
     state.detailKey = key;
 
@@ -257,6 +268,9 @@
       ? detail.bot_answers.map((a) => el("li", { text: a.text + (a.sources.length ? "（依据：" + a.sources.join("，") + "）" : "") }))
       : [el("li", { class: "muted", text: "机器人尚未回答" })]));
 
+    renderSummary(detail.summary);
+    renderCanned(detail.canned_replies);
+
     $("d-suggestions").replaceChildren(...detail.suggestions.map((s) => {
       const node = el("li", { class: "suggestion", "data-testid": "suggestion" },
         el("span", { text: s.text }),
@@ -268,6 +282,54 @@
       });
       return node;
     }));
+  }
+
+  // Optional fields of the handover package: absent (an older API) means nothing is shown.
+  function renderSummary(summary) {
+    const lines = Array.isArray(summary) ? summary : (typeof summary === "string" ? summary.split("\n") : []);
+    const shown = lines.map((line) => String(line).trim()).filter(Boolean);
+    $("d-summary").hidden = shown.length === 0;
+    $("d-summary").replaceChildren(...shown.map((line) => el("p", { text: line, "data-testid": "summary-line" })));
+  }
+
+  function renderCanned(canned) {
+    const list = Array.isArray(canned) ? canned.filter((c) => c && c.text) : [];
+    $("d-canned-box").hidden = list.length === 0;
+    $("d-canned").replaceChildren(...list.map((c) => {
+      const node = el("li", { class: "suggestion canned", "data-testid": "canned-reply" },
+        el("strong", { class: "title", text: c.title || "快捷回复" }),
+        el("span", { text: c.text }));
+      node.addEventListener("click", () => insertReply(c.text));
+      return node;
+    }));
+  }
+
+  // Canned replies are building blocks: insert at the cursor instead of replacing what was typed.
+  function insertReply(text) {
+    const box = $("reply");
+    if (box.disabled) { toast("请先点击“接待”", true); return; }
+    const start = box.selectionStart == null ? box.value.length : box.selectionStart;
+    const end = box.selectionEnd == null ? start : box.selectionEnd;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.focus();
+    box.selectionStart = box.selectionEnd = start + text.length;
+  }
+
+  // --- views: 会话 / 待审核知识 / 未解决问题 (review.js draws the last two) ------------------------------
+
+  function showView(name) {
+    state.view = name;
+    for (const tab of document.querySelectorAll(".tab[data-view]")) {
+      tab.classList.toggle("active", tab.dataset.view === name);
+    }
+    $("workspace").hidden = name !== "handoffs";
+    $("review").hidden = name !== "review";
+    $("gaps").hidden = name !== "gaps";
+    if (window.KefuReview) window.KefuReview.refresh(name);
+  }
+
+  for (const tab of document.querySelectorAll(".tab[data-view]")) {
+    tab.addEventListener("click", () => showView(tab.dataset.view));
   }
 
   // --- actions ---------------------------------------------------------------------------------------
@@ -334,6 +396,8 @@
       state.polling = false;
     }
   }
+
+  window.KefuConsole = { request, el, toast, formatAge, state, isLoggedIn: () => !!(state.token && state.agent) };
 
   if (state.token && state.agent) { showWorkspace(); poll(); } else { showLogin(); }
   setInterval(poll, POLL_MS);
