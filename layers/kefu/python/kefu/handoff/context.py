@@ -6,26 +6,20 @@ Pure: the caller loads the ticket, the transcript, the order and the shop's inde
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from kefu.handoff.canned import CannedReply, canned_replies
+from kefu.handoff.summary import HANDOFF_WORDS, REASON_LABELS, summarize
 from kefu.models.conversation import Mode, Role, Turn
 from kefu.models.decision import HandoffReason
 from kefu.models.handoff import ActionRecord, HandoffStatus, HandoffTicket
 from kefu.models.knowledge import SearchHit
-from kefu.models.shop import Logistics, Order
+from kefu.models.shop import CannedReplyTemplate, Logistics, Order
 
-REASON_LABELS: dict[HandoffReason, str] = {
-    HandoffReason.EXPLICIT_REQUEST: "买家要求人工",
-    HandoffReason.EMOTION: "买家情绪激动",
-    HandoffReason.AFTER_SALE: "售后问题",
-    HandoffReason.MEDIA_RULE: "图片/视频需人工查看",
-    HandoffReason.LOW_CONFIDENCE: "机器人没有把握",
-    HandoffReason.REPEATED_FAILURE: "多次回答未解决",
-    HandoffReason.WITH_HUMAN: "人工处理中",
-}
 STATUS_LABELS: dict[HandoffStatus, str] = {
     HandoffStatus.WAITING: "待接待",
     HandoffStatus.CLAIMED: "接待中",
@@ -39,8 +33,6 @@ SUGGESTION_MIN_SCORE = 0.35
 SUGGESTION_MAX_CHARS = 90
 BUYER_TURNS_SEARCHED = 3
 RECENCY_WEIGHTS = (1.0, 0.75, 0.5)  # the newest need first, unless an older one is matched far better
-# Asking for a human is not a need the knowledge answers (it would suggest the handoff rule itself).
-HANDOFF_WORDS = ("转人工", "人工客服", "找人工", "要人工", "真人", "人工", "客服")
 _FILLER = re.compile(r"[\s，,。.！!？?~～、]+")
 # Used only when the knowledge has fewer than MIN_SUGGESTIONS relevant answers: an opener is always useful.
 FALLBACK_SUGGESTIONS = (
@@ -117,6 +109,7 @@ class SuggestedReply(BaseModel):
 
 class ContextPackage(BaseModel):
     ticket: TicketView
+    summary: str = Field(description="two lines: 买家想要：… and 机器人已答：… (or 机器人未作答)")
     mode: Mode
     transcript: list[Turn]
     order: Order | None = None
@@ -124,6 +117,7 @@ class ContextPackage(BaseModel):
     bot_answers: list[BotAnswer]
     suggestions: list[SuggestedReply]
     actions: list[ActionRecord]
+    canned_replies: list[CannedReply] = Field(default_factory=list, description="the shop's, order filled in")
 
 
 def build_context(
@@ -135,12 +129,15 @@ def build_context(
     now: datetime,
     sla_minutes: int = 3,
     handoff_keywords: tuple[str, ...] | list[str] = (),
+    *,
+    canned: Sequence[CannedReplyTemplate] = (),
 ) -> ContextPackage:
     bot_answers = [
         BotAnswer(text=t.text, at=t.at, sources=t.sources) for t in transcript if t.role == Role.BOT
     ]
     return ContextPackage(
         ticket=TicketView.of(ticket, now, sla_minutes),
+        summary=summarize(ticket, transcript, order, handoff_keywords),
         mode=mode,
         transcript=transcript,
         order=order,
@@ -148,6 +145,7 @@ def build_context(
         bot_answers=bot_answers,
         suggestions=suggest_replies(transcript, index, ticket.goods_id, handoff_keywords),
         actions=ticket.actions,
+        canned_replies=canned_replies(canned, order),
     )
 
 

@@ -27,6 +27,18 @@ class MediaToHuman(BaseModel):
     video: list[OrderStatus] = Field(default_factory=list)
 
 
+class CannedReplyTemplate(BaseModel):
+    """A reply the shop's agents send often, as written in shop.json.
+
+    The text may hold order placeholders ({物流公司}, {单号}, {订单号}, {订单状态}, {商品}); the handover
+    package fills them from the buyer's order (kefu.handoff.canned).
+    """
+
+    # Generous bounds: a bad entry fails the whole bundle at learn time, so only nonsense is refused.
+    title: str = Field(min_length=1, max_length=60, description="the button label in the agent console")
+    text: str = Field(min_length=1, max_length=2000, description="one chat message")
+
+
 class ShopConfig(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -45,6 +57,9 @@ class ShopConfig(BaseModel):
     forbidden_words: list[str] = Field(default_factory=list, description="extra words never sent to buyers")
     lexicon: dict[str, str] = Field(default_factory=dict, description="shop-specific colloquial → standard words")
     sla_minutes: int = Field(default=3, ge=1, le=24 * 60)
+    canned_replies: list[CannedReplyTemplate] = Field(
+        default_factory=list, description="the agents' canned replies, offered in the handover package"
+    )
 
 
 class Sku(BaseModel):
