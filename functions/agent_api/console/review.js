@@ -70,7 +70,7 @@
         el("label", {}, radio,
           el("strong", { text: s.title || s.item_id }),
           el("span", { class: "score", text: "相似度 " + Number(s.score).toFixed(2) })),
-        el("p", { class: "similar-answer", text: s.answer })));
+        el("p", { class: "similar-answer", text: s.answer, title: s.answer })));
     });
     card.append(el("div", { class: "field" },
       el("span", { text: "相似的已有知识" }),
