@@ -59,6 +59,12 @@ STORE_OTHER_WORDS = "有线下门店可以去看看吗"
 PERM = "刚烫完头 同一天还能接着染吗"
 PERM_ANSWER = "亲，烫完最好隔一周再染哦，不满意支持15天无理由退货~"  # the rules say 7天
 PERM_OTHER_WORDS = "烫完头多久可以染发"
+STAIN = "手上沾到黑黑的怎么搞掉"  # handed over, though a rule section answers it: a case for merging
+STAIN_ANSWER = "亲，皮肤沾到可以用卸妆油或洗洁精擦掉哦~"
+STAIN_ITEM_TITLE = "皮肤沾到染发剂"
+STAIN_OTHER_WORDS = "手上黑黑的怎么弄掉"
+STORE_RIGHT_ANSWER = "亲，我们是网店，暂时没有线下门店哦，色板可以看商品详情页的图~"
+STORE_ASKED_AGAIN = "你们有实体店吗"
 WHOLESALE = "你们招代理不 我想拿货批发"
 PHONE = "13812345678"
 WHOLESALE_ANSWER = f"亲，批发代理请联系我们的招商经理，电话{PHONE}~"
@@ -334,3 +340,67 @@ def test_a_phone_number_in_a_reply_is_stored_masked(
     ARTIFACTS.mkdir(exist_ok=True)
     page.get_by_test_id("review-view").screenshot(path=str(ARTIFACTS / "review.png"))
     print(f"screenshot: {ARTIFACTS / 'review.png'}")
+
+
+def test_merging_into_a_similar_item_teaches_it_the_buyers_wording(
+    runtime: LocalRuntime, shop: dict[str, Any], page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    assert _handed_over(_ask(runtime, "u3011", STAIN_OTHER_WORDS), shop)  # before: not understood
+    ticket = _handoff(runtime, shop, "u3008", STAIN)
+    _answer_in_console(page, "u3008", STAIN_ANSWER)
+    candidate = _candidate_of(runtime, ticket["handoff_id"])
+    target = next((s for s in candidate["similar"] if STAIN_ITEM_TITLE in s["title"]), None)
+    assert target, f"the rule section on skin stains is not among the similar items: {candidate['similar']}"
+    version_before = _knowledge_version(runtime)
+
+    card = _review_card(page, candidate["candidate_id"])
+    choice = card.locator(f'[data-testid="similar-item"][data-item="{target["item_id"]}"]')
+    expect(choice).to_contain_text(target["answer"][:10])
+    choice.get_by_test_id("similar-choice").check()
+    card.get_by_test_id("merge").click()
+    expect(card).to_have_count(0)
+    history = page.locator(f'[data-testid="history-item"][data-candidate="{candidate["candidate_id"]}"]')
+    expect(history).to_have_attribute("data-status", "merged")
+    merged = next(c for c in _candidates(runtime, "merged") if c["candidate_id"] == candidate["candidate_id"])
+    assert merged["item_id"] == target["item_id"] and merged["decisions"][-1]["action"] == "merge", merged
+
+    _wait(lambda: _knowledge_version(runtime) not in (None, version_before), 20, "a new knowledge version")
+    reply = _ask(runtime, "u3009", STAIN_OTHER_WORDS)
+    assert not _handed_over(reply, shop), reply
+    assert "卸妆油" in reply, reply  # the learned item's own answer, now found for the buyers' wording
+
+
+def test_the_merchant_answers_an_unanswered_question_from_its_gap(
+    runtime: LocalRuntime, shop: dict[str, Any], page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    # The store question (its agent answer was rejected above) is still a gap: the merchant writes the answer.
+    gaps = _api(runtime, "/agent/knowledge/gaps")["gaps"]
+    gap = next((g for g in gaps if STORE in g["questions"]), None)
+    assert gap and not gap["answered"] and gap["count"] >= 1, gaps
+    page.get_by_test_id("tab-gaps").click()
+    card = page.locator(f'[data-testid="gap"][data-gap="{gap["gap_id"]}"]')
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("gap-count")).to_have_text(str(gap["count"]))
+    expect(card.get_by_test_id("gap-question").filter(has_text=STORE)).to_have_count(1)
+    expect(card.get_by_test_id("gap-last-seen")).not_to_be_empty()
+
+    version_before = _knowledge_version(runtime)
+    card.get_by_test_id("gap-write").click()
+    card.get_by_test_id("gap-answer").fill(STORE_RIGHT_ANSWER)
+    card.get_by_test_id("gap-submit").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("已加入知识库")
+    answered = _wait(lambda: next((g for g in _api(runtime, "/agent/knowledge/gaps")["gaps"]
+                                   if g["gap_id"] == gap["gap_id"] and g["answered"]), None),
+                     10, "the gap marked answered")
+    assert answered["answered"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.get_by_test_id("gaps-view").screenshot(path=str(ARTIFACTS / "gaps.png"))
+
+    _wait(lambda: _knowledge_version(runtime) not in (None, version_before), 20, "a new knowledge version")
+    reply = _ask(runtime, "u3010", STORE_ASKED_AGAIN)
+    assert not _handed_over(reply, shop), reply
+    assert "没有线下门店" in reply and "天河" not in reply, reply

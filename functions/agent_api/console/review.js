@@ -172,7 +172,7 @@
       el("strong", {}, el("span", { text: "出现 " }), el("span", { class: "big", text: String(g.count), "data-testid": "gap-count" }),
         el("span", { text: " 次" })),
       el("span", { class: "muted", "data-testid": "gap-last-seen", text: "最近：" + formatWhen(g.last_seen) }),
-      g.answered ? el("span", { class: "badge approved", text: "已写答案" }) : null));
+      g.answered ? el("span", { class: "badge approved", text: "已解答" }) : null));
     card.append(el("ul", { class: "examples" },
       ...g.questions.map((q) => el("li", { text: q, "data-testid": "gap-question" }))));
 
