@@ -91,6 +91,8 @@ class KefuStack(Stack):
         self.knowledge.grant_read(self.answering.responder)
         # The console's suggested replies come from the learned knowledge; the SLA monitor reads shop hours there.
         self.knowledge.grant_read(self.handoff.agent_api_function)
+        # Approving a candidate publishes a new snapshot version (learning/publish.py).
+        self.knowledge.grant_write(self.handoff.agent_api_function)
         self.knowledge.grant_read(self.handoff.sla_monitor)
         if config.models.uses_bedrock:
             models = []
@@ -110,7 +112,7 @@ class KefuStack(Stack):
             config=config,
             state=self.state,
             readers=[self.answering.responder],
-            writers=[self.knowledge.ingest],
+            writers=[self.knowledge.ingest, self.handoff.agent_api_function],
         )
         for function in functions:
             function.add_environment(self.search.environment)

@@ -24,11 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kefu.handoff.workspace import Workspace
 from kefu.init_phase import end_of_init
+from kefu.learning.dashboard import dashboard_csv
+from kefu.learning.publish import NothingLearned
+from kefu.learning.review import ReviewError
+from kefu.models.learning import Candidate
 from kefu.models.messages import SAFE_ID
 from kefu.platform.client import PlatformError
 from kefu.settings import get_settings
 from kefu.store.agent_queue import AlreadyClaimed, NotYourTicket, QueueError, TicketClosed, TicketNotFound
-from kefu.wiring import build_workspace
+from kefu.wiring import AgentServices, build_agent_services
 
 logger = Logger(service="kefu-agent-api")
 metrics = Metrics(namespace="kefu", service="kefu-agent-api")
@@ -45,19 +49,29 @@ _AGENT_ID = re.compile(SAFE_ID)
 MAX_REPLY_CHARS = 1000
 
 _workspace: Workspace | None = None
+_services: AgentServices | None = None
+
+
+def services() -> AgentServices:
+    """Built on first use, then reused; tests may set their own (set_services, set_workspace)."""
+    global _services
+    if _services is None:
+        _services = build_agent_services(settings)
+    return _services
 
 
 def workspace() -> Workspace:
-    """Built on first use, then reused; tests may set their own (set_workspace)."""
-    global _workspace
-    if _workspace is None:
-        _workspace = build_workspace(settings)
-    return _workspace
+    return _workspace or services().workspace
 
 
 def set_workspace(value: Workspace | None) -> None:
     global _workspace
     _workspace = value
+
+
+def set_services(value: AgentServices | None) -> None:
+    global _services
+    _services = value
 
 
 # --- request bodies ------------------------------------------------------------------------------------
@@ -69,6 +83,32 @@ class ReplyRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
     client_ref: str | None = Field(default=None, pattern=SAFE_ID,
                                    description="the console's id for this send; a retry reuses it")
+
+
+class ApproveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: str | None = Field(default=None, min_length=1, max_length=MAX_REPLY_CHARS)
+    questions: list[str] | None = Field(default=None, min_length=1, max_length=20)
+
+
+class MergeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_id: str = Field(min_length=1, max_length=200)
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=200)
+
+
+class GapAnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: str = Field(min_length=1, max_length=MAX_REPLY_CHARS)
+    questions: list[str] | None = Field(default=None, min_length=1, max_length=20)
 
 
 class ApiError(Exception):
@@ -176,6 +216,86 @@ def give_back(handoff_id: str) -> Response:
     return _ok(view)
 
 
+# --- routes: the knowledge review, the unanswered questions, the dashboard ---------------------------
+
+
+@app.get("/agent/knowledge/candidates")
+def list_candidates() -> Response:
+    _agent_id()
+    status = (app.current_event.query_string_parameters or {}).get("status", "pending")
+    if status not in {"pending", "approved", "merged", "rejected", "all"}:
+        raise ApiError(400, "invalid_request", "status must be pending, approved, merged, rejected or all")
+    return _ok({"candidates": [c.model_dump(mode="json") for c in services().review.candidates(status)]})
+
+
+@app.post("/agent/knowledge/candidates/<candidate_id>/approve")
+def approve_candidate(candidate_id: str) -> Response:
+    agent = _agent_id()
+    request: ApproveRequest = _body(ApproveRequest)
+    return _decided("approved", agent,
+                    services().review.approve(unquote(candidate_id), agent, request.answer, request.questions))
+
+
+@app.post("/agent/knowledge/candidates/<candidate_id>/merge")
+def merge_candidate(candidate_id: str) -> Response:
+    agent = _agent_id()
+    request: MergeRequest = _body(MergeRequest)
+    return _decided("merged", agent, services().review.merge(unquote(candidate_id), agent, request.item_id))
+
+
+@app.post("/agent/knowledge/candidates/<candidate_id>/reject")
+def reject_candidate(candidate_id: str) -> Response:
+    agent = _agent_id()
+    request: RejectRequest = _body(RejectRequest)
+    return _decided("rejected", agent, services().review.reject(unquote(candidate_id), agent, request.note))
+
+
+def _decided(verb: str, agent: str, candidate: Candidate) -> Response:
+    _count(f"Candidates{verb.capitalize()}")
+    logger.info(f"candidate {verb}", extra={"candidate_id": candidate.candidate_id, "agent_id": agent})
+    return _ok(candidate)
+
+
+@app.get("/agent/knowledge/gaps")
+def list_gaps() -> Response:
+    _agent_id()
+    return _ok({"gaps": [gap.model_dump(mode="json") for gap in services().review.gaps()]})
+
+
+@app.post("/agent/knowledge/gaps/<gap_id>/answer")
+def answer_gap(gap_id: str) -> Response:
+    agent = _agent_id()
+    request: GapAnswerRequest = _body(GapAnswerRequest)
+    version = services().review.answer_gap(unquote(gap_id), agent, request.answer, request.questions)
+    _count("GapsAnswered")
+    logger.info("gap answered", extra={"gap_id": unquote(gap_id), "agent_id": agent})
+    return _ok({"item_id": f"taught-{unquote(gap_id).removeprefix('g-')}", "version": version})
+
+
+def _days() -> int:
+    raw = (app.current_event.query_string_parameters or {}).get("days", "7")
+    if not raw.isdigit() or not 1 <= int(raw) <= 92:
+        raise ApiError(400, "invalid_request", "days must be a whole number from 1 to 92")
+    return int(raw)
+
+
+@app.get("/agent/dashboard")
+def dashboard() -> Response:
+    _agent_id()
+    figures = services().insights.dashboard(_days())
+    return _ok(figures.model_dump(mode="json", by_alias=True))
+
+
+@app.get("/agent/dashboard.csv")
+def dashboard_export() -> Response:
+    _agent_id()
+    days = _days()
+    body = dashboard_csv(services().insights.dashboard(days))
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=body,
+                    headers={"Cache-Control": "no-store",
+                             "Content-Disposition": f'attachment; filename="kefu-dashboard-{days}d.csv"'})
+
+
 def _log_ids(handoff_id: str, agent: str) -> dict[str, str]:
     """The handoff by its trigger message id (the responder logs the same id), never by the buyer's id."""
     return {"message_id": handoff_id.rsplit("~", 1)[-1], "agent_id": agent}
@@ -221,6 +341,16 @@ def _asset(name: str) -> Response:
 @app.exception_handler(ApiError)
 def _api_error(error: ApiError) -> Response:
     return _error(error.status, error.code, error.message)
+
+
+@app.exception_handler(ReviewError)
+def _review_error(error: ReviewError) -> Response:
+    return _error(error.status, error.code, error.message)
+
+
+@app.exception_handler(NothingLearned)
+def _nothing_learned(error: NothingLearned) -> Response:
+    return _error(409, "no_knowledge", "店铺知识尚未学习，请先上传店铺资料")
 
 
 @app.exception_handler(QueueError)

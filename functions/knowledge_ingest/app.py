@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu.adapters.aws import AwsClients
 from kefu.knowledge.ingest import IngestError, ingest_bundle
 from kefu.settings import get_settings
+from kefu.store.learning import LearningStore
 
 logger = Logger(service="kefu-knowledge-ingest")
 
@@ -20,7 +21,9 @@ logger = Logger(service="kefu-knowledge-ingest")
 @event_source(data_class=S3Event)
 def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
     settings = get_settings()
-    s3 = AwsClients(settings).s3
+    aws = AwsClients(settings)
+    s3 = aws.s3
+    learning = LearningStore(aws.table(settings.learning_table))
     results: list[dict[str, Any]] = []
     for record in event.records:
         # S3 notifications carry the key URL-encoded (spaces as '+').
@@ -28,7 +31,8 @@ def lambda_handler(event: S3Event, context: LambdaContext) -> dict[str, Any]:
         if not record.event_name.startswith("ObjectCreated"):
             continue
         try:
-            outcome = ingest_bundle(s3, bucket, key, settings)
+            # Approved answers of the shop's agents survive every new bundle.
+            outcome = ingest_bundle(s3, bucket, key, settings, taught=lambda: learning.taught(settings.shop_id))
         except IngestError as error:
             # A bad upload is the merchant's to fix: log and skip, do not retry forever.
             logger.warning("bundle refused", extra={"key": key, "reason": str(error)})

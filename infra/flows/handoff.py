@@ -108,7 +108,8 @@ class Handoff(Construct):
         )
 
         role = self.agent_api_function.role
-        for spec in (resources.AGENT_QUEUE, resources.CONVERSATIONS, resources.MESSAGE_LEDGER):
+        for spec in (resources.AGENT_QUEUE, resources.CONVERSATIONS, resources.MESSAGE_LEDGER, resources.LEARNING,
+                     resources.ACTIVITY):
             grants.table_access(role, state.table(spec), spec, write=True)
         grants.key_use(role, state.key, encrypt=True)
         grants.secret_read(role, state.platform_secret)  # the agent's reply goes out through the platform API

@@ -65,6 +65,8 @@ class Knowledge(Construct):
         role = self.ingest.role
         grants.bucket_prefix_access(role, self.bucket, self.shop_prefix, write=True)
         grants.key_use(role, state.key, encrypt=True)
+        # Approved answers of the shop's agents are applied again over every new bundle.
+        grants.table_access(role, state.table(resources.LEARNING), resources.LEARNING, write=False)
         self.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.LambdaDestination(self.ingest.function),
@@ -85,6 +87,18 @@ class Knowledge(Construct):
                 "AwsSolutions-IAM5[Resource::*]",
                 "CDK's bucket-notification custom resource: s3:PutBucketNotification on its bucket.",
             )
+
+    def grant_write(self, function: KefuFunction) -> None:
+        """Snapshots only (shops/<shop>/knowledge/), never the bundles the merchant uploads."""
+        prefix = f"{self.shop_prefix}knowledge/"
+        grants.bucket_prefix_access(function.role, self.bucket, prefix, write=True)
+        stack = Stack.of(self)
+        bucket_id = stack.get_logical_id(self.bucket.node.default_child)  # type: ignore[arg-type]
+        acknowledge(
+            function.role,
+            f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/{prefix}*]",
+            "Objects under this shop's own snapshot prefix: approving a candidate publishes a new version.",
+        )
 
     def grant_read(self, function: KefuFunction) -> None:
         grants.bucket_prefix_access(function.role, self.bucket, self.shop_prefix, write=False)

@@ -232,6 +232,10 @@ def test_secret_and_key(demo: Synth) -> None:
     demo.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
 
 
+READ_ACTIONS = {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query",
+                "dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
 def test_least_privilege_iam(demo: Synth, tea: Synth) -> None:
     for synth in (demo, tea):
         for service in _functions(synth):
@@ -249,7 +253,13 @@ def test_least_privilege_iam(demo: Synth, tea: Synth) -> None:
     assert "s3:PutObject" not in responder and "sqs:SendMessage" not in responder
     assert not any(a.startswith("bedrock:") for a in responder)  # offline composer
     ingest = _actions(_role_statements(demo, "kefu-knowledge-ingest"))
-    assert {"s3:GetObject", "s3:PutObject"} <= ingest and not any(a.startswith("dynamodb:") for a in ingest)
+    assert {"s3:GetObject", "s3:PutObject"} <= ingest
+    # The ingest reads the approved answers (to apply them over a new bundle) and writes no table.
+    assert not any(a.startswith("dynamodb:") and a not in READ_ACTIONS for a in ingest)
+    agent_api = _role_statements(demo, "kefu-agent-api")
+    snapshot_writes = [s for s in agent_api if "s3:PutObject" in s["Action"]]
+    # Approving a candidate publishes a snapshot: under the knowledge prefix only, never the bundles.
+    assert snapshot_writes and all("/knowledge/*" in json.dumps(s["Resource"]) for s in snapshot_writes)
     tea_responder = _role_statements(tea, "kefu-responder")
     bedrock = [s for s in tea_responder if "bedrock:InvokeModel" in s["Action"]]
     assert bedrock and all("foundation-model/" in json.dumps(s["Resource"]) for s in bedrock)

@@ -80,6 +80,25 @@ AGENT_QUEUE = TableSpec(
     ttl_attribute="expires_at",
 )
 
+# The learning loop (docs/learning-loop.md): pk = shop id, sk = "CAND#<id>" (candidates from agents' replies)
+# | "TAUGHT#<item id>" (approved knowledge, applied again after every re-learning).
+LEARNING = TableSpec(
+    logical_id="Learning",
+    env_var="KEFU_LEARNING_TABLE",
+    partition_key="shop_id",
+    sort_key="sk",
+)
+
+# One record per decided buyer message and per agent reply (ids and timings, no text): the dashboard's data.
+# pk = "<shop>#<yyyy-mm-dd>" (the shop's own day), sk = "<iso time>#<kind>#<message id>".
+ACTIVITY = TableSpec(
+    logical_id="Activity",
+    env_var="KEFU_ACTIVITY_TABLE",
+    partition_key="pk",
+    sort_key="sk",
+    ttl_attribute="expires_at",
+)
+
 INBOUND_QUEUE = QueueSpec(
     logical_id="InboundQueue",
     env_var="KEFU_INBOUND_QUEUE_URL",
@@ -92,7 +111,7 @@ INBOUND_QUEUE = QueueSpec(
 
 KNOWLEDGE_BUCKET = BucketSpec(logical_id="KnowledgeBucket", env_var="KEFU_KNOWLEDGE_BUCKET")
 
-TABLES: tuple[TableSpec, ...] = (CONVERSATIONS, MESSAGE_LEDGER, AGENT_QUEUE)
+TABLES: tuple[TableSpec, ...] = (CONVERSATIONS, MESSAGE_LEDGER, AGENT_QUEUE, LEARNING, ACTIVITY)
 QUEUES: tuple[QueueSpec, ...] = (INBOUND_QUEUE,)
 BUCKETS: tuple[BucketSpec, ...] = (KNOWLEDGE_BUCKET,)
 

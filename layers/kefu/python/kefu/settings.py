@@ -37,6 +37,9 @@ class Settings(BaseModel):
     conversations_table: str = "kefu-Conversations"
     ledger_table: str = "kefu-MessageLedger"
     agent_queue_table: str = "kefu-AgentQueue"
+    learning_table: str = "kefu-Learning"
+    activity_table: str = "kefu-Activity"
+    activity_ttl_days: int = 400
     inbound_queue_url: str = ""
     inbound_dlq_url: str = ""
     knowledge_bucket: str = "kefu-knowledgebucket"
@@ -75,6 +78,9 @@ class Settings(BaseModel):
             "conversations_table": resources.CONVERSATIONS.env_var,
             "ledger_table": resources.MESSAGE_LEDGER.env_var,
             "agent_queue_table": resources.AGENT_QUEUE.env_var,
+            "learning_table": resources.LEARNING.env_var,
+            "activity_table": resources.ACTIVITY.env_var,
+            "activity_ttl_days": "KEFU_ACTIVITY_TTL_DAYS",
             "inbound_queue_url": resources.INBOUND_QUEUE.env_var,
             "inbound_dlq_url": resources.INBOUND_QUEUE.dlq_env_var or "",
             "knowledge_bucket": resources.KNOWLEDGE_BUCKET.env_var,

@@ -6,18 +6,26 @@ DynamoDB tables, the platform client, the knowledge cache and the composer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kefu.adapters.aws import AwsClients
 from kefu.handoff.context import Searchable
 from kefu.handoff.workspace import Workspace
 from kefu.intake.secrets import platform_secret
 from kefu.knowledge.backends import remote_retriever_for
-from kefu.platform.client import PddClient
+from kefu.learning.insights import ShopInsights
+from kefu.learning.publish import SnapshotPublisher
+from kefu.learning.review import KnowledgeReview
+from kefu.models.shop import CannedReplyTemplate
+from kefu.platform.client import PddClient, PlatformClient
 from kefu.reception.brain import ShopBrain
 from kefu.reception.knowledge_cache import s3_brain_cache
 from kefu.reception.service import ReceptionService
-from kefu.settings import ComposerKind, Settings
+from kefu.settings import ComposerKind, SearchBackend, Settings
+from kefu.store.activity import ActivityStore
 from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
+from kefu.store.learning import LearningStore
 from kefu.store.ledger import MessageLedger
 
 
@@ -41,6 +49,7 @@ def build_reception(settings: Settings) -> ReceptionService:
                                  settings.snapshot_refresh_s, settings.answer_threshold, composer,
                                  remote_retriever_for(settings)),
         lease_s=settings.ledger_lease_s,
+        activity=ActivityStore(aws.table(settings.activity_table), settings.activity_ttl_days),
     )
 
 
@@ -62,16 +71,57 @@ class BrainKnowledge:
     def handoff_keywords(self) -> list[str]:
         return self._brain.shop.handoff_keywords
 
+    @property
+    def canned_replies(self) -> list[CannedReplyTemplate]:
+        return self._brain.shop.canned_replies
 
-def build_workspace(settings: Settings) -> Workspace:
-    """The workspace over the deployment's tables, platform and learned knowledge (the responder's own)."""
+
+@dataclass(frozen=True)
+class AgentServices:
+    """What the agents' API serves: the queue's workspace, the knowledge review, the dashboard."""
+
+    workspace: Workspace
+    review: KnowledgeReview
+    insights: ShopInsights
+
+
+def build_agent_services(settings: Settings, platform: PlatformClient | None = None) -> AgentServices:
+    """Over the deployment's tables, platform and learned knowledge (the responder's own snapshot).
+
+    ``platform``: the platform client (the settings' Pinduoduo client when None; tests pass a recorder)."""
     aws = AwsClients(settings)
     brains = s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id, settings.snapshot_refresh_s,
                             settings.answer_threshold)
-    return Workspace(
+    queue = AgentQueue(aws.table(settings.agent_queue_table))
+    conversations = ConversationStore(aws.table(settings.conversations_table), settings.turn_ttl_days)
+    learning = LearningStore(aws.table(settings.learning_table))
+    activity = ActivityStore(aws.table(settings.activity_table), settings.activity_ttl_days)
+    index = None
+    if settings.search_backend == SearchBackend.OPENSEARCH:
+        from kefu.knowledge.ingest import opensearch_publisher
+
+        index = opensearch_publisher(settings)
+    publish = SnapshotPublisher(aws.s3, settings.knowledge_bucket, settings.shop_id,
+                                lambda: learning.taught(settings.shop_id), settings.knowledge_prefix, index)
+    review = KnowledgeReview(settings.shop_id, learning, queue, conversations,
+                             index=lambda: brains(settings.shop_id).knowledge, publish=publish)
+
+    def shop() -> tuple[str, dict[str, str]]:
+        brain = brains(settings.shop_id)
+        return brain.shop.timezone, {item.source: item.title for item in brain.knowledge.items()}
+
+    workspace = Workspace(
         shop_id=settings.shop_id,
-        queue=AgentQueue(aws.table(settings.agent_queue_table)),
-        conversations=ConversationStore(aws.table(settings.conversations_table), settings.turn_ttl_days),
-        platform=PddClient(settings.platform_api_url, settings.platform_client_id, platform_secret(settings)),
+        queue=queue,
+        conversations=conversations,
+        platform=platform or PddClient(settings.platform_api_url, settings.platform_client_id,
+                                       platform_secret(settings)),
         knowledge=lambda: BrainKnowledge(brains(settings.shop_id)),
+        on_reply=review.take_reply,
+        activity=activity,
     )
+    return AgentServices(workspace, review, ShopInsights(settings.shop_id, activity, learning, shop))
+
+
+def build_workspace(settings: Settings) -> Workspace:
+    return build_agent_services(settings).workspace

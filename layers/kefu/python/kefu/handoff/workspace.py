@@ -14,10 +14,12 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from kefu.handoff.context import ContextPackage, Searchable, TicketView, build_context
+from kefu.learning.activity import agent_reply_activity
 from kefu.models.conversation import Mode, Role, Turn
 from kefu.models.handoff import ActionKind, HandoffStatus, HandoffTicket
-from kefu.models.shop import Order
+from kefu.models.shop import CannedReplyTemplate, Order
 from kefu.platform.client import PlatformClient, PlatformError
+from kefu.store.activity import ActivityStore
 from kefu.store.agent_queue import AgentQueue, AlreadyClaimed, NotYourTicket, TicketClosed
 from kefu.store.conversations import ConversationStore
 
@@ -36,6 +38,9 @@ class ShopKnowledge(Protocol):
 
     @property
     def handoff_keywords(self) -> list[str]: ...
+
+    @property
+    def canned_replies(self) -> list[CannedReplyTemplate]: ...
 
 
 class QueueView(BaseModel):
@@ -67,8 +72,12 @@ class Workspace:
         platform: PlatformClient,
         knowledge: Callable[[], ShopKnowledge | None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_reply: Callable[[HandoffTicket, list[Turn], str], object] | None = None,
+        activity: ActivityStore | None = None,
     ) -> None:
+        self._activity = activity
         self.shop_id = shop_id
+        self._on_reply = on_reply
         self._queue = queue
         self._conversations = conversations
         self._platform = platform
@@ -104,6 +113,7 @@ class Workspace:
             self._clock(),
             knowledge.sla_minutes if knowledge else DEFAULT_SLA_MINUTES,
             knowledge.handoff_keywords if knowledge else (),
+            canned=knowledge.canned_replies if knowledge else (),
         )
 
     # --- actions ---------------------------------------------------------------------------------------
@@ -135,6 +145,11 @@ class Workspace:
                 Turn(role=Role.AGENT, text=text, at=now, message_id=client_msg_id),
             )
             self._queue.record_reply(self.shop_id, handoff_id, agent_id, client_msg_id, now)
+            transcript.append(Turn(role=Role.AGENT, text=text, at=now, message_id=client_msg_id))
+            if self._activity is not None:  # the dashboard's 3-minute reply rate
+                self._activity.put(agent_reply_activity(self.shop_id, ticket.buyer_id, handoff_id, client_msg_id,
+                                                        now))
+        self._learn(ticket, transcript, agent_id)
         return ReplyResult(handoff_id=handoff_id, client_msg_id=client_msg_id, sent_at=now,
                            duplicate=duplicate)
 
@@ -163,6 +178,16 @@ class Workspace:
                 raise
         self._conversations.set_mode(self.shop_id, ticket.buyer_id, Mode.BOT)
         return self._view(ticket)
+
+    def _learn(self, ticket: HandoffTicket, transcript: list[Turn], agent_id: str) -> None:
+        """The reply as candidate knowledge (learning/). It went out already: a failure here is logged, and the
+        agent's next reply (or a retried send, which comes here again) tries once more."""
+        if self._on_reply is None:
+            return
+        try:
+            self._on_reply(ticket, transcript, agent_id)
+        except Exception:
+            logger.warning("candidate knowledge from a reply failed", exc_info=True)
 
     @staticmethod
     def _require_held(ticket: HandoffTicket, agent_id: str) -> None:

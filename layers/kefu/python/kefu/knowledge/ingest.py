@@ -21,7 +21,9 @@ from typing import Any
 
 from kefu.knowledge.learn import BundleError, learn_bundle
 from kefu.knowledge.snapshot import load_current, save_s3
+from kefu.learning.taught import apply_taught
 from kefu.models.knowledge import KnowledgeItem, VectorBlock
+from kefu.models.learning import TaughtRecord
 from kefu.settings import SearchBackend, Settings
 
 MAX_ARCHIVE_BYTES = 64 * 1024 * 1024  # the compressed upload
@@ -147,8 +149,12 @@ def ingest_bundle(
     settings: Settings,
     publisher: Publisher | None = None,
     work_dir: Path | None = None,
+    taught: Callable[[], list[TaughtRecord]] | None = None,
 ) -> IngestResult:
-    """Learn the bundle at s3://bucket/key with the shop's previous snapshot; publish the new one."""
+    """Learn the bundle at s3://bucket/key with the shop's previous snapshot; publish the new one.
+
+    ``taught``: the knowledge the shop's people approved (learning/), applied again over the new bundle.
+    """
     prefix = settings.knowledge_prefix
     shop_id = parse_bundle_key(key, prefix)
     if shop_id != settings.shop_id:
@@ -175,6 +181,8 @@ def ingest_bundle(
         except BundleError as error:
             raise IngestError(str(error)) from error
     snapshot = result.snapshot
+    if taught is not None:
+        snapshot = apply_taught(snapshot, taught())
     if snapshot.shop_id != settings.shop_id:
         raise IngestError(f"shop.json says shop {snapshot.shop_id!r}, this stack serves {settings.shop_id!r}")
     unchanged = previous is not None and previous.version == snapshot.version

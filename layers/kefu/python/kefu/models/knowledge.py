@@ -15,6 +15,7 @@ class ItemKind(StrEnum):
     PRODUCT_FACT = "product_fact"  # price, colours, specs, stock, an attribute
     PRODUCT_SECTION = "product_section"  # a block of the product detail text / page
     MINED_QA = "mined_qa"  # a question buyers ask again and again, with the consensus answer
+    TAUGHT_QA = "taught_qa"  # a question the shop's agent answered and the merchant approved (learning/)
 
 
 class KnowledgeItem(BaseModel):

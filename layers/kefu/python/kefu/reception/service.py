@@ -7,13 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from kefu.answering.outgoing import OutgoingFilter
+from kefu.learning.activity import message_activity
 from kefu.models.conversation import Mode, Role, Turn
 from kefu.models.decision import Outcome
 from kefu.models.handoff import HandoffTicket
+from kefu.models.learning import ActivityRecord
 from kefu.models.messages import QueuedMessage
 from kefu.models.shop import Order
 from kefu.platform.client import PlatformClient
 from kefu.reception.brain import ShopBrain
+from kefu.store.activity import ActivityStore
 from kefu.store.agent_queue import AgentQueue
 from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import Effects, LedgerEntry, MessageLedger
@@ -37,7 +40,9 @@ class ReceptionService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease_s: float = 30.0,
         outgoing: OutgoingFilter | None = None,
+        activity: ActivityStore | None = None,
     ) -> None:
+        self._activity = activity
         self._outgoing = outgoing or OutgoingFilter()
         self._lease_s = lease_s
         self._conversations = conversations
@@ -72,7 +77,8 @@ class ReceptionService:
         """
         message = queued.message
         effects = self._decide(queued)
-        if self._record(effects, message.message_id):
+        record = message_activity(queued, effects.outcome, effects.handoff, self._clock())
+        if self._record(effects, message.message_id, record):
             entry = LedgerEntry(effects=effects, sent=False, leased=True)
         else:
             earlier = self._ledger.get(message.shop_id, message.message_id)
@@ -113,7 +119,7 @@ class ReceptionService:
         """The buyer's newest order; looked up on every message so status changes are seen."""
         return self._platform.latest_order(shop_id, buyer_id)
 
-    def _record(self, effects: Effects, message_id: str) -> bool:
+    def _record(self, effects: Effects, message_id: str, activity: ActivityRecord | None = None) -> bool:
         """The decision and its DynamoDB effects, all or nothing; False when a decision exists already.
 
         A handoff's human mode is written only if no agent changed the mode since the state was loaded
@@ -127,6 +133,8 @@ class ReceptionService:
             state_write = self._conversations.add_state(transaction, state, guarded=guarded)
             if effects.handoff:
                 self._queue.add_ticket(transaction, HandoffTicket.model_validate(effects.handoff))
+            if self._activity is not None and activity is not None:  # the dashboard's count, exactly once
+                self._activity.add(transaction, activity)
             try:
                 transaction.commit()
                 return True

@@ -118,7 +118,9 @@ def pair_features(store: ShopKnowledge, query: Query) -> np.ndarray:
             elif named:
                 x[i, INDEX["names_other_only"]] = 1.0
     kinds = {ItemKind.RULE_SECTION: "kind_rule", ItemKind.PRODUCT_FACT: "kind_fact",
-             ItemKind.PRODUCT_SECTION: "kind_section", ItemKind.MINED_QA: "kind_mined"}
+             ItemKind.PRODUCT_SECTION: "kind_section", ItemKind.MINED_QA: "kind_mined",
+             # A taught answer has a mined one's shape: buyers' questions and a human's answer.
+             ItemKind.TAUGHT_QA: "kind_mined"}
     for i, item in enumerate(store.items):
         x[i, INDEX[kinds[item.kind]]] = 1.0
     x[:, INDEX["hub"]] = 1.0 - store.item_focus

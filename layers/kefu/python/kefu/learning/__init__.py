@@ -1,0 +1,1 @@
+"""The learning loop: agents' answers become reviewed knowledge; unanswered questions; the dashboard."""
