@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def register(subparsers: Any) -> None:
 
     knowledge = subparsers.add_parser(
         "knowledge",
-        help="inspect learned knowledge: list, show, search",
+        help="inspect learned knowledge: list, show, search, charts, gaps",
         description="See what the agent learned about a shop and why it answers what it answers.",
     )
     sub = knowledge.add_subparsers(dest="knowledge_command", metavar="SUBCOMMAND")
@@ -84,6 +85,18 @@ def register(subparsers: Any) -> None:
     search.add_argument("--goods", default=None, help="the goods_id of the conversation")
     search.add_argument("-k", type=int, default=5, help="how many hits (default 5)")
     search.set_defaults(handler=_search)
+
+    gaps = sub.add_parser(
+        "gaps",
+        help="what the agent handed over because it could not answer, grouped by meaning, with counts",
+        description="The unanswered questions of a running agent (the local runtime's by default), most asked "
+        "first; answer one in the console's 未解决问题 view.",
+    )
+    gaps.add_argument("--api", default=None, help="the agent API's base URL (default: from .kefu/local.json)")
+    gaps.add_argument("--token", default=None, help="the agent token (default: from .kefu/local.json)")
+    gaps.add_argument("--agent", default="cli", help="the agent id sent with the request (default cli)")
+    gaps.add_argument("--json", action="store_true", help="print the gaps as JSON")
+    gaps.set_defaults(handler=_gaps)
 
 
 def _error(message: str) -> Exception:
@@ -251,29 +264,41 @@ def _search(args: argparse.Namespace) -> int:
 def search_snapshot(
     snapshot: Any, text: str, goods_id: str | None, k: int
 ) -> list[tuple[float, Any, str | None]]:
-    """The project's retriever when present; a plain fuzzy ranking otherwise."""
-    import importlib
+    """The bot's own search: the encoder and lexical legs, then the calibrated ranker (scores are its confidence)."""
+    from kefu.retrieval.search import KnowledgeSearch
 
+    hits = KnowledgeSearch(snapshot).search_text(text, goods_id, k)
+    return [(hit.score, hit.item, hit.matched_question) for hit in hits]
+
+
+def _gaps(args: argparse.Namespace) -> int:
+    """Unanswered questions from the agent API (the running local runtime's by default)."""
+    import requests
+
+    from kefu_dev.cli.runtime import _load_state
+
+    state = _load_state() or {}
+    api = (args.api or state.get("gateway_url") or "").rstrip("/")
+    token = args.token or state.get("agent_token")
+    if not api or not token:
+        raise _error("no running local agent (.kefu/local.json): start one with 'make run', or pass --api and "
+                     "--token")
     try:
-        embedded: Any = importlib.import_module("kefu.knowledge.embedded")
-    except ImportError:
-        embedded = None
-    if embedded is not None and hasattr(embedded, "EmbeddedIndex"):
-        index = embedded.EmbeddedIndex(snapshot)
-        return [
-            (hit.score, hit.item, hit.matched_question) for hit in index.search(text, goods_id=goods_id, k=k)
-        ]
-    from rapidfuzz import fuzz
-
-    from kefu.knowledge.sources.text import compact
-
-    query = compact(text)
-    ranked = []
-    for item in snapshot.items:
-        if goods_id and item.goods_id not in (None, goods_id):
-            continue
-        views = [item.title, *item.questions, item.answer]
-        best = max(views, key=lambda view: fuzz.partial_ratio(query, compact(view)))
-        ranked.append((fuzz.partial_ratio(query, compact(best)) / 100.0, item, best))
-    ranked.sort(key=lambda entry: -entry[0])
-    return ranked[:k]
+        response = requests.get(f"{api}/agent/knowledge/gaps", timeout=30,
+                                headers={"Authorization": f"Bearer {token}", "X-Agent-Id": args.agent})
+    except requests.RequestException as error:
+        raise _error(f"the agent API at {api} did not answer ({error}); is the agent running?") from None
+    if response.status_code != 200:
+        raise _error(f"the agent API refused: HTTP {response.status_code} {response.text[:200]}")
+    gaps = response.json()["gaps"]
+    if args.json:
+        print(json.dumps(gaps, ensure_ascii=False, indent=2))
+        return 0
+    print(f"# {len(gaps)} unanswered questions (handed over for low confidence), most asked first")
+    for gap in gaps:
+        mark = "answered" if gap["answered"] else "open"
+        print(f"{gap['count']:>4}x  {mark:<8}  last {gap['last_seen'][:16].replace('T', ' ')}  {gap['gap_id']}")
+        for question in gap["questions"]:
+            print(f"        {question}")
+        print(f"        example: {gap['example_handoff_id']}")
+    return 0
