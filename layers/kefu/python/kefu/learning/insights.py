@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +13,8 @@ from kefu.store.activity import ActivityStore
 from kefu.store.learning import LearningStore
 
 MAX_DAYS = 92
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+logger = logging.getLogger(__name__)
 
 
 class ShopInsights:
@@ -27,7 +30,11 @@ class ShopInsights:
 
     def dashboard(self, days: int = 7) -> Dashboard:
         days = max(1, min(days, MAX_DAYS))
-        timezone, titles = self._shop()
+        try:
+            timezone, titles = self._shop()
+        except Exception:  # nothing learned yet: the figures still count, in the platform's own timezone
+            logger.warning("shop knowledge unavailable for the dashboard", exc_info=True)
+            timezone, titles = DEFAULT_TIMEZONE, {}
         last = self._clock().astimezone(ZoneInfo(timezone)).date()
         first = last - timedelta(days=days - 1)
         # Records are kept by UTC day; one more day each side covers the shop's own days in any timezone.
