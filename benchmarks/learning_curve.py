@@ -42,6 +42,7 @@ from kefu.reception.knowledge_cache import brain_from_snapshot
 REPO = Path(__file__).resolve().parent.parent
 SHOPS = REPO / "examples" / "shops"
 SEED = 20261203
+TAUGHT_LOG: list[dict[str, Any]] = []  # what was approved, with the facts it stands for (--taught-out)
 
 
 def agent_reply(facts: list[list[str]]) -> str:
@@ -80,6 +81,9 @@ def teach(shop_id: str, cases: list[EvalCase], records: list[ReplayRecord], snap
             if rule_conflict(candidate.answer, snapshot.items) is not None:
                 rejected += 1
                 continue
+            TAUGHT_LOG.append({"shop_id": shop_id, "item_id": f"taught-{case.id}-{index}",
+                               "question": candidate.questions[0], "facts": turn.expect.facts,
+                               "goods_id": case.goods_id})
             taught.append(TaughtRecord(
                 item_id=f"taught-{case.id}-{index}", shop_id=shop_id, questions=candidate.questions,
                 answer=candidate.answer, source=f"{AGENT_REPLY_SOURCE}{ticket.handoff_id}",
@@ -168,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shop", action="append", help="only this shop (repeatable)")
     parser.add_argument("--json", type=Path, help="also write every row as JSON here")
     parser.add_argument("--svg", type=Path, help="draw the all-shops curve here")
+    parser.add_argument("--taught-out", type=Path, help="write the approved questions and their facts here")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     shops = sorted(p for p in SHOPS.iterdir() if (p / "shop.json").is_file() and case_files(p)
@@ -194,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                              encoding="utf-8")
     if args.svg:
         svg(totals, args.svg)
+    if args.taught_out:
+        args.taught_out.write_text(json.dumps(TAUGHT_LOG, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
