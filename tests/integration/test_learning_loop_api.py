@@ -223,3 +223,23 @@ def test_one_shop_never_sees_another_shops_learning(local_aws: LocalAws, demo_sn
     assert shop_b.call("GET", "/agent/dashboard")[1]["totals"]["messages"] == 0
     candidate_id = shop_a.pending()[0]["candidate_id"]
     assert shop_b.call("POST", f"/agent/knowledge/candidates/{candidate_id}/approve", {})[0] == 404
+
+
+def test_kefu_knowledge_gaps_lists_them_through_the_agent_api(learning_api: LearningApi,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from kefu_dev.cli.main import main
+    from kefu_dev.local.gateway import LocalGateway
+    from kefu_dev.local.handlers import LambdaContext
+
+    for buyer, text in (("u5001", "可以寄到国外吗"), ("u5002", "能寄到国外不")):
+        learning_api.handed_over(buyer, text)
+    handler = learning_api.module.lambda_handler
+    gateway = LocalGateway({"agent_api": lambda event: handler(event, LambdaContext("kefu-agent-api"))}).start()
+    try:
+        assert main(["knowledge", "gaps", "--api", gateway.url, "--token", "local-test-token"]) == 0
+        out = capsys.readouterr().out
+        assert "1 unanswered questions" in out and "2x  open" in out and "能寄到国外不" in out
+        assert main(["knowledge", "gaps", "--api", gateway.url, "--token", "wrong"]) != 0
+        assert "HTTP 401" in capsys.readouterr().err
+    finally:
+        gateway.stop()
