@@ -226,10 +226,11 @@
     $("d-status").textContent = t.status_label;
     $("d-status").className = "badge " + t.status;
     $("d-holder").textContent = t.claimed_by ? "接待客服：" + t.claimed_by : "";
-    $("btn-claim").disabled = t.status !== "waiting";
-    $("btn-send").disabled = !mine;
-    $("btn-resolve").disabled = !mine;
-    $("btn-giveback").disabled = !(t.status === "waiting" || mine);
+    // While an action is in flight the buttons wait for it: a click then would be dropped.
+    $("btn-claim").disabled = state.busy || t.status !== "waiting";
+    $("btn-send").disabled = state.busy || !mine;
+    $("btn-resolve").disabled = state.busy || !mine;
+    $("btn-giveback").disabled = state.busy || !(t.status === "waiting" || mine);
     $("reply").disabled = !mine;
     $("reply").placeholder = mine ? "输入回复，或点击右侧推荐回复" : "请先点击“接待”";
     tickAges();
@@ -337,6 +338,7 @@
   async function act(label, path, body) {
     if (state.busy || !state.selected) return null;
     state.busy = true;
+    if (state.detail) renderDetail(state.detail);
     try {
       const result = await api("/" + encodeURIComponent(state.selected) + path, { method: "POST", body: body || {} });
       toast(label + "成功");
@@ -347,6 +349,7 @@
     } finally {
       state.busy = false;
       await poll();
+      if (state.detail) renderDetail(state.detail);  // the poll may have been skipped (one in flight)
     }
   }
 

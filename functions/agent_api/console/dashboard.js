@@ -19,9 +19,13 @@
     ["with_human", "人工接待中", "#8c959f"],
   ];
   const EXTRA_COLORS = ["#4d2d00", "#6639ba", "#0550ae", "#116329"];
+  // Topics are the understood intent of a message (or its type for media), some are the learner's topics.
   const TOPICS = {
-    shipping: "发货物流", after_sale: "售后", price: "价格优惠", invoice: "发票", usage: "使用方法",
-    safety: "安全须知", storage: "储存", product: "商品", service: "服务", size: "尺码",
+    product_question: "商品咨询", shipping: "发货物流", logistics: "物流查询", after_sale: "售后", complaint: "投诉",
+    bargaining: "议价", greeting: "问候", thanks: "致谢", ask_human: "要求人工", media: "图片/视频", other: "其他",
+    image: "图片", video: "视频", goods_card: "商品卡片", order_card: "订单卡片",
+    price: "价格优惠", invoice: "发票", usage: "使用方法", safety: "安全须知", storage: "储存", product: "商品",
+    service: "服务", size: "尺码",
   };
   const $ = (id) => document.getElementById(id);
   let days = 7;
@@ -126,7 +130,7 @@
 
   // Bars per category; several series are stacked. series: [{key, name, color, values}].
   function barChart(container, labels, series, options) {
-    const opts = Object.assign({ width: 560, height: 200, format: (v) => String(Math.round(v * 10) / 10) }, options);
+    const opts = Object.assign({ width: 400, height: 200, format: (v) => String(Math.round(v * 10) / 10) }, options);
     const box = { left: 40, top: 12, width: opts.width - 50, height: opts.height - 36 };
     const svg = frame(opts.width, opts.height);
     const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] || 0), 0));
@@ -156,7 +160,7 @@
 
   // Lines per category; null values break the line (a day with nothing counted is not 0%).
   function lineChart(container, labels, series, options) {
-    const opts = Object.assign({ width: 560, height: 200, max: null, format: String }, options);
+    const opts = Object.assign({ width: 400, height: 200, max: null, format: String }, options);
     const box = { left: 44, top: 12, width: opts.width - 56, height: opts.height - 36 };
     const svg = frame(opts.width, opts.height);
     const all = series.flatMap((s) => s.values.filter((v) => v != null));
@@ -185,7 +189,7 @@
   }
 
   // Horizontal bars for ranked lists (topics, knowledge items).
-  function rankChart(container, items, color) {
+  function rankChart(container, items, color, width) {
     if (!items.length) {
       const empty = document.createElement("p");
       empty.className = "nodata";
@@ -194,14 +198,15 @@
       return;
     }
     const rows = items.slice(0, 10);
-    const width = 560;
+    width = width || 400;
     const rowHeight = 24;
-    const labelWidth = 190;
+    const labelWidth = Math.min(260, width * 0.4);
     const svg = frame(width, rows.length * rowHeight + 8);
     const max = Math.max(1, ...rows.map((r) => r.value));
     rows.forEach((r, i) => {
       const top = 4 + i * rowHeight;
-      const label = r.label.length > 14 ? r.label.slice(0, 13) + "…" : r.label;
+      const fits = Math.floor(labelWidth / 12);
+      const label = r.label.length > fits ? r.label.slice(0, fits - 1) + "…" : r.label;
       svg.append(tooltip(node("text", { x: labelWidth - 6, y: top + 15, "text-anchor": "end" }, label), r.label));
       const w = ((width - labelWidth - 40) * r.value) / max;
       svg.append(tooltip(node("rect", { x: labelWidth, y: top + 3, width: Math.max(1, w), height: rowHeight - 8, fill: color,
@@ -301,7 +306,7 @@
     rankChart($("c-topics"), (board.top_topics || []).map((x) => (
       { key: x.topic, label: TOPICS[x.topic] || x.topic, value: x.count })), "#8250df");
     rankChart($("c-items"), (board.item_hits || []).map((x) => (
-      { key: x.item_id, label: x.title || x.item_id, value: x.count })), "#e0562b");
+      { key: x.item_id, label: x.title || x.item_id, value: x.count })), "#e0562b", 1100);
     barChart($("c-approved"), labels, [
       { key: "candidates_approved", name: "审核通过", color: "#1a7f37", values: list.map((d) => d.candidates_approved || 0) },
     ]);
