@@ -406,3 +406,41 @@ def test_the_merchant_answers_an_unanswered_question_from_its_gap(
     reply = _ask(runtime, "u3010", STORE_ASKED_AGAIN)
     assert not _handed_over(reply, shop), reply
     assert "没有线下门店" in reply and "天河" not in reply, reply
+
+
+def test_the_handoff_shows_its_summary_and_the_shops_canned_replies(
+    runtime: LocalRuntime, shop: dict[str, Any], page: Any, demo_shop: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    buyer = "u1001"  # a shipped order in the demo bundle: the canned replies' placeholders are filled from it
+    assert _handed_over(_ask(runtime, buyer, "我要转人工，快递到哪了"), shop)
+    ticket = _waiting_ticket(runtime, buyer)
+    package = _api(runtime, f"/agent/handoffs/{ticket['handoff_id']}")
+    lines = [line for line in package["summary"].split("\n") if line.strip()]
+    assert len(lines) == 2 and lines[0].startswith("买家想要") and lines[1].startswith("机器人"), lines
+    canned = package["canned_replies"]
+    assert [c["title"] for c in canned] == [c["title"] for c in shop["canned_replies"]]
+    order = next(o for o in json.loads((demo_shop / "orders.json").read_text(encoding="utf-8"))
+                 if o["buyer_id"] == buyer)
+    tracking = next(c for c in canned if "{单号}" in next(
+        t["text"] for t in shop["canned_replies"] if t["title"] == c["title"]))
+    assert order["logistics"]["tracking_no"] in tracking["text"] and "{单号}" not in tracking["text"]
+
+    page.get_by_test_id("tab-handoffs").click()
+    page.get_by_test_id("waiting-list").get_by_test_id("ticket").filter(has_text=buyer).click()
+    expect(page.get_by_test_id("d-buyer")).to_have_text(buyer)
+    expect(page.get_by_test_id("summary-line")).to_have_text(lines)
+    shown = page.get_by_test_id("canned-reply")
+    expect(shown).to_have_count(len(canned))
+    expect(shown.filter(has_text=tracking["title"])).to_contain_text(tracking["text"])
+
+    # Claimed, a canned reply is inserted where the cursor is, after what the agent typed.
+    page.get_by_test_id("claim").click()
+    expect(page.get_by_test_id("d-status")).to_have_text("接待中")
+    page.get_by_test_id("reply").fill("您好！")
+    page.get_by_test_id("reply").press("End")
+    shown.filter(has_text=tracking["title"]).click()
+    expect(page.get_by_test_id("reply")).to_have_value("您好！" + tracking["text"])
+    page.get_by_test_id("give-back").click()
+    expect(page.get_by_test_id("toast")).to_contain_text("交还机器人成功")
