@@ -18,6 +18,7 @@ from kefu.models.learning import RuleConflict
 from kefu.sizing.numbers import arabic
 
 _CONTEXT_CHARS = 8
+_CLAUSE_END = re.compile(r"[。；;！!？?\n]")
 _DAYS = re.compile(r"(\d+(?:\.\d+)?)\s*(个工作日|个小时|工作日|小时|天|日)")
 
 
@@ -47,7 +48,8 @@ def claims(text: str) -> set[Claim]:
     for match in _DAYS.finditer(lowered):
         days = float(match.group(1)) / (24.0 if "小时" in match.group(2) else 1.0)
         value = f"{days:g}天"
-        before = lowered[max(0, match.start() - _CONTEXT_CHARS):match.start()]
+        # Its own clause only: "…退货。签收后48小时内联系客服" is a deadline to report, not a return window.
+        before = _CLAUSE_END.split(lowered[max(0, match.start() - _CONTEXT_CHARS):match.start()])[-1]
         after = lowered[match.end():match.end() + _CONTEXT_CHARS]
         for kind, words in durations.items():
             if any(w in before for w in words["before"]) or any(after.startswith(w) for w in words["after"]):  # type: ignore[attr-defined]

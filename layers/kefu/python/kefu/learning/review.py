@@ -37,6 +37,8 @@ from kefu.store.learning import CandidateChanged, LearningStore
 
 logger = logging.getLogger(__name__)
 SIMILAR_SHOWN = 3
+# Below this ranker confidence an item is not "similar" in any sense a reviewer could use (merge target).
+SIMILAR_MIN_SCORE = 0.1
 # Cosine of two candidates' questions above which the later one is marked a duplicate of the earlier.
 DUPLICATE = 0.85
 MAX_TEXT_CHARS = 1000
@@ -240,7 +242,7 @@ class KnowledgeReview:
             return []
         return [SimilarItem(item_id=hit.item.item_id, title=hit.item.title, score=round(hit.score, 3),
                             answer=hit.item.answer[:300], source=hit.item.source)
-                for hit in index.search_text(question, goods_id, k=SIMILAR_SHOWN)]
+                for hit in index.search_text(question, goods_id, k=SIMILAR_SHOWN) if hit.score >= SIMILAR_MIN_SCORE]
 
     def _duplicate_of(self, index: LearningIndex | None, question: str) -> str | None:
         pending = [c for c in self._store.candidates(self.shop_id) if c.status == CandidateStatus.PENDING]
