@@ -219,7 +219,8 @@ def _review_card(page: Any, candidate_id: str) -> Any:
 
 
 def test_an_approved_agent_answer_is_what_the_bot_answers_next_time(
-    runtime: LocalRuntime, shop: dict[str, Any], page: Any
+    runtime: LocalRuntime, shop: dict[str, Any], page: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -267,6 +268,23 @@ def test_an_approved_agent_answer_is_what_the_bot_answers_next_time(
     last = _bot_turns(runtime, "u3002")[-1]
     assert last.text == reply
     assert any(source.startswith(AGENT_SOURCE) for source in last.sources), last.sources
+
+    # `kefu knowledge list --running` shows the approved item with its provenance.
+    _list_running(runtime, approved["item_id"], monkeypatch, tmp_path, capsys)
+
+
+def _list_running(runtime: LocalRuntime, item_id: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                  capsys: pytest.CaptureFixture[str]) -> None:
+    from kefu_dev.cli.main import main
+
+    state = tmp_path / ".kefu" / "local.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(json.dumps(runtime.describe()), encoding="utf-8")  # what `kefu run` writes
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["knowledge", "list", "--running", "--kind", "taught_qa"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines() if not line.startswith("#")]
+    assert any(row[0] == item_id and row[3].startswith(AGENT_SOURCE) for row in rows), rows
 
 
 def test_a_rejected_candidate_never_reaches_a_buyer(

@@ -52,6 +52,9 @@ def register(subparsers: Any) -> None:
             "--snapshot", type=Path, default=None, help="a snapshot file written by 'kefu learn'"
         )
         parser.add_argument("--shop", type=Path, default=None, help="learn this bundle in memory instead")
+        parser.add_argument("--running", action="store_true",
+                            help="the running local agent's current snapshot (with the answers approved in the "
+                            "console), from .kefu/local.json")
 
     listing = sub.add_parser(
         "list", help="one line per item: id, kind, title, source", description="List items."
@@ -186,6 +189,8 @@ def _load(args: argparse.Namespace) -> Any:
     from kefu.knowledge.learn import BundleError, learn_bundle
     from kefu.knowledge.snapshot import load_file
 
+    if getattr(args, "running", False):
+        return _running_snapshot()
     if args.snapshot is not None:
         if not args.snapshot.is_file():
             raise _error(f"no snapshot at {args.snapshot}; run 'kefu learn --shop DIR' first")
@@ -199,6 +204,26 @@ def _load(args: argparse.Namespace) -> Any:
     if not found:
         raise _error("no snapshot found: pass --snapshot FILE or --shop DIR (or run 'kefu learn' first)")
     return load_file(found[0])
+
+
+def _running_snapshot() -> Any:
+    """What the running agent serves now: the pointer's snapshot in its (emulated) S3."""
+    from kefu.knowledge.snapshot import load_current
+    from kefu.resources import KNOWLEDGE_BUCKET
+    from kefu_dev.cli.runtime import _load_state
+    from kefu_dev.local.emulator import client
+
+    state = _load_state()
+    if not state:
+        raise _error("no running local agent (.kefu/local.json): start one with 'make run'")
+    try:
+        snapshot = load_current(client("s3", state["aws_endpoint_url"]), state["env"][KNOWLEDGE_BUCKET.env_var],
+                                state["shop_id"])
+    except Exception as error:  # connection refused: the state file outlived its runtime
+        raise _error(f"the local agent's storage did not answer ({error}); is 'make run' still running?") from None
+    if snapshot is None:
+        raise _error("the running agent has no knowledge yet")
+    return snapshot
 
 
 def _list(args: argparse.Namespace) -> int:
