@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,18 +26,6 @@ from kefu_dev.local.runtime import LocalRuntime
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-# This machine's network is closed: no background connections, no component updates, no QUIC.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AGENT = "agent-01"
 REPLY_TIMEOUT_S = 30.0
@@ -59,12 +47,7 @@ TRAFFIC: list[tuple[str, str | None]] = [
 
 
 @pytest.fixture(scope="module")
-def runtime(demo_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    if not Path(CHROMIUM).exists():
-        hint = "apt-get install -y chromium chromium-driver fonts-noto-cjk (make test does, as root)"
-        if os.geteuid() == 0:  # root could have installed it (CI): a missing browser must not pass silently
-            pytest.fail(f"Debian's chromium is missing: {hint}")
-        pytest.skip(f"Debian's chromium is missing and we are not root: {hint}")
+def runtime(chromium: str, demo_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
     log_path = tmp_path_factory.mktemp("dashboard") / "functions.log"
     # A runtime of its own: the figures are those of this module's buyers only.
     with LocalRuntime(demo_shop, failure_visibility_s=2, log_path=log_path) as started:
@@ -150,9 +133,9 @@ def _expected(runtime: LocalRuntime, shop: dict[str, Any], reasons: dict[str, st
 
 
 def test_the_dashboard_shows_what_the_buyers_and_agents_did(
-    runtime: LocalRuntime, demo_shop: Path, tmp_path: Path
+    runtime: LocalRuntime, demo_shop: Path, tmp_path: Path, open_console: Callable[..., AbstractContextManager[Any]]
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shop = json.loads((demo_shop / "shop.json").read_text(encoding="utf-8"))
     simulator = runtime.simulator
@@ -170,103 +153,89 @@ def test_the_dashboard_shows_what_the_buyers_and_agents_did(
     assert reasons == {"d04": "explicit_request", "u1001": "media_rule", "d05": "low_confidence"}, reasons
     assert runtime.wait_until_idle(20)
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True,
-        )
-        try:
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            page.goto(runtime.console_url or "")
-            page.get_by_test_id("token").fill(runtime.agent_token)
-            page.get_by_test_id("agent").fill(AGENT)
-            page.get_by_test_id("login").click()
+    with open_console(runtime, AGENT, accept_downloads=True) as page:
+        # An agent answers d05 in the console; the merchant approves the answer as knowledge.
+        ticket = page.get_by_test_id("waiting-list").get_by_test_id("ticket").filter(has_text="d05")
+        ticket.click()
+        expect(page.get_by_test_id("d-buyer")).to_have_text("d05")
+        page.get_by_test_id("claim").click()
+        expect(page.get_by_test_id("d-status")).to_have_text("接待中")
+        page.get_by_test_id("reply").fill(ABROAD_ANSWER)
+        page.get_by_test_id("send").click()
+        # The first reply also builds the candidate (the encoder's cold start in the agent API): give it time.
+        expect(page.get_by_test_id("reply")).to_have_value("", timeout=SEND_TIMEOUT_MS)
+        expect(page.get_by_test_id("transcript").locator('[data-role="agent"]')).to_contain_text(ABROAD_ANSWER)
+        page.get_by_test_id("resolve").click()
+        expect(page.get_by_test_id("toast")).to_contain_text("结束会话成功")
+        assert simulator.sent_to("d05")[-1]["content"] == ABROAD_ANSWER
+        page.get_by_test_id("tab-review").click()
+        card = page.get_by_test_id("candidate").filter(has_text="d05")
+        card.get_by_test_id("approve").click()
+        expect(card).to_have_count(0)
 
-            # An agent answers d05 in the console; the merchant approves the answer as knowledge.
-            ticket = page.get_by_test_id("waiting-list").get_by_test_id("ticket").filter(has_text="d05")
-            ticket.click()
-            expect(page.get_by_test_id("d-buyer")).to_have_text("d05")
-            page.get_by_test_id("claim").click()
-            expect(page.get_by_test_id("d-status")).to_have_text("接待中")
-            page.get_by_test_id("reply").fill(ABROAD_ANSWER)
-            page.get_by_test_id("send").click()
-            # The first reply also builds the candidate (the encoder's cold start in the agent API): give it time.
-            expect(page.get_by_test_id("reply")).to_have_value("", timeout=SEND_TIMEOUT_MS)
-            expect(page.get_by_test_id("transcript").locator('[data-role="agent"]')).to_contain_text(ABROAD_ANSWER)
-            page.get_by_test_id("resolve").click()
-            expect(page.get_by_test_id("toast")).to_contain_text("结束会话成功")
-            assert simulator.sent_to("d05")[-1]["content"] == ABROAD_ANSWER
-            page.get_by_test_id("tab-review").click()
-            card = page.get_by_test_id("candidate").filter(has_text="d05")
-            card.get_by_test_id("approve").click()
-            expect(card).to_have_count(0)
+        expected = _expected(runtime, shop, reasons)
+        assert 0 < expected["auto_received"] < expected["conversations"]
 
-            expected = _expected(runtime, shop, reasons)
-            assert 0 < expected["auto_received"] < expected["conversations"]
+        # The dashboard page, from the console's tab (same origin: the token is in localStorage).
+        page.get_by_test_id("tab-dashboard").click()
+        expect(page.get_by_test_id("board")).to_have_attribute("data-loaded", "7")
+        expect(page.get_by_test_id("total-conversations")).to_have_text(str(expected["conversations"]))
+        expect(page.get_by_test_id("total-messages")).to_have_text(str(expected["messages"]))
+        expect(page.get_by_test_id("total-auto-received")).to_have_text(str(expected["auto_received"]))
+        expect(page.get_by_test_id("total-auto-rate")).to_have_text(_pct(expected["auto_rate"]))
+        shown_rate = float(page.get_by_test_id("total-auto-rate").get_attribute("data-value") or "nan")
+        assert abs(shown_rate - expected["auto_rate"]) < 0.001
+        for reason in REASONS:
+            expect(page.get_by_test_id(f"handoff-total-{reason}")).to_have_attribute(
+                "data-value", str(expected["handoffs"].get(reason, 0)))
+        expect(page.get_by_test_id("total-handoffs")).to_have_text(str(sum(expected["handoffs"].values())))
+        expect(page.get_by_test_id("approved-total")).to_have_text("1")
+        expect(page.get_by_test_id("total-in-hours")).to_have_text(str(expected["in_hours"]))
+        expect(page.get_by_test_id("total-3min-rate")).to_have_text(_pct(expected["rate_3min"]))
 
-            # The dashboard page, from the console's tab (same origin: the token is in localStorage).
-            page.get_by_test_id("tab-dashboard").click()
-            expect(page.get_by_test_id("board")).to_have_attribute("data-loaded", "7")
-            expect(page.get_by_test_id("total-conversations")).to_have_text(str(expected["conversations"]))
-            expect(page.get_by_test_id("total-messages")).to_have_text(str(expected["messages"]))
-            expect(page.get_by_test_id("total-auto-received")).to_have_text(str(expected["auto_received"]))
-            expect(page.get_by_test_id("total-auto-rate")).to_have_text(_pct(expected["auto_rate"]))
-            shown_rate = float(page.get_by_test_id("total-auto-rate").get_attribute("data-value") or "nan")
-            assert abs(shown_rate - expected["auto_rate"]) < 0.001
-            for reason in REASONS:
-                expect(page.get_by_test_id(f"handoff-total-{reason}")).to_have_attribute(
-                    "data-value", str(expected["handoffs"].get(reason, 0)))
-            expect(page.get_by_test_id("total-handoffs")).to_have_text(str(sum(expected["handoffs"].values())))
-            expect(page.get_by_test_id("approved-total")).to_have_text("1")
-            expect(page.get_by_test_id("total-in-hours")).to_have_text(str(expected["in_hours"]))
-            expect(page.get_by_test_id("total-3min-rate")).to_have_text(_pct(expected["rate_3min"]))
+        # Bot latency runs from the webhook's acceptance to the decision: inside each buyer's round trip.
+        p50 = float(page.get_by_test_id("latency-p50").get_attribute("data-value") or "nan")
+        p95 = float(page.get_by_test_id("latency-p95").get_attribute("data-value") or "nan")
+        assert 0 < p50 <= p95 <= expected["max_roundtrip_ms"], (p50, p95, expected["max_roundtrip_ms"])
+        expect(page.get_by_test_id("latency-p50")).to_have_text(f"{round(p50)} ms")
 
-            # Bot latency runs from the webhook's acceptance to the decision: inside each buyer's round trip.
-            p50 = float(page.get_by_test_id("latency-p50").get_attribute("data-value") or "nan")
-            p95 = float(page.get_by_test_id("latency-p95").get_attribute("data-value") or "nan")
-            assert 0 < p50 <= p95 <= expected["max_roundtrip_ms"], (p50, p95, expected["max_roundtrip_ms"])
-            expect(page.get_by_test_id("latency-p50")).to_have_text(f"{round(p50)} ms")
+        # The charts carry the same figures: today's bars, the reasons stacked, the hour of day.
+        today = expected["today"][5:]
+        bars = page.get_by_test_id("chart-conversations")
+        expect(bars.locator(f'rect[data-label="{today}"][data-series="auto_received"]')).to_have_attribute(
+            "data-value", str(expected["auto_received"]))
+        expect(bars.locator(f'rect[data-label="{today}"][data-series="handed_over"]')).to_have_attribute(
+            "data-value", str(expected["conversations"] - expected["auto_received"]))
+        stacked = page.get_by_test_id("chart-handoffs")
+        for reason, count in expected["handoffs"].items():
+            expect(stacked.locator(f'rect[data-label="{today}"][data-series="{reason}"]')).to_have_attribute(
+                "data-value", str(count))
+        for hour, count in expected["hours"].items():
+            expect(page.get_by_test_id("chart-hours").locator(f'rect[data-label="{hour}"]')).to_have_attribute(
+                "data-value", str(count))
+        expect(page.get_by_test_id("chart-approved").locator(f'rect[data-label="{today}"]')).to_have_attribute(
+            "data-value", "1")
+        assert page.get_by_test_id("chart-topics").locator("rect").count() >= 1
+        assert page.get_by_test_id("chart-items").locator("rect").count() >= 1
+        expect(page.get_by_test_id("chart-latency").locator("circle")).not_to_have_count(0)
 
-            # The charts carry the same figures: today's bars, the reasons stacked, the hour of day.
-            today = expected["today"][5:]
-            bars = page.get_by_test_id("chart-conversations")
-            expect(bars.locator(f'rect[data-label="{today}"][data-series="auto_received"]')).to_have_attribute(
-                "data-value", str(expected["auto_received"]))
-            expect(bars.locator(f'rect[data-label="{today}"][data-series="handed_over"]')).to_have_attribute(
-                "data-value", str(expected["conversations"] - expected["auto_received"]))
-            stacked = page.get_by_test_id("chart-handoffs")
-            for reason, count in expected["handoffs"].items():
-                expect(stacked.locator(f'rect[data-label="{today}"][data-series="{reason}"]')).to_have_attribute(
-                    "data-value", str(count))
-            for hour, count in expected["hours"].items():
-                expect(page.get_by_test_id("chart-hours").locator(f'rect[data-label="{hour}"]')).to_have_attribute(
-                    "data-value", str(count))
-            expect(page.get_by_test_id("chart-approved").locator(f'rect[data-label="{today}"]')).to_have_attribute(
-                "data-value", "1")
-            assert page.get_by_test_id("chart-topics").locator("rect").count() >= 1
-            assert page.get_by_test_id("chart-items").locator("rect").count() >= 1
-            expect(page.get_by_test_id("chart-latency").locator("circle")).not_to_have_count(0)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        # 30 days: the same totals over a longer range.
+        page.get_by_test_id("days").select_option("30")
+        expect(page.get_by_test_id("board")).to_have_attribute("data-loaded", "30")
+        expect(page.get_by_test_id("total-conversations")).to_have_text(str(expected["conversations"]))
+        assert page.get_by_test_id("chart-conversations").locator('rect[data-series="auto_received"]').count() == 30
 
-            # 30 days: the same totals over a longer range.
-            page.get_by_test_id("days").select_option("30")
-            expect(page.get_by_test_id("board")).to_have_attribute("data-loaded", "30")
-            expect(page.get_by_test_id("total-conversations")).to_have_text(str(expected["conversations"]))
-            assert page.get_by_test_id("chart-conversations").locator('rect[data-series="auto_received"]').count() == 30
-
-            # 导出CSV: fetched with the token, handed to the browser as a download; today's row has the figures.
-            with page.expect_download() as download:
-                page.get_by_test_id("export-csv").click()
-            saved = tmp_path / download.value.suggested_filename
-            download.value.save_as(saved)
-            assert saved.suffix == ".csv"
-            rows = list(csv.reader(saved.read_text(encoding="utf-8-sig").splitlines()))
-            today_rows = [row for row in rows if expected["today"] in row]
-            assert len(today_rows) == 1, rows
-            assert str(expected["conversations"]) in today_rows[0], (rows[0], today_rows[0])
-        finally:
-            context.close()
+        # 导出CSV: fetched with the token, handed to the browser as a download; today's row has the figures.
+        with page.expect_download() as download:
+            page.get_by_test_id("export-csv").click()
+        saved = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved)
+        assert saved.suffix == ".csv"
+        rows = list(csv.reader(saved.read_text(encoding="utf-8-sig").splitlines()))
+        today_rows = [row for row in rows if expected["today"] in row]
+        assert len(today_rows) == 1, rows
+        assert str(expected["conversations"]) in today_rows[0], (rows[0], today_rows[0])
     print(f"expected figures {expected}; screenshot: {ARTIFACTS / 'dashboard.png'}")
