@@ -337,3 +337,56 @@ def test_from_to_columns_aliases_and_the_longer_foot() -> None:
     [note] = fit_notes("脚背特别高的，往上拍一个码")
     assert (note.shift, note.condition) == (1, "instep")
     assert fit_notes("瘦得很的，建议拍小一码") == []  # a condition it cannot read is never applied to everyone
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("这件外套怎么选码", True), ("凉鞋咋挑尺码呀", True), ("尺码我不知道怎么选", True), ("码数拿不准", True),
+    ("怎么选颜色", False), ("尺码表在哪看", False),
+])
+def test_size_questions_by_their_structure(text: str, asks: bool) -> None:
+    assert asks_size(text) is asks
+
+
+def test_colloquial_degree_words_suffixes_and_layering() -> None:
+    assert "instep" in traits_in("我脚面子高")
+    assert "instep" in traits_in("脚背贼厚")
+    assert {"wide_foot", "instep"} <= traits_in("脚又肥又厚")
+    assert "heavier" in traits_in("孩子有点小壮")
+    assert "layered" in traits_in("里头要套件毛衣")
+    assert extract("一直穿39码").usual == "39"
+
+
+def _shoe_chart(labels: list[str], aliases: list[list[str]] | None = None) -> SizeChart:
+    rows = [SizeRow(label=label, spans={Measure.FOOT: Span(low=200 + 5 * i, high=204 + 5 * i)},
+                    aliases=(aliases[i] if aliases else [])) for i, label in enumerate(labels)]
+    return SizeChart(chart_id="shoe", source="rules/x.md", rows=rows)
+
+
+def test_half_size_notes() -> None:
+    whole = _shoe_chart(["35", "36", "37", "38"])
+    halves = _shoe_chart(["36", "36.5", "37", "37.5"])
+    from kefu.sizing.charts import has_half_sizes
+
+    assert not has_half_sizes(whole.rows) and has_half_sizes(halves.rows)
+    # Half a size small on whole sizes: the next size up; half large without an instruction: unknown.
+    assert usual_shift("这款鞋偏小半码") == 1
+    assert usual_shift("这款鞋偏大半码") is None
+    assert usual_shift("这款鞋偏大半码", half_sizes=True) == -1
+    assert fit_notes("脚背高的拍大半码") == []
+    assert [n.shift for n in fit_notes("脚背高的拍大半码", half_sizes=True)] == [1]
+    sizing = ProductSizing(goods_id="g", chart_id="shoe", usual_shift=usual_shift("偏小半码"))
+    from kefu.sizing.measures import BuyerMeasures
+
+    advice = advise(whole, sizing, BuyerMeasures(usual="36"), set())
+    assert advice.kind == AdviceKind.SIZE and advice.sizes == ["37"]
+
+
+def test_a_usual_size_past_the_chart_goes_to_a_person() -> None:
+    from kefu.sizing.measures import BuyerMeasures
+
+    by_alias = _shoe_chart(["22", "23", "24"], [["35"], ["36"], ["37"]])
+    sizing = ProductSizing(goods_id="g", chart_id="shoe", usual_shift=0)
+    assert advise(by_alias, sizing, BuyerMeasures(usual="40"), set()).kind == AdviceKind.HUMAN
+    assert advise(by_alias, sizing, BuyerMeasures(usual="36"), set()).sizes == ["23"]
+    labelled = _shoe_chart(["35", "36", "37"])
+    assert advise(labelled, sizing, BuyerMeasures(usual="41"), set()).kind == AdviceKind.HUMAN

@@ -86,6 +86,8 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and _applies(n, traits)), 0)
     if by_alias:
         index = by_alias[0] + extra
+    elif _past_the_sizes(chart, usual):
+        return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size past the sizes the chart names")
     elif usual.upper() not in labels or sizing.usual_shift is None:
         return None
     else:
@@ -94,6 +96,24 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = next((n for n in sizing.notes if n.condition == "usual"), None)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True)
+
+
+def _numbers(names: list[str]) -> list[float]:
+    return [float(name) for name in names if re.fullmatch(r"\d{2}(?:\.5)?", name)]
+
+
+def _past_the_sizes(chart: SizeChart, usual: str) -> bool:
+    """A numeric usual size (40) past every size of the same system the chart names (its labels 35-39, or the
+    row's other names 36-39 beside 脚长码 23-25): no row of this chart is that size."""
+    if not re.fullmatch(r"\d{2}(?:\.5)?", usual):
+        return False
+    value = float(usual)
+    for names in ([row.label for row in chart.rows], [a for row in chart.rows for a in row.aliases]):
+        numbers = _numbers(names)
+        # The same system: sizes within a few steps of the usual one (36-39 for 40, not 220-250 or 23-25).
+        if len(numbers) >= 2 and min(numbers) - 6 <= value <= max(numbers) + 6:
+            return not min(numbers) <= value <= max(numbers)
+    return False
 
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
