@@ -390,3 +390,11 @@ def test_a_usual_size_past_the_chart_goes_to_a_person() -> None:
     assert advise(by_alias, sizing, BuyerMeasures(usual="36"), set()).sizes == ["23"]
     labelled = _shoe_chart(["35", "36", "37"])
     assert advise(labelled, sizing, BuyerMeasures(usual="41"), set()).kind == AdviceKind.HUMAN
+
+
+def test_a_count_of_rounds_is_not_a_measure_and_layering_wants_room() -> None:
+    assert extract("腰围量一圈70 臀围一周92").values == {Measure.WAIST: 70.0, Measure.HIP: 92.0}
+    from kefu.models.sizing import FitNote
+    from kefu.sizing.advise import _applies
+
+    assert _applies(FitNote(text="怕紧的拍大一码", shift=1, condition="tight_averse"), {"layered"})

@@ -74,7 +74,15 @@ def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | Non
         measure, side, limit = Measure(threshold.group(1)), threshold.group(2), float(threshold.group(3))
         value = (values or {}).get(measure)
         return value is not None and (value >= limit if side == ">=" else value <= limit)
-    return bool(set(note.condition.split(",")) & traits)
+    return bool(set(note.condition.split(",")) & implied(traits))
+
+
+# What a trait implies about fit: a buyer who wears something underneath wants room, as one who minds tightness.
+IMPLIES = {"layered": {"tight_averse"}}
+
+
+def implied(traits: set[str]) -> set[str]:
+    return traits.union(*(IMPLIES.get(trait, set()) for trait in traits))
 
 
 def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set[str]) -> Advice | None:

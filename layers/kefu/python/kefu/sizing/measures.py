@@ -38,6 +38,7 @@ _USUAL = re.compile(
 _WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)", re.IGNORECASE)
 _OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长|颈围|手腕|手围|指围)[^\d]{0,3}$")
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
+_ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -135,7 +136,8 @@ PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measur
 def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     """The measures in a text; ``awaited``: measures the conversation waits for, which a number without a
     measure word is read as when it fits exactly one of them."""
-    text = fold(text)
+    # 一圈/一周 (臀围量一圈 95) is a count of rounds, not a number of the measure: blanked, positions kept.
+    text = _ROUNDS.sub(" ", fold(text))
     values: dict[Measure, float] = {}
     usual: str | None = None
     unread: list[str] = []
