@@ -341,7 +341,7 @@ def test_from_to_columns_aliases_and_the_longer_foot() -> None:
 
 @pytest.mark.parametrize(("text", "asks"), [
     ("这件外套怎么选码", True), ("凉鞋咋挑尺码呀", True), ("尺码我不知道怎么选", True), ("码数拿不准", True),
-    ("怎么选颜色", False), ("尺码表在哪看", False),
+    ("怎么选颜色", False), ("尺码表在哪看", False), ("戒指戴哪个圈号", True), ("被套要哪个规格", True),
 ])
 def test_size_questions_by_their_structure(text: str, asks: bool) -> None:
     assert asks_size(text) is asks
@@ -398,3 +398,56 @@ def test_a_count_of_rounds_is_not_a_measure_and_layering_wants_room() -> None:
     from kefu.sizing.advise import _applies
 
     assert _applies(FitNote(text="怕紧的拍大一码", shift=1, condition="tight_averse"), {"layered"})
+
+
+def _advice_for(table: list[list[str]], text: str) -> tuple[AdviceKind, list[str], str]:
+    reading = read_table(table)
+    assert reading is not None and reading.problem is None
+    chart = SizeChart(chart_id="spec", source="rules/spec.md", rows=reading.rows)
+    advice = advise(chart, ProductSizing(goods_id="g", chart_id="spec"), extract(text), set())
+    return advice.kind, advice.sizes, reply(advice) if advice.kind != AdviceKind.HUMAN else ""
+
+
+def test_rings_by_finger_circumference_or_inner_diameter() -> None:
+    table = markdown("""
+| 圈号 | 指围(mm) |
+|---|---|
+| 8号 | 48 |
+| 10号 | 50 |
+| 12号 | 52 |
+| 14号 | 54 |
+""")
+    assert _advice_for(table, "我无名指量了一圈5.2厘米")[:2] == (AdviceKind.SIZE, ["12"])
+    assert _advice_for(table, "指围50mm")[:2] == (AdviceKind.SIZE, ["10"])
+    # 内径16.5mm: 16.5 × π = 51.8mm, between 10号 and 12号.
+    assert extract("旧戒指内径16.5mm").values == {Measure.FINGER: 51.8}
+    assert _advice_for(table, "旧戒指内径16.5mm")[:2] == (AdviceKind.SIZE, ["10", "12"])
+    assert _advice_for(table, "指围60mm")[0] == AdviceKind.HUMAN
+    assert _advice_for(table, "哪个圈号合适")[0] == AdviceKind.ASK
+
+
+def test_bracelets_by_wrist() -> None:
+    table = [["手镯尺寸", "适合手腕围"], ["S", "13-14cm"], ["M", "14-15.5cm"], ["L", "15.5-17cm"]]
+    assert _advice_for(table, "手腕一圈14.5")[:2] == (AdviceKind.SIZE, ["M"])
+    assert _advice_for(table, "手腕围150mm")[:2] == (AdviceKind.SIZE, ["M"])
+
+
+def test_bedding_by_bed_width() -> None:
+    table = markdown("""
+| 被套规格 | 适用床 |
+|---|---|
+| 150x200 | 1.2m |
+| 200x230 | 1.5m |
+| 220x240 | 1.8m |
+""")
+    kind, sizes, text = _advice_for(table, "我家是1.8米的床")
+    assert (kind, sizes) == (AdviceKind.SIZE, ["220x240"]) and "220x240的规格" in text
+    assert _advice_for(table, "床是1米5的")[:2] == (AdviceKind.SIZE, ["200x230"])
+    assert _advice_for(table, "1.6米的床用哪个")[0] == AdviceKind.HUMAN  # between the listed widths
+    assert extract("身高1.8米").values == {Measure.HEIGHT: 180.0}
+
+
+def test_spec_labels_written_one_way() -> None:
+    from kefu.sizing.tables import size_label
+
+    assert [size_label(c) for c in ["200×230", "200*230", "200 x 230", "8号", "M"]] == ["200x230"] * 3 + ["8", "M"]

@@ -17,6 +17,10 @@ DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT
             TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT}
 
 
+# Specs that fit only the row they name (a 1.6米 bed takes neither the 1.5米 nor the 1.8米 cover).
+EXACT = frozenset({Measure.BED})
+
+
 class AdviceKind(StrEnum):
     SIZE = "size"
     ASK = "ask"
@@ -52,6 +56,8 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     if not spans:
         return None
     inside = [index for index, span in spans if span.contains(value)]
+    if not inside and measure in EXACT:
+        return None  # a bed between the widths listed fits none of the covers: a person answers
     if not inside:
         ordered = sorted(spans, key=lambda item: item[1].low)
         below = [index for index, span in ordered if span.high < value]
@@ -186,6 +192,8 @@ def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) ->
 
 
 def _label(label: str) -> str:
+    if re.search(r"\dx\d", label):
+        return f"{label}的规格"  # a spec (被套 200x230), not a size
     return label if label.endswith(("码", "号")) or "/" in label else f"{label}码"
 
 

@@ -16,10 +16,10 @@ from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
 from kefu.sizing.notes import traits_in, without_traits
 
-_SIZE = r"(?:码|号|尺码|尺寸|size|码数|码子)"
+_SIZE = r"(?:圈号|戒圈|手寸|规格|码|号|尺码|尺寸|size|码数|码子)"
 _ASKS = re.compile(
     rf"(?:什么|啥|几|哪个|哪一个|哪|多大|多少)(?:的)?(?:个)?{_SIZE}|"
-    r"(?:拍|穿|选|买|要|拿|下单|入)(?:个|的)?(?:几|啥|什么|哪个|哪一个|哪|多大|多少)(?!件|个|单|盒|份|天|套|条|双|次|斤|瓶|时|快递|颜色|色)|"
+    r"(?:拍|穿|戴|盖|选|买|要|拿|下单|入)(?:个|的)?(?:几|啥|什么|哪个|哪一个|哪|多大|多少)(?!件|个|单|盒|份|天|套|条|双|次|斤|瓶|时|快递|颜色|色)|"
     rf"{_SIZE}(?:要|该|应该)?(?:怎么|咋|如何|怎样)(?:选|挑|拍|买)|"
     # The verb before the size (怎么选码, 咋挑尺码) and a buyer unsure of it (码不会选, 尺码拿不准怎么挑).
     rf"(?:怎么|咋|如何|怎样)(?:选|挑|定|拿)(?:个)?{_SIZE}|"
