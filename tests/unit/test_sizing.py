@@ -337,3 +337,117 @@ def test_from_to_columns_aliases_and_the_longer_foot() -> None:
     [note] = fit_notes("脚背特别高的，往上拍一个码")
     assert (note.shift, note.condition) == (1, "instep")
     assert fit_notes("瘦得很的，建议拍小一码") == []  # a condition it cannot read is never applied to everyone
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("这件外套怎么选码", True), ("凉鞋咋挑尺码呀", True), ("尺码我不知道怎么选", True), ("码数拿不准", True),
+    ("怎么选颜色", False), ("尺码表在哪看", False), ("戒指戴哪个圈号", True), ("被套要哪个规格", True),
+])
+def test_size_questions_by_their_structure(text: str, asks: bool) -> None:
+    assert asks_size(text) is asks
+
+
+def test_colloquial_degree_words_suffixes_and_layering() -> None:
+    assert "instep" in traits_in("我脚面子高")
+    assert "instep" in traits_in("脚背贼厚")
+    assert {"wide_foot", "instep"} <= traits_in("脚又肥又厚")
+    assert "heavier" in traits_in("孩子有点小壮")
+    assert "layered" in traits_in("里头要套件毛衣")
+    assert extract("一直穿39码").usual == "39"
+
+
+def _shoe_chart(labels: list[str], aliases: list[list[str]] | None = None) -> SizeChart:
+    rows = [SizeRow(label=label, spans={Measure.FOOT: Span(low=200 + 5 * i, high=204 + 5 * i)},
+                    aliases=(aliases[i] if aliases else [])) for i, label in enumerate(labels)]
+    return SizeChart(chart_id="shoe", source="rules/x.md", rows=rows)
+
+
+def test_half_size_notes() -> None:
+    whole = _shoe_chart(["35", "36", "37", "38"])
+    halves = _shoe_chart(["36", "36.5", "37", "37.5"])
+    from kefu.sizing.charts import has_half_sizes
+
+    assert not has_half_sizes(whole.rows) and has_half_sizes(halves.rows)
+    # Half a size small on whole sizes: the next size up; half large without an instruction: unknown.
+    assert usual_shift("这款鞋偏小半码") == 1
+    assert usual_shift("这款鞋偏大半码") is None
+    assert usual_shift("这款鞋偏大半码", half_sizes=True) == -1
+    assert fit_notes("脚背高的拍大半码") == []
+    assert [n.shift for n in fit_notes("脚背高的拍大半码", half_sizes=True)] == [1]
+    sizing = ProductSizing(goods_id="g", chart_id="shoe", usual_shift=usual_shift("偏小半码"))
+    from kefu.sizing.measures import BuyerMeasures
+
+    advice = advise(whole, sizing, BuyerMeasures(usual="36"), set())
+    assert advice.kind == AdviceKind.SIZE and advice.sizes == ["37"]
+
+
+def test_a_usual_size_past_the_chart_goes_to_a_person() -> None:
+    from kefu.sizing.measures import BuyerMeasures
+
+    by_alias = _shoe_chart(["22", "23", "24"], [["35"], ["36"], ["37"]])
+    sizing = ProductSizing(goods_id="g", chart_id="shoe", usual_shift=0)
+    assert advise(by_alias, sizing, BuyerMeasures(usual="40"), set()).kind == AdviceKind.HUMAN
+    assert advise(by_alias, sizing, BuyerMeasures(usual="36"), set()).sizes == ["23"]
+    labelled = _shoe_chart(["35", "36", "37"])
+    assert advise(labelled, sizing, BuyerMeasures(usual="41"), set()).kind == AdviceKind.HUMAN
+
+
+def test_a_count_of_rounds_is_not_a_measure_and_layering_wants_room() -> None:
+    assert extract("腰围量一圈70 臀围一周92").values == {Measure.WAIST: 70.0, Measure.HIP: 92.0}
+    from kefu.models.sizing import FitNote
+    from kefu.sizing.advise import _applies
+
+    assert _applies(FitNote(text="怕紧的拍大一码", shift=1, condition="tight_averse"), {"layered"})
+
+
+def _advice_for(table: list[list[str]], text: str) -> tuple[AdviceKind, list[str], str]:
+    reading = read_table(table)
+    assert reading is not None and reading.problem is None
+    chart = SizeChart(chart_id="spec", source="rules/spec.md", rows=reading.rows)
+    advice = advise(chart, ProductSizing(goods_id="g", chart_id="spec"), extract(text), set())
+    return advice.kind, advice.sizes, reply(advice) if advice.kind != AdviceKind.HUMAN else ""
+
+
+def test_rings_by_finger_circumference_or_inner_diameter() -> None:
+    table = markdown("""
+| 圈号 | 指围(mm) |
+|---|---|
+| 8号 | 48 |
+| 10号 | 50 |
+| 12号 | 52 |
+| 14号 | 54 |
+""")
+    assert _advice_for(table, "我无名指量了一圈5.2厘米")[:2] == (AdviceKind.SIZE, ["12"])
+    assert _advice_for(table, "指围50mm")[:2] == (AdviceKind.SIZE, ["10"])
+    # 内径16.5mm: 16.5 × π = 51.8mm, between 10号 and 12号.
+    assert extract("旧戒指内径16.5mm").values == {Measure.FINGER: 51.8}
+    assert _advice_for(table, "旧戒指内径16.5mm")[:2] == (AdviceKind.SIZE, ["10", "12"])
+    assert _advice_for(table, "指围60mm")[0] == AdviceKind.HUMAN
+    assert _advice_for(table, "哪个圈号合适")[0] == AdviceKind.ASK
+
+
+def test_bracelets_by_wrist() -> None:
+    table = [["手镯尺寸", "适合手腕围"], ["S", "13-14cm"], ["M", "14-15.5cm"], ["L", "15.5-17cm"]]
+    assert _advice_for(table, "手腕一圈14.5")[:2] == (AdviceKind.SIZE, ["M"])
+    assert _advice_for(table, "手腕围150mm")[:2] == (AdviceKind.SIZE, ["M"])
+
+
+def test_bedding_by_bed_width() -> None:
+    table = markdown("""
+| 被套规格 | 适用床 |
+|---|---|
+| 150x200 | 1.2m |
+| 200x230 | 1.5m |
+| 220x240 | 1.8m |
+""")
+    kind, sizes, text = _advice_for(table, "我家是1.8米的床")
+    assert (kind, sizes) == (AdviceKind.SIZE, ["220x240"]) and "220x240的规格" in text
+    assert _advice_for(table, "床是1米5的")[:2] == (AdviceKind.SIZE, ["200x230"])
+    assert _advice_for(table, "1.6米的床用哪个")[0] == AdviceKind.HUMAN  # between the listed widths
+    assert extract("身高1.8米").values == {Measure.HEIGHT: 180.0}
+
+
+def test_spec_labels_written_one_way() -> None:
+    from kefu.sizing.tables import size_label
+
+    assert [size_label(c) for c in ["200×230", "200*230", "200 x 230", "8号", "M"]] == ["200x230"] * 3 + ["8", "M"]

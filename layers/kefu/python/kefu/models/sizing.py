@@ -18,18 +18,22 @@ class Measure(StrEnum):
     HIP = "hip"  # cm
     AGE = "age"  # years
     MONTHS = "months"  # a baby's age in months
+    FINGER = "finger"  # finger circumference (指围), mm: rings
+    WRIST = "wrist"  # wrist circumference (手腕围), cm: bracelets
+    BED = "bed"  # bed width, cm (1.8米床): bedding sold by spec (被套 200x230)
     USUAL = "usual"  # the size the buyer usually wears elsewhere (a shoe size such as 38)
 
 
 UNITS = {
     Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
     Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
+    Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm",
 }  # fmt: skip
 
 NAMES = {
     Measure.HEIGHT: "身高", Measure.WEIGHT: "体重", Measure.FOOT: "脚长", Measure.CHEST: "胸围",
     Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
-    Measure.USUAL: "平时穿的码",
+    Measure.USUAL: "平时穿的码", Measure.FINGER: "指围", Measure.WRIST: "手腕围", Measure.BED: "床宽",
 }  # fmt: skip
 
 
@@ -43,6 +47,9 @@ MEASURE_WORDS: dict[Measure, str] = {
     Measure.HEIGHT: r"身高",
     Measure.MONTHS: r"月龄|月份|个月",
     Measure.AGE: r"年龄|岁",
+    Measure.FINGER: r"指围|手指周长|手指围|指圈",
+    Measure.WRIST: r"手腕围|腕围|手腕周长|手围",
+    Measure.BED: r"床宽|床的宽度|床的尺寸|床尺寸|适用床|床型|床",
 }
 
 

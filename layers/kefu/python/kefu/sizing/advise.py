@@ -17,6 +17,10 @@ DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT
             TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT}
 
 
+# Specs that fit only the row they name (a 1.6米 bed takes neither the 1.5米 nor the 1.8米 cover).
+EXACT = frozenset({Measure.BED})
+
+
 class AdviceKind(StrEnum):
     SIZE = "size"
     ASK = "ask"
@@ -52,6 +56,8 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     if not spans:
         return None
     inside = [index for index, span in spans if span.contains(value)]
+    if not inside and measure in EXACT:
+        return None  # a bed between the widths listed fits none of the covers: a person answers
     if not inside:
         ordered = sorted(spans, key=lambda item: item[1].low)
         below = [index for index, span in ordered if span.high < value]
@@ -74,7 +80,15 @@ def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | Non
         measure, side, limit = Measure(threshold.group(1)), threshold.group(2), float(threshold.group(3))
         value = (values or {}).get(measure)
         return value is not None and (value >= limit if side == ">=" else value <= limit)
-    return bool(set(note.condition.split(",")) & traits)
+    return bool(set(note.condition.split(",")) & implied(traits))
+
+
+# What a trait implies about fit: a buyer who wears something underneath wants room, as one who minds tightness.
+IMPLIES = {"layered": {"tight_averse"}}
+
+
+def implied(traits: set[str]) -> set[str]:
+    return traits.union(*(IMPLIES.get(trait, set()) for trait in traits))
 
 
 def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set[str]) -> Advice | None:
@@ -86,6 +100,8 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and _applies(n, traits)), 0)
     if by_alias:
         index = by_alias[0] + extra
+    elif _past_the_sizes(chart, usual):
+        return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size past the sizes the chart names")
     elif usual.upper() not in labels or sizing.usual_shift is None:
         return None
     else:
@@ -94,6 +110,24 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = next((n for n in sizing.notes if n.condition == "usual"), None)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True)
+
+
+def _numbers(names: list[str]) -> list[float]:
+    return [float(name) for name in names if re.fullmatch(r"\d{2}(?:\.5)?", name)]
+
+
+def _past_the_sizes(chart: SizeChart, usual: str) -> bool:
+    """A numeric usual size (40) past every size of the same system the chart names (its labels 35-39, or the
+    row's other names 36-39 beside 脚长码 23-25): no row of this chart is that size."""
+    if not re.fullmatch(r"\d{2}(?:\.5)?", usual):
+        return False
+    value = float(usual)
+    for names in ([row.label for row in chart.rows], [a for row in chart.rows for a in row.aliases]):
+        numbers = _numbers(names)
+        # The same system: sizes within a few steps of the usual one (36-39 for 40, not 220-250 or 23-25).
+        if len(numbers) >= 2 and min(numbers) - 6 <= value <= max(numbers) + 6:
+            return not min(numbers) <= value <= max(numbers)
+    return False
 
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
@@ -158,6 +192,8 @@ def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) ->
 
 
 def _label(label: str) -> str:
+    if re.search(r"\dx\d", label):
+        return f"{label}的规格"  # a spec (被套 200x230), not a size
     return label if label.endswith(("码", "号")) or "/" in label else f"{label}码"
 
 

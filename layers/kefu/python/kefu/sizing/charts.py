@@ -281,7 +281,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     charts: dict[str, tuple[SizeChart, _Found]] = {}
     for found in scan.charts:
         chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=found.rows,
-                          notes=shop_notes.fit_notes(found.text), variant=found.variant)
+                          notes=shop_notes.fit_notes(found.text, has_half_sizes(found.rows)),
+                          variant=found.variant)
         if found.goods_id:
             chart.goods_ids = [found.goods_id]
         else:
@@ -311,9 +312,10 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         if chosen is not None:
             texts.insert(0, charts[chosen.chart_id][1].text)
         joined = "\n".join(texts)
+        half = chosen is not None and has_half_sizes(chosen.rows)
         notes = list(chosen.notes) if chosen is not None else []
         for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
-            notes.extend(shop_notes.fit_notes(text))
+            notes.extend(shop_notes.fit_notes(text, half))
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
         guide.products[goods_id] = ProductSizing(
             goods_id=goods_id,
@@ -323,9 +325,15 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             conflict=shop_notes.conflict_rule(joined),
             boundary=shop_notes.boundary_rule(joined),
             limits=shop_notes.limits(joined),
-            usual_shift=shop_notes.usual_shift(joined),
+            usual_shift=shop_notes.usual_shift(joined, half),
         )
     return guide
+
+
+def has_half_sizes(rows: list[SizeRow]) -> bool:
+    """A chart whose sizes go in half steps (36, 36.5, 37): a half-size note moves one row."""
+    numbers = [float(row.label) for row in rows if re.fullmatch(r"\d{2,3}(?:\.5)?", row.label)]
+    return len(numbers) >= 2 and any(n % 1 for n in numbers)
 
 
 def has_size_heading(text: str) -> bool:

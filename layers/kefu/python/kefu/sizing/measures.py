@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -18,6 +19,7 @@ NUMBER = r"\d+(?:\.\d+)?"
 _COLLOQUIAL = {
     Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.CHEST: r"胸", Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
     Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
+    Measure.FINGER: r"手指|无名指|中指|食指|小指|拇指|内直径|内径|直径", Measure.WRIST: r"手腕|腕", Measure.BED: r"床",
 }  # fmt: skip
 _LEADING = {Measure.MONTHS: r"月龄", Measure.AGE: r"年龄|今年"}
 KEYWORDS: tuple[tuple[Measure, str], ...] = tuple(
@@ -30,14 +32,19 @@ _VALUE = re.compile(
     r"(?P<unit>cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|周岁|个月|月|尺|码|号|寸)(?P<tenths>(?<=尺)\d(?!\d))?|)"
 )
 _USUAL = re.compile(
-    r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都)[^\d，,。;；]{0,10}?"
+    r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都|一直|向来|从来|常年)[^\d，,。;；]{0,10}?"
     r"(?P<value>\d{2}(?:\.5)?(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m))|"
     r"(?<![a-z])[2-6]?X{0,4}[SLM](?![a-z]))\s*(?:码|号|的|size)?",
     re.IGNORECASE,
 )
 _WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)", re.IGNORECASE)
-_OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长|颈围|手腕|手围|指围)[^\d]{0,3}$")
+_OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长|颈围)[^\d]{0,3}$")
+# A ring's inner diameter (内径/内直径 17mm) is the finger's circumference over π.
+_DIAMETER = re.compile(r"(?:内径|内直径|直径)[^\d，,。]{0,3}$")
+# A bed named by its width after the number (1.8米的床, 1米5床, 1.5m床): a bed, not a height.
+_BED_AFTER = re.compile(r"\s*(?:的|宽)?\s*(?:床|大床|双人床|单人床)")
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
+_ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -96,6 +103,18 @@ def _convert(measure: Measure, value: float, unit: str | None) -> float | None:
         if unit in ("", "cm", "厘米", "公分"):
             return value * 10 if value < 40 else value
         return None
+    if measure == Measure.FINGER:
+        if unit in ("mm", "毫米"):
+            return value
+        if unit in ("", "cm", "厘米", "公分"):
+            return value * 10 if value < 10 else value
+        return None
+    if measure in (Measure.WRIST, Measure.BED):
+        if unit in ("mm", "毫米"):
+            return value / 10
+        if unit in ("", "cm", "厘米", "公分"):
+            return value
+        return None
     if measure in (Measure.CHEST, Measure.WAIST, Measure.HIP):
         if unit == "尺":
             return round(value * 100 / 3, 1)
@@ -129,13 +148,15 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
 # (量了下 25公分整, after the agent asked for the foot length) is read as that measure when it fits.
 PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measure.WEIGHT: (10.0, 400.0),
              Measure.WAIST: (40.0, 150.0), Measure.HIP: (50.0, 160.0), Measure.CHEST: (50.0, 160.0),
-             Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0)}
+             Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0),
+             Measure.FINGER: (35.0, 90.0), Measure.WRIST: (10.0, 30.0), Measure.BED: (80.0, 300.0)}
 
 
 def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     """The measures in a text; ``awaited``: measures the conversation waits for, which a number without a
     measure word is read as when it fits exactly one of them."""
-    text = fold(text)
+    # 一圈/一周 (臀围量一圈 95) is a count of rounds, not a number of the measure: blanked, positions kept.
+    text = _ROUNDS.sub(" ", fold(text))
     values: dict[Measure, float] = {}
     usual: str | None = None
     unread: list[str] = []
@@ -150,12 +171,13 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             continue
         number = float(match.group("num"))
         if match.group("metre"):
-            # 1米6 / 1米65 / 1.6米 / 1.65m: a height in metres.
+            # 1米6 / 1米65 / 1.6米 / 1.65m: a height in metres, or a bed's width (1.8米的床, 床是1米5的).
             after = match.group("after")
             if number < 3:
                 after = None if "." in match.group("num") else after
                 centimetres = number * 100 + (float(after) * (10 if len(after) == 1 else 1) if after else 0)
-                values[Measure.HEIGHT] = round(centimetres, 1)
+                bed = _BED_AFTER.match(text, match.end()) or _measure_before(text, start) == Measure.BED
+                values.setdefault(Measure.BED if bed else Measure.HEIGHT, round(centimetres, 1))
             continue
         unit = match.group("unit")
         if unit in ("码", "号", "寸"):
@@ -177,6 +199,8 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
         if measure is None:
             continue
         converted = _convert(measure, number, unit)
+        if converted is not None and measure == Measure.FINGER and _DIAMETER.search(text[max(0, start - 6):start]):
+            converted = round(converted * math.pi, 1)
         if converted is not None and converted > 0:
             if measure == Measure.FOOT and measure in values:
                 values[measure] = max(values[measure], converted)  # two feet: the longer one decides

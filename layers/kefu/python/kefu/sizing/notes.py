@@ -14,18 +14,19 @@ from kefu.sizing.tables import clean, measure_of_heading, parse_span
 
 # The buyer's traits, as patterns over the buyer's (or the note's) words.
 # Degree words between a body part and its trait (脚背特别高, 屁股比较大): a rule of language, not a list of cases.
-ADV = r"(?:有点儿?|有些|比较|稍微|稍|偏|很|挺|特别|非常|超级|超|太|蛮|长得|有)?"
+ADV = r"(?:有点儿?|有些|比较|稍微|稍|偏|很|挺|特别|非常|超级|超|太|蛮|长得|有|老|贼|又)?"
+# A body part may carry the colloquial noun suffix 子 (脚面子, 脚背子).
 TRAITS: dict[str, str] = {
     "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落)|合身(?:一点|点)",
     "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
     "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"
-               r"微胖|偏胖|胖胖|有点胖|比较胖|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}(?:胖|壮|肉)",
+               r"微胖|偏胖|胖胖|(?:有点儿?|有些|比较|偏)小?(?:胖|壮|肉)|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}小?(?:胖|壮|肉)",
     "wide_hip": r"胯{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽)|屁股{ADV}大|大腿{ADV}粗",
-    "instep": r"脚背{ADV}(?:高|厚)|脚面{ADV}高|高脚背",
+    "instep": r"脚背子?{ADV}(?:高|厚)|脚面子?{ADV}(?:高|厚)|高脚背|脚(?:[^，,。背面]{0,3}?又)(?:高|厚)",
     "wide_foot": r"脚(?:掌|型|板)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
     "narrow_foot": r"瘦脚|窄脚|脚(?:掌|型|板)?{ADV}(?:窄|瘦)",
-    "layered": r"(?:里面|内搭|里边|里头)[^，,。]{0,4}?(?:穿|加)|(?:穿|加)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
+    "layered": r"(?:里面|里头|内搭|里边|里头|裡面)[^，,。]{0,4}?(?:穿|加|套)|(?:穿|加|套)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
                r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛|棉)(?:的)?袜",
 }
 _TRAITS = {name: re.compile(pattern.replace("{ADV}", ADV), re.IGNORECASE) for name, pattern in TRAITS.items()}
@@ -93,16 +94,17 @@ def _amount(word: str | None) -> int:
     return 2 if word in ("两", "2") else 1
 
 
-def fit_notes(text: str) -> list[FitNote]:
-    """Instructions that move the size (拍小一码, 脚背高选大一码), each with the traits it is for."""
+def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
+    """Instructions that move the size (拍小一码, 脚背高选大一码), each with the traits it is for. Half a size
+    (拍大半码) is one row of a chart that has half sizes (36.5); on a chart of whole sizes it is quoted, not applied."""
     text = clean(text)
     notes: list[FitNote] = []
     for sentence in _SENTENCES.split(text):
         if _BETWEEN.search(sentence):
             continue  # 正好在两个码交界的拍大一码: a tie rule (boundary_rule), not a shift for everyone
         for match in _SHIFT.finditer(sentence):
-            if match.group("amount") == "半":
-                continue  # half a size: the charts here have whole sizes only; the note is quoted, not applied
+            if match.group("amount") == "半" and not half_sizes:
+                continue  # half a size on a chart of whole sizes: quoted, not applied
             shift = _amount(match.group("amount")) * (1 if match.group("way") in ("大", "上") else -1)
             before = sentence[:match.start()]
             before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
@@ -122,14 +124,23 @@ def fit_notes(text: str) -> list[FitNote]:
     return unique(notes)
 
 
-def usual_shift(text: str) -> int | None:
-    """How the shop's sizes relate to the buyer's usual size: 偏大一码 → -1, 偏小一码 → +1, 正码 → 0, unknown → None."""
+def usual_shift(text: str, half_sizes: bool = False) -> int | None:
+    """How the shop's sizes relate to the buyer's usual size: 偏大一码 → -1, 偏小一码 → +1, 正码 → 0, unknown → None.
+
+    Half a size (偏小半码): one row on a chart with half sizes. On a chart of whole sizes, a product half a size
+    small is the next whole size up (the usual one would be tight); half a size large, with no instruction of the
+    shop's, is unknown (the usual size or the one below both fit some feet): the chart's measure is asked for.
+    """
     text = clean(text)
-    for note in fit_notes(text):
+    for note in fit_notes(text, half_sizes):
         if note.condition == "usual":
             return note.shift
     match = _RUNS.search(text)
-    if match and match.group("amount") != "半":
+    if match and match.group("amount") == "半":
+        if half_sizes:
+            return -1 if match.group("way") == "大" else 1
+        return 1 if match.group("way") == "小" else None
+    if match:
         return _amount(match.group("amount")) * (-1 if match.group("way") == "大" else 1)
     if _TRUE_TO_SIZE.search(text):
         return 0

@@ -15,7 +15,7 @@ from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic
 
 LABEL = re.compile(
-    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}(?:\.5)?|均码|F)\s*(?:码|号)?"
+    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
     # A second name of the same size may follow (S/36, M(38), 36码/230): the first is the label.
     r"(?:\s*[/（(]\s*[0-9A-Za-z.]{1,6}\s*[)）]?)?$",
     re.IGNORECASE,
@@ -23,7 +23,8 @@ LABEL = re.compile(
 # A second system of sizes in its own column (中国码 230 beside 欧码 36): the size buyers order by comes first.
 SECONDARY_LABEL = re.compile(r"中国|国内|内长|cm|mm|毫米|厘米|美码|英码|US|UK", re.IGNORECASE)
 LABEL_HEADING = re.compile(
-    r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|欧码|欧洲码|EUR|^码子$|^尺寸$", re.IGNORECASE
+    r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|欧码|欧洲码|EUR|^码子$|^尺寸$|"
+    r"圈号|戒圈|手寸|^号数$|规格", re.IGNORECASE
 )
 GARMENT_WORDS = re.compile(r"衣长|肩宽|袖长|裤长|裙长|摆围|下摆|前长|后长|领围|内长|鞋长|外长|大腿围")
 WEARER_WORDS = re.compile(r"适合|参考|建议|推荐|对应|身材|净")
@@ -39,16 +40,25 @@ _OPEN = re.compile(
 )
 _HEADER_UNIT = re.compile(r"(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|个月|月)", re.IGNORECASE)
 OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, Measure.CHEST: 200.0,
-            Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0}
+            Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,
+            Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0}
 
 
 def clean(cell: str) -> str:
     return arabic(unicodedata.normalize("NFKC", cell)).replace("**", "").strip().strip("*").strip()
 
 
+_SPEC = re.compile(r"(\d)\s*[x×*]\s*(\d)", re.IGNORECASE)
+
+
 def size_label(cell: str) -> str | None:
     match = LABEL.match(clean(cell).replace(" ", ""))
-    return match.group("label").upper() if match else None
+    if match is None:
+        return None
+    label = match.group("label")
+    if _SPEC.search(label):
+        return _SPEC.sub(r"\1x\2", label)  # a spec (200×230, 200*230) written one way: 200x230
+    return label.upper()
 
 
 def measure_of_heading(heading: str) -> Measure | None:
@@ -70,6 +80,11 @@ def to_canonical(measure: Measure, value: float, unit: str | None) -> float:
         return value * 2 if unit in ("kg", "公斤", "千克") else value
     if measure == Measure.FOOT:
         return value * 10 if unit in ("cm", "厘米") or value < 40 else value
+    if measure == Measure.FINGER:
+        return value * 10 if unit in ("cm", "厘米") or value < 10 else value
+    if measure in (Measure.WRIST, Measure.BED):
+        metres = unit in ("m", "米") or (measure == Measure.BED and value < 3)
+        return value * 100 if metres else value / 10 if unit in ("mm", "毫米") else value
     return value
 
 
