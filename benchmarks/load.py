@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO / "layers" / "kefu" / "python"))
 
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
-from kefu_dev.local.engines import DEFAULT_SQS_ENGINE, SQS_ENGINES  # noqa: E402
+from kefu_dev.local.engines import CLI_SQS_CHOICES, DEFAULT_SQS_ENGINE, pick_sqs_engine  # noqa: E402
 
 from kefu import resources  # noqa: E402
 from kefu.platform.signing import pdd_sign  # noqa: E402
@@ -750,9 +750,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         "Lambda runs one responder per busy message group, so a burst gets many)")
     parser.add_argument("--webhook-concurrency", type=int, default=4,
                         help="webhook environments (default 4; API Gateway scales its Lambda the same way)")
-    parser.add_argument("--sqs", choices=SQS_ENGINES, default=DEFAULT_SQS_ENGINE,
-                        help=f"SQS engine of the started runtime (default {DEFAULT_SQS_ENGINE}; "
-                        "elasticmq needs Java + Maven)")
+    parser.add_argument("--sqs", choices=CLI_SQS_CHOICES, default="auto",
+                        help="SQS engine of the started runtime (default auto: elasticmq when Java + Maven are "
+                        "there, else moto)")
     parser.add_argument("--connections", type=int, default=64, help="client connection pool size")
     parser.add_argument("--shop", type=Path, default=DEMO_SHOP, help="shop bundle whose cases.jsonl is replayed")
     parser.add_argument("--state", type=Path, default=None, help="drive a running `kefu run` (its state file)")
@@ -765,6 +765,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--log", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.shop = args.shop.resolve()
+    if args.state is None:
+        args.sqs = pick_sqs_engine(args.sqs)
     return args
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from kefu_dev.local.engines import DEFAULT_SQS_ENGINE, SQS_ENGINES
+from kefu_dev.local.engines import CLI_SQS_CHOICES, pick_sqs_engine
 
 STATE_FILE = Path(".kefu") / "local.json"
 
@@ -52,9 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--state", type=Path, default=STATE_FILE, help=f"where to save the runtime's URLs ({STATE_FILE})"
     )
     run.add_argument(
-        "--sqs", choices=SQS_ENGINES, default=DEFAULT_SQS_ENGINE,
-        help=f"what serves the SQS endpoint (default {DEFAULT_SQS_ENGINE}; elasticmq: ElasticMQ from Maven Central, "
-        "needs Java 17+ and Maven)",
+        "--sqs", choices=CLI_SQS_CHOICES, default="auto",
+        help="what serves the SQS endpoint: elasticmq (ElasticMQ from Maven Central, needs Java 17+ and Maven) or "
+        "moto; default auto: elasticmq when Java and Maven are there, else moto",
     )
     run.add_argument("--verbose", action="store_true", help="INFO logs from the functions (in the log file)")
     run.set_defaults(handler=run_command)
@@ -167,7 +167,7 @@ def run_command(args: argparse.Namespace) -> int:
         failure_visibility_s=args.retry_after,
         log_path=log_path,
         verbose=args.verbose,
-        sqs_engine=args.sqs,
+        sqs_engine=pick_sqs_engine(args.sqs),
     )
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
     # Started in the background by a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop us.
