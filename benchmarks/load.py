@@ -54,6 +54,7 @@ sys.path.insert(0, str(REPO / "layers" / "kefu" / "python"))
 
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
+from kefu_dev.local.engines import CLI_SQS_CHOICES, DEFAULT_SQS_ENGINE, pick_sqs_engine  # noqa: E402
 
 from kefu import resources  # noqa: E402
 from kefu.platform.signing import pdd_sign  # noqa: E402
@@ -116,7 +117,8 @@ def _set_at_end_of_input(event: threading.Event) -> None:
     event.set()
 
 
-def serve(state_path: Path, shop: Path, workers: int, webhook_concurrency: int, log_path: Path) -> int:
+def serve(state_path: Path, shop: Path, workers: int, webhook_concurrency: int, log_path: Path,
+          sqs_engine: str) -> int:
     """Child mode: run a LocalRuntime until SIGTERM, its description in ``state_path``."""
     from kefu_dev.local.runtime import LocalRuntime
 
@@ -133,6 +135,7 @@ def serve(state_path: Path, shop: Path, workers: int, webhook_concurrency: int, 
         webhook_concurrency=webhook_concurrency,
         warm_all=True,  # the steady state is measured, not the cold starts of the first seconds
         log_path=log_path,
+        sqs_engine=sqs_engine,
     )
     with runtime:
         runtime.simulator  # noqa: B018 - started
@@ -159,6 +162,8 @@ def start_child(args: argparse.Namespace, workdir: Path) -> Target:
         str(args.webhook_concurrency),
         "--log",
         str(workdir / "functions.log"),
+        "--sqs",
+        args.sqs,
     ]
     child = subprocess.Popen(
         command,
@@ -206,6 +211,8 @@ def _role(process: psutil.Process, sqs_endpoint: str) -> str:
         return "gone"
     if "kefu_dev.local.worker" in cmdline:
         return cmdline[-1]  # webhook, responder, agent_api
+    if "org.elasticmq.server.Main" in cmdline:
+        return "sqs emulation"  # ElasticMQ's JVM (--sqs elasticmq)
     if "kefu_dev.local.moto_process" in cmdline:  # moto: SQS in one process, DynamoDB + S3 in the other
         return "sqs emulation" if sqs_endpoint.endswith(f":{cmdline[-1]}") else "dynamodb emulation"
     return "other"
@@ -631,6 +638,8 @@ def build_report(args: argparse.Namespace, profile: Profile, platform_: Platform
             "mean_think_s": round(run["think_s"], 1),
             "duration_s": args.duration,
             "responder_workers": args.workers,
+            # which engines served the AWS endpoints (DynamoDB and S3 are always moto's)
+            "engines": {"sqs": run.get("sqs_engine", "?"), "dynamodb": "moto", "s3": "moto"},
             "webhook_concurrency": args.webhook_concurrency,
             "shop": str(args.shop.relative_to(REPO)) if args.shop.is_relative_to(REPO) else str(args.shop),
         },
@@ -711,6 +720,7 @@ def print_report(report: dict[str, Any]) -> None:
     m, ack, reply, inv = report["messages"], report["webhook_ack_ms"], report["reply_ms"], report["invariants"]
     print("\n== load report ==")
     print(f"profile {report['profile']}: {report['settings']}")
+    print(f"engines    {report['settings']['engines']}")
     print(f"machine {report['machine']}; load average at start {report['load_average_at_start']}")
     print(f"messages   sent {m['sent']}, accepted {m['accepted']}; offered {m['offered_per_s']}/s, "
           f"handled {m['handled_per_s_during_load']}/s during the load; drained {m['drain_after_load_s']} s after")
@@ -740,6 +750,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         "Lambda runs one responder per busy message group, so a burst gets many)")
     parser.add_argument("--webhook-concurrency", type=int, default=4,
                         help="webhook environments (default 4; API Gateway scales its Lambda the same way)")
+    parser.add_argument("--sqs", choices=CLI_SQS_CHOICES, default="auto",
+                        help="SQS engine of the started runtime (default auto: elasticmq when Java + Maven are "
+                        "there, else moto)")
     parser.add_argument("--connections", type=int, default=64, help="client connection pool size")
     parser.add_argument("--shop", type=Path, default=DEMO_SHOP, help="shop bundle whose cases.jsonl is replayed")
     parser.add_argument("--state", type=Path, default=None, help="drive a running `kefu run` (its state file)")
@@ -752,6 +765,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--log", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.shop = args.shop.resolve()
+    if args.state is None:
+        args.sqs = pick_sqs_engine(args.sqs)
     return args
 
 
@@ -763,7 +778,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.serve is not None:
         return serve(args.serve, args.shop, args.workers, args.webhook_concurrency,
-                     args.log or Path(tempfile.gettempdir()) / "kefu-load-functions.log")
+                     args.log or Path(tempfile.gettempdir()) / "kefu-load-functions.log", args.sqs)
     # SIGTERM unwinds like Ctrl-C, so the runtime child is stopped in order (the finally below).
     signal.signal(signal.SIGTERM, _interrupt)
     base = PROFILES[args.profile]
@@ -790,6 +805,7 @@ def main(argv: list[str] | None = None) -> int:
                                                args.seed, args.connections, sampler, args.drain_timeout))
         finally:
             gc.enable()
+        run["sqs_engine"] = target.info.get("sqs_engine", DEFAULT_SQS_ENGINE)
         time.sleep(SAMPLE_EVERY_S * 1.5)
         visible, in_flight, dead = sampler.depth()
         sampler.stop()

@@ -18,6 +18,8 @@ from typing import Any
 
 import requests
 
+from kefu_dev.local.engines import CLI_SQS_CHOICES, pick_sqs_engine
+
 STATE_FILE = Path(".kefu") / "local.json"
 
 
@@ -48,6 +50,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     run.add_argument(
         "--state", type=Path, default=STATE_FILE, help=f"where to save the runtime's URLs ({STATE_FILE})"
+    )
+    run.add_argument(
+        "--sqs", choices=CLI_SQS_CHOICES, default="auto",
+        help="what serves the SQS endpoint: elasticmq (ElasticMQ from Maven Central, needs Java 17+ and Maven) or "
+        "moto; default auto: elasticmq when Java and Maven are there, else moto",
     )
     run.add_argument("--verbose", action="store_true", help="INFO logs from the functions (in the log file)")
     run.set_defaults(handler=run_command)
@@ -160,6 +167,7 @@ def run_command(args: argparse.Namespace) -> int:
         failure_visibility_s=args.retry_after,
         log_path=log_path,
         verbose=args.verbose,
+        sqs_engine=pick_sqs_engine(args.sqs),
     )
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
     # Started in the background by a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop us.

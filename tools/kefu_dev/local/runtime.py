@@ -39,7 +39,9 @@ from types import TracebackType
 from typing import IO, Any
 
 from kefu import resources
+from kefu_dev.local.elasticmq import ElasticMqServer
 from kefu_dev.local.emulator import LocalAws, MotoServer, client, create_resources, free_port
+from kefu_dev.local.engines import DEFAULT_SQS_ENGINE, SQS_ENGINES
 from kefu_dev.local.gateway import LocalGateway
 from kefu_dev.local.handlers import FunctionPool, has_function
 from kefu_dev.local.poller import SqsPoller
@@ -78,13 +80,18 @@ class LocalRuntime:
         log_path: Path | str | None = None,
         verbose: bool = False,
         extra_env: dict[str, str] | None = None,
+        sqs_engine: str = DEFAULT_SQS_ENGINE,
     ) -> None:
         """Ports 0 pick free ones. ``failure_visibility_s``: see ``SqsPoller`` (None = as in AWS).
 
         ``prefix`` names the tables, queues and bucket (unique per runtime by default).
         ``extra_env`` is added to the functions' environment (e.g. KEFU_ANSWER_THRESHOLD).
         ``warm_all``: start every execution environment up front (see ``_warm_all``).
+        ``sqs_engine``: what serves the SQS endpoint, one of ``SQS_ENGINES``.
         """
+        if sqs_engine not in SQS_ENGINES:
+            raise ValueError(f"sqs_engine must be one of {SQS_ENGINES}, not {sqs_engine!r}")
+        self.sqs_engine = sqs_engine
         self.shop_dir = Path(shop_dir).resolve()
         shop = json.loads((self.shop_dir / "shop.json").read_text(encoding="utf-8"))
         self.shop_id: str = shop["shop_id"]
@@ -107,7 +114,7 @@ class LocalRuntime:
         self.aws: LocalAws | None = None
         self.knowledge_version: str | None = None
         self._moto: MotoServer | None = None
-        self._moto_sqs: MotoServer | None = None
+        self._moto_sqs: MotoServer | ElasticMqServer | None = None
         self._simulator: PlatformSimulator | None = None
         self._gateway: LocalGateway | None = None
         self._poller: SqsPoller | None = None
@@ -205,6 +212,7 @@ class LocalRuntime:
             "agent_token": self.agent_token,
             "aws_endpoint_url": self.endpoint_url,
             "aws_sqs_endpoint_url": self.sqs_endpoint_url,
+            "sqs_engine": self.sqs_engine,
             "log_path": str(self.log_path),
             "knowledge_version": self.knowledge_version,
             "env": self.env,
@@ -230,7 +238,8 @@ class LocalRuntime:
         # Two emulation processes, as two services in AWS: SQS (the webhook's path to a fast ack) apart
         # from DynamoDB and S3 (most of the responder's work).
         self._moto = MotoServer(self._moto_port, own_process=True, background=True).start()
-        self._moto_sqs = MotoServer(own_process=True).start()
+        self._moto_sqs = ElasticMqServer() if self.sqs_engine == "elasticmq" else MotoServer(own_process=True)
+        self._moto_sqs.start()
         self.aws = create_resources(self._moto.endpoint_url, resources.LocalNames(prefix=self._prefix),
                                     sqs_endpoint_url=self._moto_sqs.endpoint_url)
         self._mark("aws", started)
