@@ -13,7 +13,8 @@ class Measure(StrEnum):
     HEIGHT = "height"  # cm
     WEIGHT = "weight"  # 斤 (jin, 500 g): the unit buyers and charts use most
     FOOT = "foot"  # foot length, mm
-    CHEST = "chest"  # cm
+    CHEST = "chest"  # cm (a bra chart's 上胸围)
+    UNDERBUST = "underbust"  # 下胸围 / 底围, cm: a bra's band
     WAIST = "waist"  # cm
     HIP = "hip"  # cm
     AGE = "age"  # years
@@ -27,19 +28,22 @@ class Measure(StrEnum):
 UNITS = {
     Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
     Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
-    Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm",
+    Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm", Measure.UNDERBUST: "cm",
 }  # fmt: skip
 
 NAMES = {
     Measure.HEIGHT: "身高", Measure.WEIGHT: "体重", Measure.FOOT: "脚长", Measure.CHEST: "胸围",
     Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
     Measure.USUAL: "平时穿的码", Measure.FINGER: "指围", Measure.WRIST: "手腕围", Measure.BED: "床宽",
+    Measure.UNDERBUST: "下胸围",
 }  # fmt: skip
 
 
 # The words a chart heading (or a buyer) names each measure with.
 MEASURE_WORDS: dict[Measure, str] = {
     Measure.FOOT: r"脚长|脚掌长|脚底长|脚的长度|足长",
+    # Before the chest: 下胸围 names the band, not the chest (a heading naming both is read by its longest word).
+    Measure.UNDERBUST: r"下胸围|胸下围|底围|下围",
     Measure.CHEST: r"胸围",
     Measure.WAIST: r"腰围",
     Measure.HIP: r"臀围",

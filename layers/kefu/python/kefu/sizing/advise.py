@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, TieRule
+from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
 from kefu.sizing.measures import BuyerMeasures
 
 DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
@@ -41,6 +41,8 @@ class Advice:
 def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True) -> list[Measure]:
     """The measures a reading needs: all the chart's body measures, but age only when there is no height (a
     children's chart's age is a reference for its heights), and only the decisive one when the shop says which."""
+    if not chart.measures:
+        return [Measure.USUAL]  # the sizes on sale, read by the usual size alone
     measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
     if Measure.HEIGHT in measures:
         measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
@@ -70,11 +72,21 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     return sorted(inside)
 
 
-def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | None = None) -> bool:
+def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | None = None,
+             row: SizeRow | None = None) -> bool:
     if note.condition is None:
         return True
     if note.condition == "usual":
         return False
+    parts = note.condition.split(",")
+    over = [Measure(part.removeprefix("over:")) for part in parts if part.startswith("over:")]
+    if over:
+        # 臀围超出所选码的范围: the buyer's other measure is past the size the decisive one chose.
+        for measure in over:
+            value = (values or {}).get(measure)
+            if value is not None and row is not None and measure in row.spans and value > row.spans[measure].high:
+                return True
+        return bool(set(p for p in parts if not p.startswith("over:")) & implied(traits))
     threshold = re.fullmatch(r"(\w+)(>=|<=)([\d.]+)", note.condition)
     if threshold:
         measure, side, limit = Measure(threshold.group(1)), threshold.group(2), float(threshold.group(3))
@@ -84,7 +96,7 @@ def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | Non
 
 
 # What a trait implies about fit: a buyer who wears something underneath wants room, as one who minds tightness.
-IMPLIES = {"layered": {"tight_averse"}}
+IMPLIES = {"layered": {"tight_averse", "loose"}, "tight_averse": {"loose"}}
 
 
 def implied(traits: set[str]) -> set[str]:
@@ -131,6 +143,12 @@ def _past_the_sizes(chart: SizeChart, usual: str) -> bool:
 
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
+    if not chart.measures:
+        # The sizes on sale, read by the usual size alone (the shop says how they run against it).
+        if measures.usual is None:
+            return Advice(AdviceKind.ASK, missing=[Measure.USUAL])
+        by_usual = _from_usual(chart, sizing, measures.usual, traits)
+        return by_usual or Advice(AdviceKind.HUMAN, from_usual=True, why="usual size not among the sizes on sale")
     needed = required(chart, sizing)
     given = {m: v for m, v in measures.values.items() if m in chart.measures}
     for measure, limit in sizing.limits.items():
@@ -159,15 +177,15 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         return Advice(AdviceKind.HUMAN, used=given, why="the measures point at sizes far apart")
     note = None
     if len(chosen) == 1:
-        shifts = [n for n in sizing.notes if _applies(n, traits, measures.values)]
+        shifts = [n for n in sizing.notes if _applies(n, traits, measures.values, chart.rows[chosen[0]])]
         if shifts:
             note = shifts[0]
             index = chosen[0] + note.shift
             if not 0 <= index < len(chart.rows):
                 return Advice(AdviceKind.HUMAN, used=given, why="the fit note moves past the chart")
             chosen = [index]
-    elif "loose" in traits or "fitted" in traits:
-        chosen = [max(chosen)] if "loose" in traits else [min(chosen)]
+    elif (wish := implied(traits)) & {"loose", "fitted"}:
+        chosen = [max(chosen)] if "loose" in wish else [min(chosen)]
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=given, note=note)
 
 
@@ -194,6 +212,8 @@ def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) ->
 def _label(label: str) -> str:
     if re.search(r"\dx\d", label):
         return f"{label}的规格"  # a spec (被套 200x230), not a size
+    if re.fullmatch(r"\d{2,3}[A-G]", label):
+        return label  # a bra size (75B) is said as it is
     return label if label.endswith(("码", "号")) or "/" in label else f"{label}码"
 
 
@@ -207,6 +227,8 @@ def describe(used: dict[Measure, float]) -> str:
 
 def reply(advice: Advice) -> str:
     """The buyer-facing sentence: the size and why, in one short line (never an echo of other sizes)."""
+    if advice.kind == AdviceKind.ASK and advice.missing == [Measure.USUAL]:
+        return "亲，您平时穿多大码呢？我按这款的尺码说明帮您推荐~"
     if advice.kind == AdviceKind.ASK:
         asked = "和".join(NAMES[m] for m in advice.missing)
         return f"亲，方便说下您的{asked}吗？我帮您对照尺码表推荐合适的码~"

@@ -317,6 +317,13 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
             notes.extend(shop_notes.fit_notes(text, half))
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
+        shift = shop_notes.usual_shift(joined, half)
+        if chosen is None and shift is not None:
+            # No chart, but the shop says how its sizes run against the buyer's usual one (正码, 偏大一码拍小一码):
+            # the sizes on sale are a chart read by the usual size alone.
+            chosen = _usual_size_chart(product)
+            if chosen is not None:
+                guide.charts.append(chosen)
         guide.products[goods_id] = ProductSizing(
             goods_id=goods_id,
             chart_id=chosen.chart_id if chosen is not None else None,
@@ -325,9 +332,33 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             conflict=shop_notes.conflict_rule(joined),
             boundary=shop_notes.boundary_rule(joined),
             limits=shop_notes.limits(joined),
-            usual_shift=shop_notes.usual_shift(joined, half),
+            usual_shift=shift,
         )
     return guide
+
+
+_LETTER_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL", "5XL", "6XL"]
+
+
+def _usual_size_chart(product: Product) -> SizeChart | None:
+    """The sizes a product sells (its SKUs' 38, 39 … or S, M …), in order, as rows without measures."""
+    labels: list[str] = []
+    for sku in product.skus:
+        for token in re.split(r"[\s/、，,;；:：]+", clean(sku.spec)):
+            label = size_label(token) if token else None
+            if label and re.fullmatch(r"\d{2}(?:\.5)?|[2-6]?X{0,4}[SML]", label) and label not in labels:
+                labels.append(label.replace("XXL", "2XL"))
+    if len(labels) < 2:
+        return None
+    if all(re.fullmatch(r"\d{2}(?:\.5)?", label) for label in labels):
+        labels.sort(key=float)
+    elif all(label in _LETTER_ORDER for label in labels):
+        labels.sort(key=_LETTER_ORDER.index)
+    else:
+        return None
+    source = f"products/{product.goods_id}.json#skus"
+    return SizeChart(chart_id=hashlib.sha256(source.encode("utf-8")).hexdigest()[:12], source=source,
+                     title=product.goods_name, goods_ids=[product.goods_id], rows=[SizeRow(label=x) for x in labels])
 
 
 def has_half_sizes(rows: list[SizeRow]) -> bool:

@@ -33,6 +33,8 @@ _ASKS = re.compile(
 _NOT_SIZE = re.compile(r"几号(?:发|到|能|送|前|之前|以后)|(?:拍|买|下单)(?:几|多少)(?:件|个|单|份)")
 
 
+_FIT_WORDS = re.compile(r"宽松|修身|显瘦|合身|贴身|紧身|大码|小码|oversize|均码|加大|加肥", re.IGNORECASE)
+
 VARIANT_NAMES = {"male": "男款", "female": "女款", "child": "童款"}
 
 
@@ -115,11 +117,18 @@ class SizeAdvisor:
         return readings
 
     def _product(self, text: str, state: ConversationState) -> str | None:
-        named = mentioned_products(without_traits(fold(text)), self.guide.names, kinds_only=True)
+        words = without_traits(fold(text))
+        named = mentioned_products(words, self.guide.names, kinds_only=True)
+        if not named:
+            # A product named by another of its words (那碎花的呢, 格子那件): any word but those of fit, which say
+            # what the buyer wishes (修身), not which product.
+            names = {gid: [w for w in ws if not _FIT_WORDS.search(w)] for gid, ws in self.guide.names.items()}
+            named = mentioned_products(words, names)
         if len(named) == 1:
             return named[0]
         if state.goods_id in named or not named:
-            return state.size_goods_id if state.size_goods_id and not named and state.size_advised else state.goods_id
+            following = state.size_advised or state.size_pending  # the product the size talk is about
+            return state.size_goods_id if state.size_goods_id and not named and following else state.goods_id
         return named[0]  # another product, named as well as another: the best named
 
 

@@ -17,7 +17,8 @@ NUMBER = r"\d+(?:\.\d+)?"
 # Words that say which measure a following number is (身高160, 体重100, 脚长235 …): a chart's words and the
 # shorter ones buyers use (个子, 腰, 重). Ages and months follow their number (5岁), so only 月龄/年龄 lead one.
 _COLLOQUIAL = {
-    Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.CHEST: r"胸", Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
+    Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.UNDERBUST: r"下胸|胸下", Measure.CHEST: r"上胸|胸",
+    Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
     Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
     Measure.FINGER: r"手指|无名指|中指|食指|小指|拇指|内直径|内径|直径", Measure.WRIST: r"手腕|腕", Measure.BED: r"床",
 }  # fmt: skip
@@ -43,8 +44,13 @@ _OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖�
 _DIAMETER = re.compile(r"(?:内径|内直径|直径)[^\d，,。]{0,3}$")
 # A bed named by its width after the number (1.8米的床, 1米5床, 1.5m床): a bed, not a height.
 _BED_AFTER = re.compile(r"\s*(?:的|宽)?\s*(?:床|大床|双人床|单人床)")
+# A measure named after its number (235的脚, 24.5的脚长, 75的底围): the word that follows says which.
+_MEASURE_AFTER = {Measure.FOOT: re.compile(r"\s*(?:mm|毫米|cm|厘米)?\s*的?\s*(?:脚长|脚掌|脚丫|脚)(?!背|面|宽)"),
+                  Measure.UNDERBUST: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:下胸围|底围|下胸)")}
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
 _ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
+_BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])(?![\d.A-Za-z])\s*(?:码|号|的)?(?!\s*(?:斤|kg|公斤|岁|cm|厘米|mm))",  # noqa: E501 (patterns read as one line)
+                        re.IGNORECASE)
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -115,7 +121,7 @@ def _convert(measure: Measure, value: float, unit: str | None) -> float | None:
         if unit in ("", "cm", "厘米", "公分"):
             return value
         return None
-    if measure in (Measure.CHEST, Measure.WAIST, Measure.HIP):
+    if measure in (Measure.CHEST, Measure.UNDERBUST, Measure.WAIST, Measure.HIP):
         if unit == "尺":
             return round(value * 100 / 3, 1)
         if unit in ("", "cm", "厘米", "公分"):
@@ -147,7 +153,8 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
 # What a measure plausibly is in its canonical unit: a bare number the buyer gives when one measure is awaited
 # (量了下 25公分整, after the agent asked for the foot length) is read as that measure when it fits.
 PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measure.WEIGHT: (10.0, 400.0),
-             Measure.WAIST: (40.0, 150.0), Measure.HIP: (50.0, 160.0), Measure.CHEST: (50.0, 160.0),
+             Measure.WAIST: (40.0, 150.0), Measure.UNDERBUST: (50.0, 130.0), Measure.HIP: (50.0, 160.0),
+             Measure.CHEST: (50.0, 160.0),
              Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0),
              Measure.FINGER: (35.0, 90.0), Measure.WRIST: (10.0, 30.0), Measure.BED: (80.0, 300.0)}
 
@@ -164,6 +171,10 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
         usual = match.group("value").upper()
     for match in _WORN.finditer(text):
         usual = match.group("value")
+    if usual is None and awaited and Measure.USUAL in awaited:
+        # Asked for the usual size, the buyer answers with a bare one (40, 40码, M码的).
+        bare = _BARE_SIZE.search(text)
+        usual = bare.group("value").upper() if bare else None
     taken: list[tuple[int, int]] = [m.span("value") for m in [*_USUAL.finditer(text), *_WORN.finditer(text)]]
     for match in _VALUE.finditer(text):
         start = match.start("num")
@@ -190,7 +201,8 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             continue  # 脚宽100, 头围58: a measure no chart here reads, never taken for another
         # A unit that names one measure (98斤, 5岁) wins over a keyword before it (155的个子 85斤).
         by_unit = _by_unit(number, unit) if unit in _DECISIVE_UNITS else None
-        measure = by_unit or _measure_before(text, start) or _by_unit(number, unit)
+        after = next((m for m, pattern in _MEASURE_AFTER.items() if pattern.match(text, match.end("num"))), None)
+        measure = by_unit or _measure_before(text, start) or after or _by_unit(number, unit)
         if measure is None and awaited:
             fitting = [m for m in awaited if m not in values and _fits(m, number, unit)]
             measure = fitting[0] if len(fitting) == 1 else None

@@ -15,7 +15,7 @@ from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic
 
 LABEL = re.compile(
-    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
+    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}[A-G](?![A-Za-z])|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
     # A second name of the same size may follow (S/36, M(38), 36码/230): the first is the label.
     r"(?:\s*[/（(]\s*[0-9A-Za-z.]{1,6}\s*[)）]?)?$",
     re.IGNORECASE,
@@ -40,7 +40,7 @@ _OPEN = re.compile(
 )
 _HEADER_UNIT = re.compile(r"(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|个月|月)", re.IGNORECASE)
 OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, Measure.CHEST: 200.0,
-            Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,
+            Measure.UNDERBUST: 150.0, Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,
             Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0}
 
 
@@ -64,10 +64,11 @@ def size_label(cell: str) -> str | None:
 def measure_of_heading(heading: str) -> Measure | None:
     """The measure a heading names; of several (推荐身高体重 身高(cm), merged headings), the last: the lowest
     heading row is the most specific."""
-    found: list[tuple[int, Measure]] = []
-    for measure, pattern in MEASURE_WORDS.items():
-        for match in re.finditer(pattern, heading):
-            found.append((match.start(), measure))
+    matches = [(match.start(), match.end(), measure) for measure, pattern in MEASURE_WORDS.items()
+               for match in re.finditer(pattern, heading)]
+    # A word inside a longer one (胸围 in 下胸围) is that longer word.
+    found = [(start, measure) for start, end, measure in matches
+             if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in matches)]
     return max(found)[1] if found else None
 
 
@@ -148,6 +149,9 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         grid = [row + [""] * (width - len(row)) for row in rows]
         rows = [list(column) for column in zip(*grid, strict=True)]  # sizes as columns: transpose
     headings, data = _headings(rows)
+    cups = _cup_grid(headings, data)
+    if cups is not None:
+        return cups
     named_columns = [i for i, h in enumerate(headings) if LABEL_HEADING.search(h)]
     primary = [i for i in named_columns if not SECONDARY_LABEL.search(headings[i])]
     candidates = primary or named_columns
@@ -208,6 +212,49 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
     if not parsed or unreadable > len(parsed):
         return TableReading([], f"{unreadable} of {unreadable + len(parsed)} rows have no readable range")
     return TableReading(_weights_in_kg(parsed, columns))
+
+
+# A cup column of a bra chart: A杯, B罩杯, 上胸围 C, CUP D.
+_CUP = re.compile(r"(?<![A-Za-z])(?P<cup>[A-G])\s*(?:杯|罩杯|cup)|(?:上胸围|cup|罩杯)\s*(?P<cup2>[A-G])(?![A-Za-z])|^(?P<cup3>[A-G])$",  # noqa: E501 (patterns read as one line)
+                  re.IGNORECASE)
+_BAND = re.compile(r"[（(]\s*(\d{2,3})\s*[)）]|^(\d{2,3})$")
+
+
+def _cup_grid(headings: list[str], data: list[list[str]]) -> TableReading | None:
+    """A bra chart: rows are bands (下胸围 68-72 → 70), columns are cups whose cells are the 上胸围 of that band
+    and cup. Each (band, cup) cell is a size of its own (70A) with both spans."""
+    cups = [(i, (m.group("cup") or m.group("cup2") or m.group("cup3")).upper())
+            for i, h in enumerate(headings) if (m := _CUP.search(h))]
+    bands = [i for i, h in enumerate(headings) if measure_of_heading(h) == Measure.UNDERBUST]
+    if len(cups) < 2 or not bands:
+        return None
+    band_column = bands[0]
+    label_columns = [i for i, h in enumerate(headings) if LABEL_HEADING.search(h) and i != band_column]
+    rows: list[SizeRow] = []
+    for row in data:
+        band_span = parse_span(Measure.UNDERBUST, row[band_column], None) if band_column < len(row) else None
+        if band_span is None:
+            continue
+        band = _band_label(row, band_column, label_columns, band_span)
+        for index, cup in cups:
+            chest = parse_span(Measure.CHEST, row[index], None) if index < len(row) else None
+            if chest is not None and chest.high > band_span.high:
+                rows.append(SizeRow(label=f"{band}{cup}", spans={Measure.UNDERBUST: band_span, Measure.CHEST: chest}))
+    if not rows:
+        return TableReading([], "a bra chart whose band or cup cells have no readable range")
+    return TableReading(rows)
+
+
+def _band_label(row: list[str], band_column: int, label_columns: list[int], span: Span) -> str:
+    """The band as the shop names it: its own column (尺码 70), the number beside the range (68-72 (70)), or the
+    band the range is centred on, in steps of 5."""
+    for index in label_columns:
+        if index < len(row) and (match := _BAND.search(clean(row[index]))):
+            return match.group(1) or match.group(2)
+    match = _BAND.search(clean(row[band_column]))
+    if match and match.group(1):
+        return match.group(1)
+    return str(int(round((span.low + span.high) / 10) * 5))
 
 
 def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | None]]) -> list[SizeRow]:
