@@ -33,6 +33,8 @@ _ASKS = re.compile(
 _NOT_SIZE = re.compile(r"几号(?:发|到|能|送|前|之前|以后)|(?:拍|买|下单)(?:几|多少)(?:件|个|单|份)")
 
 
+_WORN_ELSEWHERE = re.compile(r"(?:平时|平常|一般|日常|别家|其他|以前|之前)[^，,。\d]{0,4}\d{2}(?:\.5)?\s*(?:码|号)?的?"
+                             r"[^，,。\s]{0,4}?(?:鞋|靴)")
 _FIT_WORDS = re.compile(r"宽松|修身|显瘦|合身|贴身|紧身|大码|小码|oversize|均码|加大|加肥", re.IGNORECASE)
 
 VARIANT_NAMES = {"male": "男款", "female": "女款", "child": "童款"}
@@ -72,8 +74,8 @@ class SizeAdvisor:
         # Measures the product's chart reads (衬衫 1米7 62kg), or the size worn elsewhere, are a size question by
         # themselves; so is another product named right after a size advice (那帆布鞋呢), with the same measures.
         measured = found is not None and (bool(set(heard.values) & set(found[0].measures)) or heard.usual is not None)
-        switched = (found is not None and (state.size_advised or state.size_pending) and bool(state.measures)
-                    and goods_id != state.size_goods_id)
+        switched = (found is not None and (state.size_advised or state.size_pending)
+                    and (bool(state.measures) or state.usual_size is not None) and goods_id != state.size_goods_id)
         # A measure no chart reads (头围62) for a product without a chart: a person answers whether it fits.
         unread = found is None and goods_id in self.guide.products and bool(heard.unread)
         if not (asking or continuing or preference or measured or switched or unread):
@@ -117,7 +119,8 @@ class SizeAdvisor:
         return readings
 
     def _product(self, text: str, state: ConversationState) -> str | None:
-        words = without_traits(fold(text))
+        # The shoes worn elsewhere (平时穿42的运动鞋) are not the product asked about.
+        words = _WORN_ELSEWHERE.sub(" ", without_traits(fold(text)))
         named = mentioned_products(words, self.guide.names, kinds_only=True)
         if not named:
             # A product named by another of its words (那碎花的呢, 格子那件): any word but those of fit, which say

@@ -17,7 +17,7 @@ from kefu.sizing.tables import clean, measure_of_heading, parse_span
 ADV = r"(?:有点儿?|有些|比较|稍微|稍|偏|很|挺|特别|非常|超级|超|太|蛮|长得|有|老|贼|又)?"
 # A body part may carry the colloquial noun suffix 子 (脚面子, 脚背子).
 TRAITS: dict[str, str] = {
-    "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落)|(?:合身|修身|贴身|紧)(?:一点|点|些|一些)|"  # noqa: E501 (patterns read as one line)
+    "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落|跟脚|包脚)|跟脚(?:一点|点|些)|(?:合身|修身|贴身|紧)(?:一点|点|些|一些)|"  # noqa: E501 (patterns read as one line)
               r"(?:穿|穿着|穿得)(?:合身|修身|贴身|利落|精神)|(?:不喜欢|不要|不想|别|怕)(?:太|穿得|穿着)?(?:宽松|宽大|松垮|肥大|拖沓|晃荡)",
     "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版|"
              r"(?:宽松|宽大|松快)(?:一点|点|些|一些)|(?:穿|穿着|穿得)(?:宽松|松快|松)(?:一点|点|些)?|松松的",
@@ -31,7 +31,7 @@ TRAITS: dict[str, str] = {
     "instep": r"脚背子?{ADV}(?:高|厚)|脚面子?{ADV}(?:高|厚)|高脚背|脚(?:[^，,。背面]{0,3}?又)(?:高|厚)",
     "wide_foot": r"脚(?:掌|型|板)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
     "narrow_foot": r"瘦脚|窄脚|脚(?:掌|型|板)?{ADV}(?:窄|瘦)",
-    "layered": r"(?:里面|里头|内搭|里边|里头|裡面)[^，,。]{0,4}?(?:穿|加|套)|(?:穿|加|套)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
+    "layered": r"(?:里面|里头|内搭|里边|里头|裡面)[^，,。]{0,4}?(?:穿|加|套)(?:件|个|一件)?(?:厚|加厚)?(?:毛衣|卫衣|羽绒服?|棉服|抓绒|衣服)?|(?:穿|加|套)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
                r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛|棉)(?:的)?袜",
 }
 _TRAITS = {name: re.compile(pattern.replace("{ADV}", ADV), re.IGNORECASE) for name, pattern in TRAITS.items()}
@@ -61,11 +61,14 @@ _TO_PERSON = re.compile(r"联系客服|咨询客服|找客服|私聊|私信|联�
 _OVER = re.compile(r"(?P<measure>身高|体重|腰围|臀围|胸围|脚长)(?:超出|超过|大于)(?:了)?(?:所选|对应|选的|所拍|这个)?(?:的)?"  # noqa: E501 (patterns read as one line)
                    r"(?:尺码|码数|码|号)?(?:的)?(?:范围|上限|数据|尺寸)?")
 
+_FALLBACK = re.compile(r"不知道(?:自己的)?(?:身高|体重|腰围|臀围|胸围|脚长)(?:的|多少)?(?:亲|话|朋友|宝宝)?[，,]?(?:也)?(?:可以)?(?:先)?"  # noqa: E501 (patterns read as one line)
+                       r"(?:按|看|参考|用|对照)(?:着)?(?P<by>体重|身高|腰围|臀围|脚长)")
+
 BY_WORD = {"体重": TieRule.BY_WEIGHT, "身高": TieRule.BY_HEIGHT, "臀围": TieRule.BY_HIP, "腰围": TieRule.BY_WAIST,
            "脚长": TieRule.BY_FOOT}
 # A note for buyers past a measure (臀围100cm以上的亲 … 拍大一码): its condition is that threshold.
 _THRESHOLD = re.compile(
-    r"(?P<measure>身高|体重|腰围|臀围|胸围|脚长)(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
+    r"(?P<measure>身高|体重|腰围|臀围|下胸围|胸围|脚长)(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
     r"(?P<unit>cm|厘米|公分|斤|kg|公斤|mm|毫米|m(?![a-z])|米)?\s*(?P<side>以上|及以上|或以上|以下|及以下)?"
 )
 
@@ -141,6 +144,13 @@ def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
             else:
                 condition = None
             notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=shift, condition=condition))
+        for part in re.split(r"[，,]", sentence):
+            kept = _TRUE_TO_SIZE.search(part)
+            traits = traits_in(part[:kept.start()]) if kept else set()
+            if kept and traits:
+                # 脚宽的亲按平时码数拍: these buyers keep their usual size, whatever the product's own shift.
+                notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
+                                     to_usual=True))
     return unique(notes)
 
 
@@ -163,9 +173,12 @@ def usual_shift(text: str, half_sizes: bool = False) -> int | None:
             return 1
     elif match:
         return _amount(match.group("amount")) * (-1 if match.group("way") == "大" else 1)
-    # Half a size large on whole sizes, with the shop's word to take the usual one (没有半码的按平时码拍).
-    if _TRUE_TO_SIZE.search(text):
-        return 0
+    # Half a size large on whole sizes, with the shop's word to take the usual one (没有半码的按平时码拍); a word
+    # for some buyers only (脚宽的亲按平时码拍) is their note, not the product's.
+    for part in re.split(r"[，,。；;\n]", text):
+        kept = _TRUE_TO_SIZE.search(part)
+        if kept and not traits_in(part[:kept.start()]):
+            return 0
     return None
 
 
@@ -179,6 +192,12 @@ def conflict_rule(text: str) -> TieRule | None:
         if re.search(r"不在同一|不是同一|不一致|不一样|对应不同|不同尺码|对不上", sentence) and _LARGER_OF.search(sentence):  # noqa: E501 (patterns read as one line)
             return TieRule.LARGER
     return None
+
+
+def fallback_measure(text: str) -> Measure | None:
+    """The measure the shop says to go by when the decisive one is not known (不知道腰围的亲可以按体重参考)."""
+    match = _FALLBACK.search(clean(text))
+    return measure_of_heading(match.group("by")) if match else None
 
 
 def boundary_rule(text: str) -> TieRule | None:
@@ -222,10 +241,10 @@ def limits(text: str) -> dict[Measure, Span]:
 
 
 def unique(notes: list[FitNote]) -> list[FitNote]:
-    seen: set[tuple[int, str | None]] = set()
+    seen: set[tuple[int, str | None, bool]] = set()
     kept = []
     for note in notes:
-        key = (note.shift, note.condition)
+        key = (note.shift, note.condition, note.to_usual)
         if key not in seen:
             seen.add(key)
             kept.append(note)
