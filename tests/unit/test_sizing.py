@@ -15,7 +15,16 @@ from kefu.sizing.advise import AdviceKind, advise, reply
 from kefu.sizing.charts import learn_size_guide
 from kefu.sizing.conversation import SizeAdvisor, asks_size
 from kefu.sizing.measures import extract
-from kefu.sizing.notes import boundary_rule, conflict_rule, fit_notes, limits, traits_in, usual_shift
+from kefu.sizing.notes import (
+    boundary_measure,
+    boundary_rule,
+    conflict_rule,
+    fallback_measure,
+    fit_notes,
+    limits,
+    traits_in,
+    usual_shift,
+)
 from kefu.sizing.numbers import arabic
 from kefu.sizing.tables import read_lines, read_table
 
@@ -544,3 +553,45 @@ def test_preferences_in_colloquial_words_and_measures_named_after_their_number()
     assert traits_in("我胸部比较丰满") >= {"full_chest"} and traits_in("肩膀有点宽") >= {"broad_shoulder"}
     assert extract("我是242的脚").values == {Measure.FOOT: 242.0}
     assert extract("二十四点五的脚长").values == {Measure.FOOT: 245.0}
+
+
+def test_shirts_by_collar_size(tmp_path: Path) -> None:
+    table = markdown("""
+| 尺码 | 领围 | 适合身高 | 适合体重 | 肩宽 |
+|---|---|---|---|---|
+| 37 | 37 | 155-160 | 90-105 | 42 |
+| 38 | 38 | 160-165 | 105-120 | 43 |
+| 39 | 39 | 165-170 | 120-135 | 44 |
+| 40 | 40 | 170-175 | 135-150 | 45 |
+""")
+    reading = read_table(table)
+    assert reading is not None
+    # The sizes are named by the collar: 领围 is the wearer's neck here, not a garment measure.
+    assert spans(reading.rows)[1] == ("38", {"neck": (38, 38), "height": (160, 165), "weight": (105, 120)})
+    assert extract("脖子量了一圈38.5").values == {Measure.NECK: 38.5}
+    assert extract("颈围39").values == {Measure.NECK: 39.0}
+    note = "按颈围选码；颈围在两个码之间的选大一码。不知道颈围的按体重参考"
+    assert conflict_rule(note) == TieRule.BY_NECK and boundary_rule(note) == TieRule.LARGER
+    assert boundary_measure(note) == Measure.NECK and fallback_measure(note) == Measure.WEIGHT
+    assert boundary_measure("身高或体重正好在两个码中间的选大一码") is None  # two measures: the rule is for both
+    chart = SizeChart(chart_id="shirt", source="rules/shirt.md", rows=reading.rows)
+    sizing = ProductSizing(goods_id="g", chart_id="shirt", conflict=TieRule.BY_NECK, boundary=TieRule.LARGER,
+                           boundary_measure=Measure.NECK, fallback=Measure.WEIGHT)
+    assert advise(chart, sizing, extract("颈围38.5"), set()).sizes == ["39"]
+    asked = advise(chart, sizing, extract("衬衫拍几码"), set())
+    assert asked.kind == AdviceKind.ASK and Measure.NECK in asked.missing
+    # Height on the line between 38 and 39 is not the neck: the boundary rule leaves it, the weight decides.
+    assert advise(chart, sizing, extract("身高165 体重110"), set()).sizes == ["38"]
+    # The usual size of a chart named by the collar is the collar itself.
+    assert advise(chart, sizing, extract("平时衬衫穿39的"), set()).sizes == ["39"]
+
+
+def test_waists_in_chi_and_a_measure_word_said_once_for_a_line() -> None:
+    assert extract("腰二尺五").values == {Measure.WAIST: 83.3}
+    rows = read_lines("27码 腰围2尺1 / 28码 2尺2 / 29码 2尺3（约77cm） / 30码 2尺4-2尺5")
+    assert spans(rows) == [("27", {"waist": (70, 70)}), ("28", {"waist": (73.3, 73.3)}),
+                           ("29", {"waist": (76.7, 76.7)}), ("30", {"waist": (80, 83.3)})]
+    # A value said again in brackets in another unit is one value; a bracket in the same unit is a range.
+    rows = read_lines("S码：体重90-100斤(45-50kg)，身高150-155\nM码：体重100-110斤(50-55kg)，身高155-160")
+    assert spans(rows)[0] == ("S", {"weight": (90, 100), "height": (150, 155)})
+    assert limits("腰围超过3尺或者小于2尺，请联系客服") == {Measure.WAIST: Span(low=0.0, high=100.0)}

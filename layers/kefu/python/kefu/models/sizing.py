@@ -18,6 +18,7 @@ class Measure(StrEnum):
     BUST_DIFF = "bust_diff"  # 上下胸围差, cm: a bra's cup, from the buyer's 上胸围 and 下胸围
     WAIST = "waist"  # cm
     HIP = "hip"  # cm
+    NECK = "neck"  # neck circumference (领围), cm: a shirt's collar size
     AGE = "age"  # years
     MONTHS = "months"  # a baby's age in months
     FINGER = "finger"  # finger circumference (指围), mm: rings
@@ -30,14 +31,14 @@ UNITS = {
     Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
     Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
     Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm", Measure.UNDERBUST: "cm",
-    Measure.BUST_DIFF: "cm",
+    Measure.BUST_DIFF: "cm", Measure.NECK: "cm",
 }  # fmt: skip
 
 NAMES = {
     Measure.HEIGHT: "身高", Measure.WEIGHT: "体重", Measure.FOOT: "脚长", Measure.CHEST: "胸围",
     Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
     Measure.USUAL: "平时穿的码", Measure.FINGER: "指围", Measure.WRIST: "手腕围", Measure.BED: "床宽",
-    Measure.UNDERBUST: "下胸围", Measure.BUST_DIFF: "上下胸围差",
+    Measure.UNDERBUST: "下胸围", Measure.BUST_DIFF: "上下胸围差", Measure.NECK: "领围",
 }  # fmt: skip
 
 
@@ -50,6 +51,7 @@ MEASURE_WORDS: dict[Measure, str] = {
     Measure.CHEST: r"胸围",
     Measure.WAIST: r"腰围",
     Measure.HIP: r"臀围",
+    Measure.NECK: r"领围|颈围|脖围|脖子围|脖颈围",
     Measure.WEIGHT: r"体重",
     Measure.HEIGHT: r"身高",
     Measure.MONTHS: r"月龄|月份|个月",
@@ -98,6 +100,8 @@ class TieRule(StrEnum):
     BY_HIP = "by_hip"
     BY_WAIST = "by_waist"
     BY_FOOT = "by_foot"
+    BY_NECK = "by_neck"
+    BY_CHEST = "by_chest"
 
 
 class SizeChart(BaseModel):
@@ -139,6 +143,8 @@ class ProductSizing(BaseModel):
     notes: list[FitNote] = Field(default_factory=list)
     conflict: TieRule | None = Field(default=None, description="when measures point at different sizes")
     boundary: TieRule | None = Field(default=None, description="when a measure sits on the line between two")
+    boundary_measure: Measure | None = Field(default=None, description="the measure the boundary rule is about "
+                                             "(领围卡在两个码中间选大一码); None: every measure")
     limits: dict[Measure, Span] = Field(default_factory=dict, description="ranges the chart is for")
     fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "
                                      "known (不知道腰围的按体重参考)")

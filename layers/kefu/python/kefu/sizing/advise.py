@@ -14,7 +14,8 @@ from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, Si
 from kefu.sizing.measures import BuyerMeasures
 
 DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
-            TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT}
+            TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT, TieRule.BY_NECK: Measure.NECK,
+            TieRule.BY_CHEST: Measure.CHEST}
 
 
 # Specs that fit only the row they name (a 1.6米 bed takes neither the 1.5米 nor the 1.8米 cover).
@@ -116,6 +117,8 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
                   and _applies(n, traits)), 0)
     as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
     shift = 0 if as_usual else sizing.usual_shift
+    if shift is None and named_by_measure(chart):
+        shift = 0  # sizes named by the body measure itself (衬衫 40码 = 领围40): the usual size is that measure
     pairs = [_pair(label) for label in labels]
     if by_alias:
         index = by_alias[0] + extra
@@ -136,6 +139,16 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = None if as_usual else next((n for n in sizing.notes if n.condition == "usual"), None)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True)
+
+
+def named_by_measure(chart: SizeChart) -> Measure | None:
+    """The measure whose value each size is named by (38码 = 领围38cm), if any."""
+    for measure in chart.measures:
+        same = [row for row in chart.rows if measure in row.spans and re.fullmatch(r"\d{2,3}(?:\.5)?", row.label)
+                and row.spans[measure].low <= float(row.label) <= row.spans[measure].high]
+        if len(chart.rows) >= 2 and len(same) * 2 > len(chart.rows):
+            return measure
+    return None
 
 
 def _pair(label: str) -> tuple[int, int] | None:
@@ -195,7 +208,8 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
     for measure in [m for m in chart.measures if m in given]:
         if measure in (Measure.AGE, Measure.MONTHS) and Measure.HEIGHT in given:
             continue
-        found = _candidates(chart, measure, given[measure], sizing.boundary)
+        boundary = sizing.boundary if sizing.boundary_measure in (None, measure) else None
+        found = _candidates(chart, measure, given[measure], boundary)
         if found is None:
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
         per_measure[measure] = found

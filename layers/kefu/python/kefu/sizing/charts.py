@@ -286,6 +286,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     names = product_names(products)
     guide = SizeGuide(names=names, problems=scan.problems)
     charts: dict[str, tuple[SizeChart, _Found]] = {}
+    named_by_title: set[str] = set()  # rules charts whose heading names their products (## 西裤（200103）)
     for found in scan.charts:
         chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=found.rows,
                           notes=shop_notes.fit_notes(found.text, has_half_sizes(found.rows)),
@@ -295,6 +296,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         else:
             named = mentioned_products(found.title, names, summed=True)
             chart.goods_ids = named or [p.goods_id for p in products if _sells_labels(p, found.rows)]
+            if named:
+                named_by_title.add(chart.chart_id)
         charts[chart.chart_id] = (chart, found)
     guide.charts = [chart for chart, _ in charts.values()]
     # Notes of the rules that name one product (版型提示: - 连衣裙：…建议拍大一码) belong to that product.
@@ -317,12 +320,16 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                         key=lambda c: not _sells_labels(product, c.rows))
         candidates = own or shared
         chosen = candidates[0] if candidates else None
-        texts = [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]
+        # A rules section that names the product says how to size it, though the chart chosen is its own page's.
+        sections = [c for c in shared if c is not chosen and c.chart_id in named_by_title]
+        texts = [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, []),
+                 *(charts[c.chart_id][1].text for c in sections)]
         if chosen is not None:
             texts.insert(0, charts[chosen.chart_id][1].text)
         joined = "\n".join(texts)
         half = chosen is not None and has_half_sizes(chosen.rows)
         notes = list(chosen.notes) if chosen is not None else []
+        notes += [note for c in sections for note in c.notes]
         for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
             notes.extend(shop_notes.fit_notes(text, half))
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
@@ -348,6 +355,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             notes=shop_notes.unique(notes),
             conflict=shop_notes.conflict_rule(joined),
             boundary=shop_notes.boundary_rule(joined),
+            boundary_measure=shop_notes.boundary_measure(joined),
             limits=bounds,
             fallback=shop_notes.fallback_measure(joined),
             usual_shift=shift,

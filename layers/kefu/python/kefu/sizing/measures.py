@@ -18,7 +18,7 @@ NUMBER = r"\d+(?:\.\d+)?"
 # shorter ones buyers use (个子, 腰, 重). Ages and months follow their number (5岁), so only 月龄/年龄 lead one.
 _COLLOQUIAL = {
     Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.BUST_DIFF: r"罩杯差", Measure.UNDERBUST: r"下胸|胸下", Measure.CHEST: r"上胸|上围|胸",  # noqa: E501 (patterns read as one line)
-    Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
+    Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股", Measure.NECK: r"脖子|脖颈|领子|领口|脖",
     Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
     Measure.FINGER: r"手指|无名指|中指|食指|小指|拇指|内直径|内径|直径", Measure.WRIST: r"手腕|腕", Measure.BED: r"床",
 }  # fmt: skip
@@ -43,14 +43,15 @@ _WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|
                    r"穿\s*(?P<bare>\d{2}(?:\.5)?)(?![\d.A-Za-z])\s*(?:码|号)?(?:的)?"
                    r"(?!\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m|天|次|年|件|块|元|度|分钟|小时|周))",
                    re.IGNORECASE)
-_OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长|颈围)[^\d]{0,3}$")
+_OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长)[^\d]{0,3}$")
 # A ring's inner diameter (内径/内直径 17mm) is the finger's circumference over π.
 _DIAMETER = re.compile(r"(?:内径|内直径|直径)[^\d，,。]{0,3}$")
 # A bed named by its width after the number (1.8米的床, 1米5床, 1.5m床): a bed, not a height.
 _BED_AFTER = re.compile(r"\s*(?:的|宽)?\s*(?:床|大床|双人床|单人床)")
 # A measure named after its number (235的脚, 24.5的脚长, 75的底围): the word that follows says which.
 _MEASURE_AFTER = {Measure.FOOT: re.compile(r"\s*(?:mm|毫米|cm|厘米)?\s*的?\s*(?:脚长|脚掌|脚丫|脚)(?!背|面|宽)"),
-                  Measure.UNDERBUST: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:下胸围|底围|下胸)")}
+                  Measure.UNDERBUST: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:下胸围|底围|下胸)"),
+                  Measure.NECK: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:领围|脖子|领子)")}
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
 _ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
 _BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])(?![\d.A-Za-z])\s*(?:码|号|的)?(?!\s*(?:斤|kg|公斤|岁|cm|厘米|mm))",  # noqa: E501 (patterns read as one line)
@@ -153,7 +154,7 @@ def _convert(measure: Measure, value: float, unit: str | None) -> float | None:
         if unit in ("", "cm", "厘米", "公分"):
             return value
         return None
-    if measure in (Measure.CHEST, Measure.UNDERBUST, Measure.WAIST, Measure.HIP):
+    if measure in (Measure.CHEST, Measure.UNDERBUST, Measure.WAIST, Measure.HIP, Measure.NECK):
         if unit == "尺":
             return round(value * 100 / 3, 1)
         if unit in ("", "cm", "厘米", "公分"):
@@ -186,7 +187,7 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
 # (量了下 25公分整, after the agent asked for the foot length) is read as that measure when it fits.
 PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measure.WEIGHT: (10.0, 400.0),
              Measure.WAIST: (40.0, 150.0), Measure.UNDERBUST: (50.0, 130.0), Measure.HIP: (50.0, 160.0),
-             Measure.CHEST: (50.0, 160.0),
+             Measure.CHEST: (50.0, 160.0), Measure.NECK: (25.0, 60.0),
              Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0),
              Measure.FINGER: (35.0, 90.0), Measure.WRIST: (10.0, 30.0), Measure.BED: (80.0, 300.0)}
 

@@ -9,8 +9,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from kefu.models.sizing import FitNote, Measure, Span, TieRule
+from kefu.models.sizing import MEASURE_WORDS, FitNote, Measure, Span, TieRule
 from kefu.sizing.tables import clean, measure_of_heading, parse_span
+
+# The measures a note may go by or name a threshold of (以腰围为准, 领围44以上).
+_BODY = (Measure.FOOT, Measure.UNDERBUST, Measure.CHEST, Measure.WAIST, Measure.HIP, Measure.NECK, Measure.WEIGHT,
+         Measure.HEIGHT)
+NOTE_MEASURES = "|".join(sorted((w for m in _BODY for w in MEASURE_WORDS[m].split("|")), key=len, reverse=True))
 
 # The buyer's traits, as patterns over the buyer's (or the note's) words.
 # Degree words between a body part and its trait (脚背特别高, 屁股比较大): a rule of language, not a list of cases.
@@ -23,7 +28,7 @@ TRAITS: dict[str, str] = {
              r"(?:宽松|宽大|松快)(?:一点|点|些|一些)|(?:穿|穿着|穿得)(?:宽松|松快|松)(?:一点|点|些)?|松松的",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
     "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"
-               r"微胖|偏胖|胖胖|(?:有点儿?|有些|比较|偏)小?(?:胖|壮|肉)|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}小?(?:胖|壮|肉)",
+               r"有(?:个|点)?小?(?:肚子|肚腩)|微胖|偏胖|胖胖|(?:有点儿?|有些|比较|偏)小?(?:胖|壮|肉)|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}小?(?:胖|壮|肉)",
     "wide_hip": r"胯(?:部|骨)?{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽|翘)|屁股{ADV}(?:大|宽)|大腿{ADV}粗|大屁股|梨形",
     "full_chest": r"胸(?:部|口)?{ADV}(?:大|丰满|宽|厚)|大胸|胸(?:部)?比较?有料",
     "broad_shoulder": r"肩(?:膀|部)?{ADV}(?:宽|厚|圆)|宽肩|虎背",
@@ -43,8 +48,10 @@ _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|"
                            r"(?:按|拍|选|买)(?:照)?(?:您|你)?(?:的)?(?:平时|平常|日常|正常)(?:穿)?(?:的)?(?:尺码|码数|鞋码|码|号)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
 _SENTENCES = re.compile(r"[。；;\n！!]")
-_CONFLICT = re.compile(r"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{0,12}?(?:以|按)(?P<by>体重|身高|腰围|臀围|脚长)(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
-                       r"(?:以|按)(?P<by2>体重|身高|脚长|腰围|臀围)(?:尺寸|数据)?为(?:准|主)")
+_CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
+                       rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
+                       # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
+                       rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来)?选(?:码|最准|尺码|号)")
 _LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
 _BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:选|拍|取|建议)(?:择)?(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
 _BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
@@ -58,17 +65,18 @@ _TO_PERSON = re.compile(r"联系客服|咨询客服|找客服|私聊|私信|联�
 
 
 # A note for the buyer whose other measure is past the size chosen (臀围超出所选码的范围 … 拍大一码).
-_OVER = re.compile(r"(?P<measure>身高|体重|腰围|臀围|胸围|脚长)(?:超出|超过|大于)(?:了)?(?:所选|对应|选的|所拍|这个)?(?:的)?"  # noqa: E501 (patterns read as one line)
+_OVER = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:超出|超过|大于)(?:了)?(?:所选|对应|选的|所拍|这个)?(?:的)?"
                    r"(?:尺码|码数|码|号)?(?:的)?(?:范围|上限|数据|尺寸)?")
 
-_FALLBACK = re.compile(r"不知道(?:自己的)?(?:身高|体重|腰围|臀围|胸围|脚长)(?:的|多少)?(?:亲|话|朋友|宝宝)?[，,]?(?:也)?(?:可以)?(?:先)?"  # noqa: E501 (patterns read as one line)
-                       r"(?:按|看|参考|用|对照)(?:着)?(?P<by>体重|身高|腰围|臀围|脚长)")
+_FALLBACK = re.compile(rf"不知道(?:自己的)?(?:{NOTE_MEASURES})(?:的|多少)?(?:亲|话|朋友|宝宝)?[，,]?(?:也)?(?:可以)?(?:先)?"  # noqa: E501 (patterns read as one line)
+                       rf"(?:按|看|参考|用|对照)(?:着)?(?P<by>{NOTE_MEASURES})")
 
-BY_WORD = {"体重": TieRule.BY_WEIGHT, "身高": TieRule.BY_HEIGHT, "臀围": TieRule.BY_HIP, "腰围": TieRule.BY_WAIST,
-           "脚长": TieRule.BY_FOOT}
+BY_MEASURE = {Measure.WEIGHT: TieRule.BY_WEIGHT, Measure.HEIGHT: TieRule.BY_HEIGHT, Measure.HIP: TieRule.BY_HIP,
+              Measure.WAIST: TieRule.BY_WAIST, Measure.FOOT: TieRule.BY_FOOT, Measure.NECK: TieRule.BY_NECK,
+              Measure.CHEST: TieRule.BY_CHEST}
 # A note for buyers past a measure (臀围100cm以上的亲 … 拍大一码): its condition is that threshold.
 _THRESHOLD = re.compile(
-    r"(?P<measure>身高|体重|腰围|臀围|下胸围|胸围|脚长)(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
+    rf"(?P<measure>{NOTE_MEASURES})(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
     r"(?P<unit>cm|厘米|公分|斤|kg|公斤|mm|毫米|m(?![a-z])|米)?\s*(?P<side>以上|及以上|或以上|以下|及以下)?"
 )
 
@@ -186,8 +194,9 @@ def conflict_rule(text: str) -> TieRule | None:
     text = clean(text)
     match = _CONFLICT.search(text)
     if match:
-        by = match.group("by") or match.group("by2")
-        return BY_WORD.get(by, TieRule.LARGER)
+        by = match.group("by") or match.group("by2") or match.group("by3")
+        measure = measure_of_heading(by)
+        return BY_MEASURE.get(measure, TieRule.LARGER) if measure is not None else TieRule.LARGER
     for sentence in _SENTENCES.split(text):
         if re.search(r"不在同一|不是同一|不一致|不一样|对应不同|不同尺码|对不上", sentence) and _LARGER_OF.search(sentence):  # noqa: E501 (patterns read as one line)
             return TieRule.LARGER
@@ -205,6 +214,17 @@ def boundary_rule(text: str) -> TieRule | None:
     if match is None:
         return None
     return TieRule.LARGER if match.group("way") == "大" else TieRule.SMALLER
+
+
+def boundary_measure(text: str) -> Measure | None:
+    """The measure a boundary rule names just before it (领围卡两个码中间选大一码): it applies to that one alone."""
+    text = clean(text)
+    match = _BOUNDARY.search(text)
+    if match is None:
+        return None
+    before = re.split(r"[。；;\n，,：:]", text[:match.start()])[-1]
+    named = {measure_of_heading(word) for word in re.findall(NOTE_MEASURES, before)}
+    return named.pop() if len(named) == 1 else None  # 身高或体重正好在两个码交界: both measures
 
 
 def limits(text: str) -> dict[Measure, Span]:

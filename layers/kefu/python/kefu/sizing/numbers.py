@@ -60,3 +60,17 @@ def arabic(text: str) -> str:
     converted = re.sub(r"(?<![\d.])(\d{1,2})(公分|厘米)(\d)(?![\d.]|\s*(?:斤|kg|公斤|岁|码|个|月|号|mm|cm))",
                        lambda m: f"{m.group(1)}.{m.group(3)}{m.group(2)}", converted)
     return re.sub(r"(\d+)半(岁|码)", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)
+
+
+# 市尺 (1尺 = 10寸 = 33.3 cm), how waists are said and written: 2尺4 = 2.4尺 = 80 cm, 3尺 = 100 cm, 2尺4寸.
+_CHI = re.compile(r"(?<![\d.])(?P<chi>\d(?:\.\d)?)\s*尺(?:\s*(?P<cun>\d)(?![\d.])\s*寸?)?(?!码|寸|子)")
+
+
+def chi_to_cm(text: str) -> str:
+    """Lengths in 尺 as centimetres (2尺4 → 80cm, 2尺8-2尺9 → 93.3cm-96.7cm); 尺码 and 尺寸 are left alone."""
+
+    def convert(match: re.Match[str]) -> str:
+        chi = float(match.group("chi")) + (float(match.group("cun")) / 10 if match.group("cun") else 0)
+        return f"{round(chi * 100 / 3, 1):g}cm"
+
+    return _CHI.sub(convert, text)

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
-from kefu.sizing.numbers import arabic
+from kefu.sizing.numbers import arabic, chi_to_cm
 
 LABEL = re.compile(
     r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}[A-G](?![A-Za-z])|\d{2}[-/]\d{2}(?=\s*(?:码|号)?$)|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
@@ -27,6 +27,7 @@ LABEL_HEADING = re.compile(
     r"圈号|戒圈|手寸|^号数$|规格", re.IGNORECASE
 )
 GARMENT_WORDS = re.compile(r"衣长|肩宽|袖长|裤长|裙长|摆围|下摆|前长|后长|领围|内长|鞋长|外长|大腿围")
+_UNIT_WORD = r"(?:cm|厘米|公分|斤|kg|公斤)"
 WEARER_WORDS = re.compile(r"适合|参考|建议|推荐|对应|身材|净")
 _RANGE = re.compile(
     r"(?P<low>\d+(?:\.\d+)?)\s*(?P<lowunit>cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|〜|—|–|－|到|至|_)+\s*"
@@ -41,11 +42,26 @@ _OPEN = re.compile(
 _HEADER_UNIT = re.compile(r"(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|个月|月)", re.IGNORECASE)
 OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, Measure.CHEST: 200.0,
             Measure.UNDERBUST: 150.0, Measure.BUST_DIFF: 40.0, Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,  # noqa: E501 (patterns read as one line)
-            Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0}
+            Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0, Measure.NECK: 60.0}
+
+
+# A value said again in another unit, in brackets after it (2尺2（约73cm）, 100-120斤(50-60kg)): said once.
+_RESTATED = re.compile(rf"(?P<unit>{_UNIT_WORD})\s*[（(]\s*(?P<about>约|大约|≈)?\s*\d+(?:\.\d+)?\s*"
+                       rf"(?P<inner>{_UNIT_WORD})?"
+                       rf"(?:\s*(?:-|~|～|到)\s*\d+(?:\.\d+)?\s*(?P<inner2>{_UNIT_WORD})?)?\s*[)）]")
+
+
+def _restated(match: re.Match[str]) -> str:
+    """The bracket dropped when it says the same value again: 约…, or in another unit (斤 → kg); a bracket of
+    the same unit is a range of its own (约12.5cm（11.5~13.5）) and stays."""
+    inner = match.group("inner") or match.group("inner2")
+    again = match.group("about") or (inner is not None and inner != match.group("unit"))
+    return match.group("unit") if again else match.group(0)
 
 
 def clean(cell: str) -> str:
-    return arabic(unicodedata.normalize("NFKC", cell)).replace("**", "").strip().strip("*").strip()
+    text = chi_to_cm(arabic(unicodedata.normalize("NFKC", cell)))
+    return _RESTATED.sub(_restated, text).replace("**", "").strip().strip("*").strip()
 
 
 _SPEC = re.compile(r"(\d)\s*[x×*]\s*(\d)", re.IGNORECASE)
@@ -149,6 +165,14 @@ def _headings(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     return headings, grid[count:]
 
 
+def _names_sizes(data: list[list[str]], label_column: int, index: int) -> bool:
+    """A column whose values are the sizes' own numbers (衬衫 38码: 领围38): a measure of the wearer, not of the
+    garment."""
+    pairs = [(clean(row[label_column]), clean(row[index])) for row in data if max(label_column, index) < len(row)]
+    same = [label for label, value in pairs if re.fullmatch(r"\d{2}(?:\.5)?", label) and value.startswith(label)]
+    return len(pairs) >= 2 and len(same) * 2 > len(pairs)
+
+
 def read_table(rows: list[list[str]]) -> TableReading | None:
     """None when the table is not a size chart at all."""
     rows = [row for row in rows if any(cell.strip() for cell in row)]
@@ -179,9 +203,11 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
     columns: list[tuple[int, Measure, str | None]] = []
     upper: dict[Measure, int] = {}
     for index, heading in enumerate(headings):
-        if index == label_column or GARMENT_WORDS.search(heading):
+        if index == label_column:
             continue
         measure = measure_of_heading(heading)
+        if GARMENT_WORDS.search(heading) and not (measure == Measure.NECK and _names_sizes(data, label_column, index)):
+            continue
         if measure is None:
             continue
         if garment and measure in (Measure.CHEST, Measure.WAIST, Measure.HIP) and not WEARER_WORDS.search(heading):
@@ -322,7 +348,7 @@ _LINE_LABEL = re.compile(
     r"(?P<bare>\d{2,3})\s*[:：]\s*(?=身高|体重|脚长|适合|参考|年龄))\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
 )
 _LINE_PAIR = re.compile(
-    r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|年龄|月龄|适合|参考)?\s*[:：约为在]?\s*"
+    r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合|参考)?\s*[:：约为在]?\s*"
     r"(?P<range>\d+(?:\.\d+)?\s*(?:cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*"
     r"(?:cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?|\d+(?:\.\d+)?\s*(?:cm|厘米|mm|毫米|kg|公斤|斤|岁|个月)"
     r"\s*(?:以下|以内|以上|及以上)?)",
@@ -359,12 +385,17 @@ def read_lines(text: str) -> list[SizeRow]:
               if not _ALIAS_BEFORE.search(text[max(0, m.start() - 6):m.start()])
               and not GARMENT_WORDS.search(text[text.rfind("\n", 0, m.start()) + 1:m.start()])]
     rows: list[SizeRow] = []
+    carried: str | None = None  # 29码 腰围2尺2 / 30码 2尺3: the measure word said once for a line of sizes
     for position, match in enumerate(labels):
         end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
         chunk = text[match.end():end]
         chunk = re.split(r"[。\n]", chunk, maxsplit=1)[0]
+        same_line = position > 0 and "\n" not in text[labels[position - 1].end():match.start()]
         spans: dict[Measure, Span] = {}
-        keyword: str | None = None
+        first = _LINE_PAIR.search(chunk)
+        said = first.group("keyword") if first else None
+        keyword: str | None = carried if same_line and first and not said else None
+        carried = said if said and said not in ("适合", "参考") else carried if same_line else None
         for pair in _LINE_PAIR.finditer(chunk):
             keyword = pair.group("keyword") or keyword
             measure = _line_measure(pair.group("keyword") or keyword, pair.group("range"), chunk)
