@@ -428,9 +428,10 @@ def test_rings_by_finger_circumference_or_inner_diameter() -> None:
 """)
     assert _advice_for(table, "我无名指量了一圈5.2厘米")[:2] == (AdviceKind.SIZE, ["12"])
     assert _advice_for(table, "指围50mm")[:2] == (AdviceKind.SIZE, ["10"])
-    # 内径16.5mm: 16.5 × π = 51.8mm, between 10号 and 12号.
-    assert extract("旧戒指内径16.5mm").values == {Measure.FINGER: 51.8}
-    assert _advice_for(table, "旧戒指内径16.5mm")[:2] == (AdviceKind.SIZE, ["10", "12"])
+    # 内径16.2mm: 16.2 × π = 50.9mm, between 10号 and 12号; 16.5mm is 51.8mm, within a quarter step of 12号.
+    assert extract("旧戒指内径16.2mm").values == {Measure.FINGER: 50.9}
+    assert _advice_for(table, "旧戒指内径16.2mm")[:2] == (AdviceKind.SIZE, ["10", "12"])
+    assert _advice_for(table, "旧戒指内径16.5mm")[:2] == (AdviceKind.SIZE, ["12"])
     assert _advice_for(table, "指围60mm")[0] == AdviceKind.HUMAN
     assert _advice_for(table, "哪个圈号合适")[0] == AdviceKind.ASK
 
@@ -595,3 +596,108 @@ def test_waists_in_chi_and_a_measure_word_said_once_for_a_line() -> None:
     rows = read_lines("S码：体重90-100斤(45-50kg)，身高150-155\nM码：体重100-110斤(50-55kg)，身高155-160")
     assert spans(rows)[0] == ("S", {"weight": (90, 100), "height": (150, 155)})
     assert limits("腰围超过3尺或者小于2尺，请联系客服") == {Measure.WAIST: Span(low=0.0, high=100.0)}
+
+
+def _shop(tmp_path: Path, detail: str, html: str = "", name: str = "休闲长裤", goods: str = "p1") -> SizeAdvisor:
+    shop = tmp_path / "shop"
+    (shop / "products").mkdir(parents=True, exist_ok=True)
+    (shop / "products" / f"{goods}.json").write_text(
+        f'{{"goods_id": "{goods}", "goods_name": "{name}", "category": "服饰", "price_yuan": 59, "detail": "{detail}",'
+        ' "skus": [{"sku_id": "s1", "spec": "黑色", "price_yuan": 59, "stock": 3}]}', encoding="utf-8")
+    if html:
+        (shop / "products" / f"{goods}.html").write_text(html, encoding="utf-8")
+    return SizeAdvisor(learn_size_guide(shop))
+
+
+def _ask(advisor: SizeAdvisor, *texts: str, goods: str = "p1") -> str:
+    state = ConversationState(shop_id="s", buyer_id="b", goods_id=goods)
+    turn = None
+    for text in texts:
+        turn = advisor.consider(text, state)
+    return (turn.answer or "(person)") if turn else "(none)"
+
+
+def test_grade_lines_carry_their_height_and_examples_in_the_text_are_not_rows(tmp_path: Path) -> None:
+    advisor = _shop(tmp_path, "号型说明：160/70A 表示适合身高160cm左右。以腰围为准\\n"
+                    "155/66A 腰围64-67cm 体重90-100斤\\n160/70A 腰围68-71cm 体重101-112斤\\n"
+                    "165/74A 腰围72-75cm 体重113-125斤")
+    chart, _ = advisor.guide.chart_for("p1") or (None, None)
+    assert chart is not None and [row.label for row in chart.rows] == ["155/66A", "160/70A", "165/74A"]
+    assert chart.rows[1].spans[Measure.HEIGHT] == Span(low=157.5, high=162.5)
+    # The decisive waist unknown, two measures that agree read the chart; one height alone does not.
+    labels = ["155/66A", "160/70A", "165/74A"]
+    assert named_sizes(_ask(advisor, "身高161 体重105斤 拍哪个"), labels) == {"160/70A"}
+    assert "腰围" in _ask(advisor, "身高161 穿哪个")
+
+
+def test_garment_waist_read_when_the_shop_sizes_by_it_and_points_read_to_a_quarter_step(tmp_path: Path) -> None:
+    table = ("<table><tr><th>尺码</th><th>腰围(cm)</th><th>裤长(cm)</th><th>建议体重(斤)</th></tr>"
+             "<tr><td>26</td><td>64</td><td>98</td><td>88-95</td></tr><tr><td>27</td><td>66</td><td>99</td>"
+             "<td>96-102</td></tr><tr><td>28</td><td>68</td><td>100</td><td>103-110</td></tr></table>")
+    sized_by_waist = _shop(tmp_path / "a", "腰围和体重对不上时以腰围为准", table)
+    assert named_sizes(_ask(sized_by_waist, "腰围66.4 穿几码")) == {"27"}  # within a quarter step of 66
+    assert named_sizes(_ask(sized_by_waist, "腰围67 穿几码")) == {"27", "28"}
+    assert named_sizes(_ask(sized_by_waist, "98斤 穿几码")) == {"27"}  # the weight alone, not a reference
+    other = _shop(tmp_path / "b", "版型直筒", table)
+    chart, _ = other.guide.chart_for("p1") or (None, None)
+    assert chart is not None and chart.measures == [Measure.WEIGHT]  # the garment's own waist otherwise
+
+
+def test_rules_for_some_buyers_and_measures_that_are_only_a_reference(tmp_path: Path) -> None:
+    text = "以体重为主，身高作参考；肚子大的以腰围为准。腰围只作参考。"
+    assert conflict_rule(text) == TieRule.BY_WEIGHT
+    from kefu.sizing.notes import reference_measures, trait_conflicts
+
+    assert trait_conflicts(text) == {"heavier": TieRule.BY_WAIST}
+    assert reference_measures(text) == [Measure.HEIGHT, Measure.WAIST]
+    assert reference_measures("不知道领围可以按身高体重参考") == []
+
+
+def test_shoes_by_inner_length_with_the_room_the_shop_states(tmp_path: Path) -> None:
+    html = ("<table><tr><th rowspan='2'>尺码</th><th colspan='2'>鞋内长</th></tr><tr><th>mm</th><th>cm</th></tr>"
+            "<tr><td>30码</td><td>185</td><td>18.5</td></tr><tr><td>31码</td><td>190</td><td>19.0</td></tr>"
+            "<tr><td>32码</td><td>195</td><td>19.5</td></tr></table>")
+    advisor = _shop(tmp_path, "内长=脚长+1cm左右，在两个码中间选大的。穿厚袜子的再大一码", html, name="儿童板鞋")
+    assert advisor.guide.products["p1"].allowance == 10.0
+    assert named_sizes(_ask(advisor, "脚长18.2 拍几码")) == {"32"}  # 192: between 190 and 195, the larger
+    assert named_sizes(_ask(advisor, "旧鞋的鞋垫量了19cm 拍几码")) == {"31"}  # an insole is an inner length
+    assert _ask(advisor, "脚长19cm 穿几码") == "(person)"  # 200: past the chart
+
+
+def test_notes_that_exempt_a_trait_and_a_build_that_picks_one_of_two(tmp_path: Path) -> None:
+    notes = fit_notes("宝宝脚胖、脚背高的选大一码（本款魔术贴可以调，脚背高不用拍大）")
+    assert {(n.shift, n.condition, n.exempt) for n in notes} == {(1, "instep,wide_foot", False), (0, "instep", True)}
+    table = [["尺码", "脚长(cm)"], ["23", "14.0"], ["24", "14.5"], ["25", "15.0"]]
+    reading = read_table(table)
+    assert reading is not None
+    chart = SizeChart(chart_id="c", source="rules/c.md", rows=reading.rows)
+    sizing = ProductSizing(goods_id="g", chart_id="c", notes=notes)
+    assert advise(chart, sizing, extract("脚长14.5 脚背高"), traits_in("脚背高")).sizes == ["24"]
+    assert advise(chart, sizing, extract("脚长14.5 脚丫子有点胖"), traits_in("脚丫子有点胖")).sizes == ["25"]
+    # Between 14.0 and 14.5 a build that wants room picks the larger of the two, not a third size.
+    assert advise(chart, sizing, extract("脚长14.2 脚胖"), traits_in("脚胖")).sizes == ["24"]
+    between = advise(chart, sizing, extract("脚长14.2"), set())
+    assert between.sizes == ["23", "24"] and "余量" in reply(between) and "跟脚" in reply(between)
+    assert traits_in("想买大点能多穿一年") >= {"loose"}
+
+
+def test_socks_by_the_shoe_size_and_a_rowspan_in_the_last_column(tmp_path: Path) -> None:
+    advisor = _shop(tmp_path, "S码：1-3岁，适合鞋码19-23码\\nM码：3-5岁，适合鞋码24-28码\\n"
+                    "年龄和鞋码对不上时以鞋码为准", name="儿童中筒袜")
+    answer = _ask(advisor, "孩子穿26码的鞋 袜子买哪个")
+    assert named_sizes(answer) == {"M"}
+    from kefu.sizing.charts import _TableParser
+
+    parser = _TableParser()
+    parser.feed("<table><tr><td>26</td><td rowspan='2'>4-5岁</td></tr><tr><td>27</td></tr></table>")
+    assert parser.tables == [[["26", "4-5岁"], ["27", "4-5岁"]]]
+
+
+def test_what_the_buyer_said_of_their_build_is_kept_across_turns(tmp_path: Path) -> None:
+    table = [["尺码", "脚长(mm)"], ["28", "166-170"], ["29", "171-175"], ["30", "176-180"]]
+    reading = read_table(table)
+    assert reading is not None
+    guide = SizeGuide(charts=[SizeChart(chart_id="c", source="p1.html", rows=reading.rows)],
+                      products={"p1": ProductSizing(goods_id="p1", chart_id="c", notes=fit_notes("脚胖的选大一码"))})
+    advisor = SizeAdvisor(guide)
+    assert named_sizes(_ask(advisor, "我家孩子脚胖 穿哪个码", "16.8公分")) == {"29"}

@@ -50,4 +50,6 @@ class ConversationState(BaseModel):
     size_pending: bool = Field(default=False, description="the agent asked for a measure and waits for it")
     size_advised: bool = Field(default=False, description="the last answer named a size")
     size_variant: str | None = Field(default=None, description="male / female / child, when the buyer said whom for")
+    size_traits: list[str] = Field(default_factory=list, description="what the buyer said of their body or wish "
+                                   "(脚胖, 喜欢宽松), kept like the measures")
     version: int = 0

@@ -19,6 +19,8 @@ class Measure(StrEnum):
     WAIST = "waist"  # cm
     HIP = "hip"  # cm
     NECK = "neck"  # neck circumference (领围), cm: a shirt's collar size
+    SHOE = "shoe"  # a shoe size as a number (适合鞋码19-23): socks and insoles sold by the shoe they go in
+    INNER = "inner"  # a shoe's inner length (鞋内长, an insole's length), mm: the foot plus the room the shop says
     AGE = "age"  # years
     MONTHS = "months"  # a baby's age in months
     FINGER = "finger"  # finger circumference (指围), mm: rings
@@ -31,19 +33,22 @@ UNITS = {
     Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
     Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
     Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm", Measure.UNDERBUST: "cm",
-    Measure.BUST_DIFF: "cm", Measure.NECK: "cm",
+    Measure.BUST_DIFF: "cm", Measure.NECK: "cm", Measure.INNER: "mm", Measure.SHOE: "码",
 }  # fmt: skip
 
 NAMES = {
     Measure.HEIGHT: "身高", Measure.WEIGHT: "体重", Measure.FOOT: "脚长", Measure.CHEST: "胸围",
     Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
     Measure.USUAL: "平时穿的码", Measure.FINGER: "指围", Measure.WRIST: "手腕围", Measure.BED: "床宽",
-    Measure.UNDERBUST: "下胸围", Measure.BUST_DIFF: "上下胸围差", Measure.NECK: "领围",
+    Measure.UNDERBUST: "下胸围", Measure.BUST_DIFF: "上下胸围差", Measure.NECK: "领围", Measure.INNER: "鞋内长",
+    Measure.SHOE: "鞋码",
 }  # fmt: skip
 
 
 # The words a chart heading (or a buyer) names each measure with.
 MEASURE_WORDS: dict[Measure, str] = {
+    Measure.INNER: r"鞋内长|内长|鞋垫长度|鞋垫长|鞋垫",
+    Measure.SHOE: r"适合鞋码|对应鞋码|鞋码",
     Measure.FOOT: r"脚长|脚掌长|脚底长|脚的长度|足长",
     # Before the chest: 下胸围 names the band, not the chest (a heading naming both is read by its longest word).
     Measure.BUST_DIFF: r"上下胸围差|胸围差",
@@ -88,6 +93,8 @@ class FitNote(BaseModel):
                                   "when it applies to everyone")
     to_usual: bool = Field(default=False, description="buyers with these traits take their usual size as it is "
                            "(脚宽的亲按平时码数拍，不用拍小)")
+    exempt: bool = Field(default=False, description="these traits move nothing on this product (凉鞋魔术贴可调，"
+                         "脚背高不用拍大)")
 
 
 class TieRule(StrEnum):
@@ -102,6 +109,7 @@ class TieRule(StrEnum):
     BY_FOOT = "by_foot"
     BY_NECK = "by_neck"
     BY_CHEST = "by_chest"
+    BY_SHOE = "by_shoe"
 
 
 class SizeChart(BaseModel):
@@ -142,10 +150,16 @@ class ProductSizing(BaseModel):
     variants: dict[str, str] = Field(default_factory=dict, description="variant → chart id (男款/女款 tables)")
     notes: list[FitNote] = Field(default_factory=list)
     conflict: TieRule | None = Field(default=None, description="when measures point at different sizes")
+    conflict_for: dict[str, TieRule] = Field(default_factory=dict, description="the rule for buyers with a trait "
+                                             "(肚子大的以腰围为准): trait → rule, over the general one")
     boundary: TieRule | None = Field(default=None, description="when a measure sits on the line between two")
     boundary_measure: Measure | None = Field(default=None, description="the measure the boundary rule is about "
                                              "(领围卡在两个码中间选大一码); None: every measure")
     limits: dict[Measure, Span] = Field(default_factory=dict, description="ranges the chart is for")
+    reference: list[Measure] = Field(default_factory=list, description="measures the shop says are only a "
+                                     "reference (体重只作参考): never enough alone")
+    allowance: float | None = Field(default=None, description="mm a shoe's inner length is over the foot, as the "
+                                    "shop says (内长=脚长+1cm左右): a foot length reads an inner-length chart")
     fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "
                                      "known (不知道腰围的按体重参考)")
     usual_shift: int | None = Field(default=None, description="this product's size minus the buyer's usual one")

@@ -9,17 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
 from kefu.sizing.measures import BuyerMeasures
 
 DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
             TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT, TieRule.BY_NECK: Measure.NECK,
-            TieRule.BY_CHEST: Measure.CHEST}
+            TieRule.BY_CHEST: Measure.CHEST, TieRule.BY_SHOE: Measure.SHOE}
 
 
 # Specs that fit only the row they name (a 1.6米 bed takes neither the 1.5米 nor the 1.8米 cover).
 EXACT = frozenset({Measure.BED})
+GIRTHS = frozenset({Measure.WAIST, Measure.HIP, Measure.CHEST, Measure.NECK, Measure.UNDERBUST})
+# An age is a reference only: it reads a chart without a height when it points at one size.
+REFERENCE = frozenset({Measure.AGE, Measure.MONTHS})
 
 
 class AdviceKind(StrEnum):
@@ -37,6 +41,21 @@ class Advice:
     note: FitNote | None = None
     from_usual: bool = False
     why: str = ""
+    decisive: Measure | None = None  # the shop's measure that chose the size (以腰围为准)
+    caveat: str | None = None  # the shop's word for a trait of the buyer's that moves nothing here
+    between: TieRule | None = None  # the shop's rule picked one of two sizes (体重在两个码中间的选小一码)
+    longer_foot: bool = False
+    runs: int | None = None  # how the product runs against the usual size (+1: 偏小一码)
+
+
+def readable_by(chart: SizeChart) -> set[Measure]:
+    """The buyer's measures a chart can read: its own, a foot for a shoe's inner length, a chest for a cup."""
+    measures = set(chart.measures)
+    if Measure.INNER in measures:
+        measures.add(Measure.FOOT)
+    if Measure.BUST_DIFF in measures:
+        measures.add(Measure.CHEST)
+    return measures
 
 
 def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True) -> list[Measure]:
@@ -63,6 +82,13 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     # Rows may share a range (a bra's band 70 is 70A, 70B, 70C): the ranges decide, then every row of each.
     ranges = sorted({(span.low, span.high) for _, span in spans})
     holding = [r for r in ranges if r[0] <= value <= r[1]]
+    if not holding and measure not in EXACT and all(low == high for low, high in ranges) and len(ranges) >= 2:
+        # A chart of single values (腰围 80 / 83.3 / 86.7): a value within a quarter step of one is that one
+        # (83 is 83.3, not between 80 and 83.3), as a tape read to the centimetre would be.
+        points = [low for low, _ in ranges]
+        step = min(b - a for a, b in pairwise(points))
+        near = [r for r in ranges if abs(r[0] - value) <= step / 4]
+        holding = near[:1] if points[0] <= value <= points[-1] else []
     if not holding and measure in EXACT:
         return None  # a bed between the widths listed fits none of the covers: a person answers
     if not holding:
@@ -138,7 +164,8 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     if not 0 <= index < len(labels):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = None if as_usual else next((n for n in sizing.notes if n.condition == "usual"), None)
-    return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True)
+    return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True,
+                  runs=None if as_usual else shift)
 
 
 def named_by_measure(chart: SizeChart) -> Measure | None:
@@ -174,7 +201,53 @@ def _past_the_sizes(chart: SizeChart, usual: str) -> bool:
     return False
 
 
+def _for_buyer(sizing: ProductSizing, traits: set[str]) -> tuple[ProductSizing, set[str]]:
+    """The product's rules for this buyer: a decisive measure for one of their traits (肚子大的以腰围为准), and
+    their traits less those this product needs no other size for (凉鞋魔术贴可调，脚背高不用拍大)."""
+    wish = implied(traits)
+    rule = next((by for trait, by in sizing.conflict_for.items() if trait in wish), None)
+    if rule is not None:
+        sizing = sizing.model_copy(update={"conflict": rule})
+    wish = implied(traits)
+    exempt = {trait for n in sizing.notes if n.exempt and n.condition and _applies(n, traits)
+              for trait in n.condition.split(",")}
+    # A wish implied by a trait (怕紧 → 宽松) goes with the trait it came from.
+    kept = {t for t in traits if t not in exempt and not (IMPLIES.get(t, set()) and IMPLIES[t] <= exempt)}
+    return sizing, kept if exempt & wish else traits
+
+
+def _caveat(sizing: ProductSizing, traits: set[str]) -> str | None:
+    note = next((n for n in sizing.notes if n.exempt and _applies(n, traits)), None)
+    return note.text if note is not None else None
+
+
+def _enough_without_decisive(chart: SizeChart, sizing: ProductSizing, given: dict[Measure, float]) -> bool:
+    """The decisive measure is unknown, but what the buyer gave reads the chart: a measure that may decide alone
+    (not the height, which says a length; not one the shop calls a reference), two measures (checked to agree), or
+    an age on a chart without heights."""
+    decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
+    readable = [m for m in given if m in chart.measures]
+    if decisive is None or decisive in given or not readable:
+        return False
+    if Measure.HEIGHT not in chart.measures and set(readable) <= REFERENCE:
+        return True
+    # Of two girths of one garment the shop chose one (以臀围为准): the other one alone does not do.
+    rival = GIRTHS if decisive in GIRTHS else frozenset()
+    alone = [m for m in readable
+             if m not in REFERENCE and m != Measure.HEIGHT and m not in sizing.reference and m not in rival]
+    return bool(alone) or len(readable) >= 2
+
+
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
+    caveat = _caveat(sizing, traits)
+    sizing, traits = _for_buyer(sizing, traits)
+    advice = _advise(chart, sizing, measures, traits)
+    if advice.kind == AdviceKind.SIZE and caveat is not None:
+        advice.caveat = caveat
+    return advice
+
+
+def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
     if not chart.measures:
         # The sizes on sale, read by the usual size alone (the shop says how they run against it).
         if measures.usual is None:
@@ -188,6 +261,12 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         readable.add(Measure.CHEST)
         if Measure.CHEST in values and Measure.UNDERBUST in values:
             values[Measure.BUST_DIFF] = round(values[Measure.CHEST] - values[Measure.UNDERBUST], 1)
+    derived = set()
+    if Measure.SHOE in readable and measures.usual and re.fullmatch(r"\d{2}(?:\.5)?", measures.usual):
+        values.setdefault(Measure.SHOE, float(measures.usual))  # 穿30码的鞋: the socks for a size-30 shoe
+    if Measure.INNER in readable and Measure.FOOT in values and Measure.INNER not in values and sizing.allowance:
+        values[Measure.INNER] = values[Measure.FOOT] + sizing.allowance  # 内长 = 脚长 + the shop's room
+        derived.add(Measure.INNER)
     given = {m: v for m, v in values.items() if m in readable}
     for measure, limit in sizing.limits.items():
         if measure in measures.values and not limit.contains(measures.values[measure]):
@@ -195,6 +274,9 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
     missing = [m for m in needed if m not in given]
     if missing and sizing.fallback in given:
         missing = []  # 不知道腰围的按体重参考: the fallback measure reads the chart
+    without_decisive = bool(missing) and _enough_without_decisive(chart, sizing, given)
+    if without_decisive:
+        missing = []
     if missing and measures.usual:
         usual = _from_usual(chart, sizing, measures.usual, traits)
         if usual is not None:
@@ -205,17 +287,29 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         every = [m for m in required(chart, sizing, decisive_only=False) if m not in given]
         return Advice(AdviceKind.ASK, missing=every or missing, used=given)
     per_measure: dict[Measure, list[int]] = {}
+    between: TieRule | None = None
     for measure in [m for m in chart.measures if m in given]:
-        if measure in (Measure.AGE, Measure.MONTHS) and Measure.HEIGHT in given:
-            continue
+        if measure in REFERENCE and any(m not in REFERENCE for m in given):
+            continue  # an age is a reference: a height or a foot length given decides
         boundary = sizing.boundary if sizing.boundary_measure in (None, measure) else None
         found = _candidates(chart, measure, given[measure], boundary)
+        if boundary is not None and found is not None and found != _candidates(chart, measure, given[measure], None):
+            between = boundary
         if found is None:
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
         per_measure[measure] = found
+    decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
+    if without_decisive and decisive is not None:
+        sets = list(per_measure.values())
+        common = set(sets[0]).intersection(*sets[1:]) if sets else set()
+        if not common or (set(per_measure) <= REFERENCE and len(common) > 1):
+            # What was given does not settle it: the shop's own measure is asked for.
+            return Advice(AdviceKind.ASK, missing=[decisive], used=given)
     chosen = _combine(per_measure, sizing.conflict)
     if chosen is None:
         return Advice(AdviceKind.HUMAN, used=given, why="the measures point at sizes far apart")
+    # The reply says which measure chose when the shop names one and the buyer gave it with others.
+    said_by = decisive if decisive in per_measure and len(per_measure) > 1 else None
     note = None
     if len(chosen) == 1:
         shifts = [n for n in sizing.notes
@@ -226,9 +320,19 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
             if not 0 <= index < len(chart.rows):
                 return Advice(AdviceKind.HUMAN, used=given, why="the fit note moves past the chart")
             chosen = [index]
+    elif shifts := [n for n in sizing.notes if not n.to_usual and n.shift and n.condition is not None
+                    and _applies(n, traits, measures.values)]:
+        # Between two sizes, a note for the buyer's build (脚胖的选大一码) picks one of the two, not a third.
+        note = shifts[0]
+        chosen = [max(chosen)] if note.shift > 0 else [min(chosen)]
     elif (wish := implied(traits)) & {"loose", "fitted"}:
         chosen = [max(chosen)] if "loose" in wish else [min(chosen)]
-    return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=given, note=note)
+    used = {decisive: given[decisive]} if said_by is not None and decisive is not None else given
+    if derived:
+        used = {**{m: v for m, v in used.items() if m not in derived}, Measure.FOOT: values[Measure.FOOT]}
+    return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=used, note=note,
+                  decisive=said_by, between=between if len(chosen) == 1 else None,
+                  longer_foot=measures.both_feet and Measure.FOOT in used)
 
 
 def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) -> list[int] | None:
@@ -265,8 +369,14 @@ def describe(used: dict[Measure, float]) -> str:
     parts = []
     for measure, value in used.items():
         number = f"{value:g}"
-        parts.append(f"{NAMES[measure]}{number}{UNITS[measure]}")
+        # A shoe size is said bare (鞋码30): "30码" would read as a size recommended.
+        parts.append(f"{NAMES[measure]}{number}{'' if measure == Measure.SHOE else UNITS[measure]}")
     return "、".join(parts)
+
+
+_COUNT = {1: "一", 2: "两"}
+# How a buyer between two sizes is told which to take, by what the sizes are for (shoes: 跟脚 or room).
+WISHES: dict[Measure | None, tuple[str, str]] = {Measure.FOOT: ("想留点余量", "喜欢跟脚")}
 
 
 def reply(advice: Advice) -> str:
@@ -277,13 +387,25 @@ def reply(advice: Advice) -> str:
         asked = "和".join(NAMES[m] for m in advice.missing)
         return f"亲，方便说下您的{asked}吗？我帮您对照尺码表推荐合适的码~"
     basis = "按您平时穿的码" if advice.from_usual else f"按您{describe(advice.used)}" if advice.used else "按尺码表"
+    if advice.decisive is not None:
+        basis = f"这款以{NAMES[advice.decisive]}为准，{basis}"
+    if advice.longer_foot:
+        basis = f"两只脚以长的那只为准，{basis}"
+    if advice.between is not None and advice.note is None:
+        basis += f"，在两个码之间，按这款的说明选{'大' if advice.between == TieRule.LARGER else '小'}一码"
+    if advice.from_usual and advice.runs:
+        way, count = "小" if advice.runs > 0 else "大", _COUNT.get(abs(advice.runs), str(abs(advice.runs)))
+        basis = f"这款尺码偏{way}{count}码，{basis}"
     if len(advice.sizes) == 2:
         small, large = (_label(size) for size in advice.sizes)
-        return f"亲，{basis}，{small}和{large}都能穿：喜欢宽松选{large}，喜欢合身选{small}哦~"
+        roomy, snug = WISHES.get(next((m for m in advice.used if m in WISHES), None), ("喜欢宽松", "喜欢合身"))
+        return f"亲，{basis}，{small}和{large}都能穿：{roomy}选{large}，{snug}选{small}哦~"
     size = _label(advice.sizes[0])
     if advice.sizes == ["均码"]:
         return f"亲，这款是均码，{basis}是可以穿的哦~"
     if advice.note is not None:
         way = "大" if advice.note.shift > 0 else "小"
         return f"亲，{basis}，结合这款的版型说明（建议拍{way}一码），推荐拍{size}哦~"
+    if advice.caveat:
+        return f"亲，{basis}，建议拍{size}哦~（{advice.caveat}）"
     return f"亲，{basis}，建议拍{size}哦~"

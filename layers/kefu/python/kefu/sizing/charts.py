@@ -98,10 +98,17 @@ class _TableParser(HTMLParser):
                 for offset in range(self._span):
                     self._pending[(row_index + below, column + offset)] = text
             self._cell = None
+        elif tag == "tr":
+            if self._rows:
+                # Cells spanned down from above at the end of a row (the last column's rowspan) close the row.
+                row, row_index = self._rows[-1], len(self._rows) - 1
+                while (row_index, len(row)) in self._pending:
+                    row.append(self._pending.pop((row_index, len(row))))
+            self._flush()
         elif tag == "table" and self._rows is not None:
             self.tables.append(self._rows)
             self._rows = None
-        elif tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "section", "tr"):
+        elif tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "section"):
             self._flush()
 
     def handle_data(self, data: str) -> None:
@@ -129,8 +136,11 @@ def _markdown_table(lines: list[str]) -> list[list[str]]:
 
 
 def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, text: str,
-                goods_id: str | None, variant: str | None = None) -> None:
-    reading = read_table(table)
+                goods_id: str | None, variant: str | None = None, context: str = "") -> None:
+    # A garment's waist column is the buyer's to compare when the shop sizes by it (以腰围为准).
+    said = "\n".join([text, context, *(" ".join(row) for row in table)])
+    decisive = shop_notes.decisive_measure(said)
+    reading = read_table(table, keep=frozenset({decisive} if decisive else ()))
     if reading is None:
         return
     if reading.problem:
@@ -205,7 +215,8 @@ def _scan_product(shop_dir: Path, rel: str, product: Product, scan: _Scan) -> No
         page_text = "\n".join(parser.lines)
         own.append(page_text)
         for index, table in enumerate(parser.tables):
-            _read_block(f"{page_rel}#table{index + 1}", product.goods_name, table, scan, page_text, goods_id)
+            _read_block(f"{page_rel}#table{index + 1}", product.goods_name, table, scan, page_text, goods_id,
+                        context=product.detail)
         rows = read_lines(page_text)
         if rows:
             scan.charts.append(_Found(f"{page_rel}#lines", product.goods_name, rows, page_text, goods_id))
@@ -354,10 +365,13 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             variants=variants,
             notes=shop_notes.unique(notes),
             conflict=shop_notes.conflict_rule(joined),
+            conflict_for=shop_notes.trait_conflicts(joined),
             boundary=shop_notes.boundary_rule(joined),
             boundary_measure=shop_notes.boundary_measure(joined),
             limits=bounds,
             fallback=shop_notes.fallback_measure(joined),
+            reference=shop_notes.reference_measures(joined),
+            allowance=shop_notes.allowance(joined),
             usual_shift=shift,
         )
     return guide

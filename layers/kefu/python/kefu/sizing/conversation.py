@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kefu.models.conversation import ConversationState
 from kefu.models.sizing import SizeGuide
-from kefu.sizing.advise import AdviceKind, advise, reply, required
+from kefu.sizing.advise import AdviceKind, advise, readable_by, reply, required
 from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
 from kefu.sizing.notes import traits_in, without_traits
@@ -69,13 +69,15 @@ class SizeAdvisor:
         awaited = ([m for m in required(*found) if m not in state.measures]
                    if found is not None and state.size_pending else None)
         heard = extract(text, awaited)
-        traits = traits_in(fold(text))
+        said_traits = traits_in(fold(text))
+        kept = set(state.size_traits) - ({"loose", "fitted"} if said_traits & {"loose", "fitted"} else set())
+        traits = said_traits | kept  # a wish said now replaces the one said before
         asking = asks_size(text)
         continuing = state.size_pending and (not heard.empty or said_whom is not None)
-        preference = state.size_advised and bool(traits) and not heard.values
+        preference = state.size_advised and bool(said_traits) and not heard.values
         # Measures the product's chart reads (衬衫 1米7 62kg), or the size worn elsewhere, are a size question by
         # themselves; so is another product named right after a size advice (那帆布鞋呢), with the same measures.
-        measured = found is not None and (bool(set(heard.values) & set(found[0].measures)) or heard.usual is not None)
+        measured = found is not None and (bool(set(heard.values) & readable_by(found[0])) or heard.usual is not None)
         switched = (found is not None and (state.size_advised or state.size_pending)
                     and (bool(state.measures) or state.usual_size is not None) and goods_id != state.size_goods_id)
         # A measure no chart reads (头围62) for a product without a chart: a person answers whether it fits.
@@ -86,7 +88,8 @@ class SizeAdvisor:
         if found is None:
             # A product without a chart: a size for it is a person's call, when the buyer gave something to go
             # on or asks whether it fits; a bare 什么尺码 is left to the product's own knowledge (均码 …).
-            if goods_id in self.guide.products and (not heard.empty or heard.unread or traits or _fits_question(text)):
+            if goods_id in self.guide.products and (not heard.empty or heard.unread or said_traits
+                                                     or _fits_question(text)):
                 return SizingTurn(goods_id, None, [])
             return None
         chart, sizing = found
@@ -104,6 +107,7 @@ class SizeAdvisor:
                                   [chart.source], asked=True)
         state.measures = {measure: value for measure, value in known.values.items()}
         state.usual_size = known.usual
+        state.size_traits = sorted(traits)
         state.size_goods_id = goods_id
         if advice.kind == AdviceKind.HUMAN:
             return SizingTurn(goods_id, None, [chart.source])

@@ -19,6 +19,7 @@ NUMBER = r"\d+(?:\.\d+)?"
 _COLLOQUIAL = {
     Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.BUST_DIFF: r"罩杯差", Measure.UNDERBUST: r"下胸|胸下", Measure.CHEST: r"上胸|上围|胸",  # noqa: E501 (patterns read as one line)
     Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股", Measure.NECK: r"脖子|脖颈|领子|领口|脖",
+    Measure.INNER: r"鞋里面|鞋里", Measure.SHOE: r"穿(?=\d{2}码的鞋)",
     Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
     Measure.FINGER: r"手指|无名指|中指|食指|小指|拇指|内直径|内径|直径", Measure.WRIST: r"手腕|腕", Measure.BED: r"床",
 }  # fmt: skip
@@ -61,11 +62,13 @@ _FEET = re.compile(r"\d\s*(?:码|号)")
 
 class BuyerMeasures(BaseModel):
     values: dict[Measure, float] = Field(default_factory=dict)
+    both_feet: bool = Field(default=False, description="two foot lengths given (the longer one is kept)")
     usual: str | None = Field(default=None, description="the size the buyer says they usually wear: 38, M")
     unread: list[str] = Field(default_factory=list, description="measures given that no chart here reads (头围)")
 
     def merged(self, newer: BuyerMeasures) -> BuyerMeasures:
-        return BuyerMeasures(values={**self.values, **newer.values}, usual=newer.usual or self.usual)
+        return BuyerMeasures(values={**self.values, **newer.values}, usual=newer.usual or self.usual,
+                             both_feet=newer.both_feet)
 
     @property
     def empty(self) -> bool:
@@ -136,7 +139,7 @@ def _convert(measure: Measure, value: float, unit: str | None) -> float | None:
             return value
         # Without a unit: adults' weights in 斤 are 80+, in kg under 75 (the ambiguous middle reads as 斤).
         return value * 2 if unit == "" and value < 75 else value if unit == "" else None
-    if measure == Measure.FOOT:
+    if measure in (Measure.FOOT, Measure.INNER):
         if unit in ("mm", "毫米"):
             return value
         if unit in ("", "cm", "厘米", "公分"):
@@ -185,7 +188,8 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
 
 # What a measure plausibly is in its canonical unit: a bare number the buyer gives when one measure is awaited
 # (量了下 25公分整, after the agent asked for the foot length) is read as that measure when it fits.
-PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measure.WEIGHT: (10.0, 400.0),
+PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.INNER: (100.0, 340.0), Measure.HEIGHT: (45.0, 210.0),
+             Measure.WEIGHT: (10.0, 400.0),
              Measure.WAIST: (40.0, 150.0), Measure.UNDERBUST: (50.0, 130.0), Measure.HIP: (50.0, 160.0),
              Measure.CHEST: (50.0, 160.0), Measure.NECK: (25.0, 60.0),
              Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0),
@@ -200,6 +204,7 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     values: dict[Measure, float] = {}
     usual: str | None = None
     unread: list[str] = []
+    both_feet = False
     for match in _USUAL.finditer(text):
         usual = match.group("value").upper()
     for match in _WORN.finditer(text):
@@ -250,9 +255,10 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
         if converted is not None and converted > 0:
             if measure == Measure.FOOT and measure in values:
                 values[measure] = max(values[measure], converted)  # two feet: the longer one decides
+                both_feet = True
             else:
                 values.setdefault(measure, converted)
-    return BuyerMeasures(values=values, usual=usual, unread=unread)
+    return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet)
 
 
 def _fits(measure: Measure, number: float, unit: str | None) -> bool:

@@ -13,8 +13,8 @@ from kefu.models.sizing import MEASURE_WORDS, FitNote, Measure, Span, TieRule
 from kefu.sizing.tables import clean, measure_of_heading, parse_span
 
 # The measures a note may go by or name a threshold of (以腰围为准, 领围44以上).
-_BODY = (Measure.FOOT, Measure.UNDERBUST, Measure.CHEST, Measure.WAIST, Measure.HIP, Measure.NECK, Measure.WEIGHT,
-         Measure.HEIGHT)
+_BODY = (Measure.SHOE, Measure.FOOT, Measure.UNDERBUST, Measure.CHEST, Measure.WAIST, Measure.HIP, Measure.NECK,
+         Measure.WEIGHT, Measure.HEIGHT)
 NOTE_MEASURES = "|".join(sorted((w for m in _BODY for w in MEASURE_WORDS[m].split("|")), key=len, reverse=True))
 
 # The buyer's traits, as patterns over the buyer's (or the note's) words.
@@ -22,19 +22,21 @@ NOTE_MEASURES = "|".join(sorted((w for m in _BODY for w in MEASURE_WORDS[m].spli
 ADV = r"(?:有点儿?|有些|比较|稍微|稍|偏|很|挺|特别|非常|超级|超|太|蛮|长得|有|老|贼|又)?"
 # A body part may carry the colloquial noun suffix 子 (脚面子, 脚背子).
 TRAITS: dict[str, str] = {
-    "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落|跟脚|包脚)|跟脚(?:一点|点|些)|(?:合身|修身|贴身|紧)(?:一点|点|些|一些)|"  # noqa: E501 (patterns read as one line)
+    "fitted": r"(?:喜欢|想|要|偏好|爱|习惯)(?:穿着|穿得|穿)?(?:得)?(?:合身|修身|贴身|紧身|显瘦|利落|跟脚|包脚)|跟脚(?:一点|点|些)|(?:合身|修身|贴身|紧)(?:一点|点|些|一些)|"  # noqa: E501 (patterns read as one line)
               r"(?:穿|穿着|穿得)(?:合身|修身|贴身|利落|精神)|(?:不喜欢|不要|不想|别|怕)(?:太|穿得|穿着)?(?:宽松|宽大|松垮|肥大|拖沓|晃荡)",
-    "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版|"
+    "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿着|穿得|穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版|"
+             # Room to grow into (想买大点, 能多穿一年, 留点余量): a wish for the larger size.
+             r"(?:想|要)(?:买|拍|选|穿)(?:得)?(?:大一点|大点|大一些|大些|大一号|大一码)|多穿(?:一|两|几|\d)?(?:年|季|阵)|留(?:点|些)?余量|"
              r"(?:宽松|宽大|松快)(?:一点|点|些|一些)|(?:穿|穿着|穿得)(?:宽松|松快|松)(?:一点|点|些)?|松松的",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
-    "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|小肚子|啤酒肚|大肚子|"
+    "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|腰{ADV}粗|水桶腰|小肚子|啤酒肚|大肚子|"
                r"有(?:个|点)?小?(?:肚子|肚腩)|微胖|偏胖|胖胖|(?:有点儿?|有些|比较|偏)小?(?:胖|壮|肉)|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}小?(?:胖|壮|肉)",
     "wide_hip": r"胯(?:部|骨)?{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽|翘)|屁股{ADV}(?:大|宽)|大腿{ADV}粗|大屁股|梨形",
     "full_chest": r"胸(?:部|口)?{ADV}(?:大|丰满|宽|厚)|大胸|胸(?:部)?比较?有料",
     "broad_shoulder": r"肩(?:膀|部)?{ADV}(?:宽|厚|圆)|宽肩|虎背",
     "thick_arm": r"(?:手臂|胳膊|大臂|上臂){ADV}(?:粗|肉|胖)|拜拜肉",
     "instep": r"脚背子?{ADV}(?:高|厚)|脚面子?{ADV}(?:高|厚)|高脚背|脚(?:[^，,。背面]{0,3}?又)(?:高|厚)",
-    "wide_foot": r"脚(?:掌|型|板)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
+    "wide_foot": r"脚(?:掌|型|板|丫子|丫)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
     "narrow_foot": r"瘦脚|窄脚|脚(?:掌|型|板)?{ADV}(?:窄|瘦)",
     "layered": r"(?:里面|里头|内搭|里边|里头|裡面)[^，,。]{0,4}?(?:穿|加|套)(?:件|个|一件)?(?:厚|加厚)?(?:毛衣|卫衣|羽绒服?|棉服|抓绒|衣服)?|(?:穿|加|套)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
                r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛|棉)(?:的)?袜",
@@ -48,6 +50,9 @@ _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|"
                            r"(?:按|拍|选|买)(?:照)?(?:您|你)?(?:的)?(?:平时|平常|日常|正常)(?:穿)?(?:的)?(?:尺码|码数|鞋码|码|号)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
 _SENTENCES = re.compile(r"[。；;\n！!]")
+# Buyers whose trait needs no other size here (脚背高的一般不用拍大).
+_EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)")
+_AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大")
 _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
                        # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
@@ -73,7 +78,7 @@ _FALLBACK = re.compile(rf"不知道(?:自己的)?(?:{NOTE_MEASURES})(?:的|多�
 
 BY_MEASURE = {Measure.WEIGHT: TieRule.BY_WEIGHT, Measure.HEIGHT: TieRule.BY_HEIGHT, Measure.HIP: TieRule.BY_HIP,
               Measure.WAIST: TieRule.BY_WAIST, Measure.FOOT: TieRule.BY_FOOT, Measure.NECK: TieRule.BY_NECK,
-              Measure.CHEST: TieRule.BY_CHEST}
+              Measure.CHEST: TieRule.BY_CHEST, Measure.SHOE: TieRule.BY_SHOE}
 # A note for buyers past a measure (臀围100cm以上的亲 … 拍大一码): its condition is that threshold.
 _THRESHOLD = re.compile(
     rf"(?P<measure>{NOTE_MEASURES})(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
@@ -152,6 +157,14 @@ def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
             else:
                 condition = None
             notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=shift, condition=condition))
+        for part in re.split(r"[，,（）()]", sentence):
+            exempt = _EXEMPT.search(part)
+            traits = traits_in(part[:exempt.start()]) if exempt else set()
+            if _AGAINST_LARGER.search(part):
+                traits.add("loose")  # 学步鞋不建议买大: room to grow is not to be had by a larger size here
+            if traits:
+                notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
+                                     exempt=True))
         for part in re.split(r"[，,]", sentence):
             kept = _TRUE_TO_SIZE.search(part)
             traits = traits_in(part[:kept.start()]) if kept else set()
@@ -191,16 +204,69 @@ def usual_shift(text: str, half_sizes: bool = False) -> int | None:
 
 
 def conflict_rule(text: str) -> TieRule | None:
+    general = [rule for rule, traits in _conflicts(text) if not traits]
+    if general:
+        return general[0]
     text = clean(text)
-    match = _CONFLICT.search(text)
-    if match:
-        by = match.group("by") or match.group("by2") or match.group("by3")
-        measure = measure_of_heading(by)
-        return BY_MEASURE.get(measure, TieRule.LARGER) if measure is not None else TieRule.LARGER
     for sentence in _SENTENCES.split(text):
         if re.search(r"不在同一|不是同一|不一致|不一样|对应不同|不同尺码|对不上", sentence) and _LARGER_OF.search(sentence):  # noqa: E501 (patterns read as one line)
             return TieRule.LARGER
     return None
+
+
+def decisive_measure(text: str) -> Measure | None:
+    """The measure the shop says sizes go by (以腰围为准), if one."""
+    rule = conflict_rule(text)
+    return next((measure for measure, by in BY_MEASURE.items() if by == rule), None)
+
+
+def trait_conflicts(text: str) -> dict[str, TieRule]:
+    """Decisive measures for some buyers only (肚子大的、啤酒肚的以腰围为准): trait → rule."""
+    found: dict[str, TieRule] = {}
+    for rule, traits in _conflicts(text):
+        for trait in traits:
+            found.setdefault(trait, rule)
+    return found
+
+
+def _conflicts(text: str) -> list[tuple[TieRule, set[str]]]:
+    """Each 以…为准 of the text, with the buyer traits its clause is for (none: for everyone)."""
+    text = clean(text)
+    found = []
+    for match in _CONFLICT.finditer(text):
+        by = match.group("by") or match.group("by2") or match.group("by3")
+        measure = measure_of_heading(by)
+        rule = BY_MEASURE.get(measure, TieRule.LARGER) if measure is not None else TieRule.LARGER
+        clause = re.split(r"[。；;\n，,]", text[:match.start()])[-1]
+        found.append((rule, traits_in(clause)))
+    return found
+
+
+_REFERENCE = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:只|仅)?(?:作|做|供|能|是)(?:为)?参考")
+
+
+def reference_measures(text: str) -> list[Measure]:
+    """Measures the shop calls a reference only (体重只作参考, 身高作参考, 仅供参考)."""
+    found = [measure_of_heading(m.group("measure")) for m in _REFERENCE.finditer(clean(text))]
+    return list(dict.fromkeys(m for m in found if m is not None))
+
+
+_ROOM = (r"\s*[+＋加]\s*(?P<a{n}>\d+(?:\.\d+)?)\s*(?:[-~～到]\s*(?P<b{n}>\d+(?:\.\d+)?))?"
+         r"\s*(?P<unit{n}>cm|厘米|mm|毫米)?")
+_ALLOWANCE = re.compile(rf"内长\s*[=＝≈]\s*(?:宝宝的?)?脚长{_ROOM.format(n=1)}|"
+                        rf"脚长{_ROOM.format(n=2)}\s*[=＝≈]\s*(?:鞋)?内长", re.IGNORECASE)
+
+
+def allowance(text: str) -> float | None:
+    """mm a shoe's inner length is over the foot (内长=脚长+1cm左右 → 10; 脚长+0.5-1cm=内长 → 7.5)."""
+    match = _ALLOWANCE.search(clean(text))
+    if match is None:
+        return None
+    low = float(match.group("a1") or match.group("a2"))
+    high = float(match.group("b1") or match.group("b2") or low)
+    unit = (match.group("unit1") or match.group("unit2") or "").lower()
+    middle = (low + high) / 2
+    return middle if unit in ("mm", "毫米") or middle >= 4 else middle * 10
 
 
 def fallback_measure(text: str) -> Measure | None:
@@ -209,8 +275,14 @@ def fallback_measure(text: str) -> Measure | None:
     return measure_of_heading(match.group("by")) if match else None
 
 
+def _boundary(text: str) -> re.Match[str] | None:
+    """The shop's rule for a measure between two sizes; one that depends on the buyer's wish (两个码中间的：想穿着
+    跟脚选小的) is a preference, not a rule."""
+    return next((m for m in _BOUNDARY.finditer(text) if not traits_in(m.group(0))), None)
+
+
 def boundary_rule(text: str) -> TieRule | None:
-    match = _BOUNDARY.search(clean(text))
+    match = _boundary(clean(text))
     if match is None:
         return None
     return TieRule.LARGER if match.group("way") == "大" else TieRule.SMALLER
@@ -219,7 +291,7 @@ def boundary_rule(text: str) -> TieRule | None:
 def boundary_measure(text: str) -> Measure | None:
     """The measure a boundary rule names just before it (领围卡两个码中间选大一码): it applies to that one alone."""
     text = clean(text)
-    match = _BOUNDARY.search(text)
+    match = _boundary(text)
     if match is None:
         return None
     before = re.split(r"[。；;\n，,：:]", text[:match.start()])[-1]
@@ -261,10 +333,10 @@ def limits(text: str) -> dict[Measure, Span]:
 
 
 def unique(notes: list[FitNote]) -> list[FitNote]:
-    seen: set[tuple[int, str | None, bool]] = set()
+    seen: set[tuple[int, str | None, bool, bool]] = set()
     kept = []
     for note in notes:
-        key = (note.shift, note.condition, note.to_usual)
+        key = (note.shift, note.condition, note.to_usual, note.exempt)
         if key not in seen:
             seen.add(key)
             kept.append(note)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
@@ -42,7 +43,8 @@ _OPEN = re.compile(
 _HEADER_UNIT = re.compile(r"(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|个月|月)", re.IGNORECASE)
 OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, Measure.CHEST: 200.0,
             Measure.UNDERBUST: 150.0, Measure.BUST_DIFF: 40.0, Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,  # noqa: E501 (patterns read as one line)
-            Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0, Measure.NECK: 60.0}
+            Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0, Measure.NECK: 60.0,
+            Measure.INNER: 340.0, Measure.SHOE: 50.0}
 
 
 # A value said again in another unit, in brackets after it (2尺2（约73cm）, 100-120斤(50-60kg)): said once.
@@ -100,7 +102,7 @@ def to_canonical(measure: Measure, value: float, unit: str | None) -> float:
         return value * 100 if unit in ("m", "米") or value < 3 else value / 10 if unit in ("mm", "毫米") else value
     if measure == Measure.WEIGHT:
         return value * 2 if unit in ("kg", "公斤", "千克") else value
-    if measure == Measure.FOOT:
+    if measure in (Measure.FOOT, Measure.INNER):
         return value * 10 if unit in ("cm", "厘米") or value < 40 else value
     if measure == Measure.FINGER:
         return value * 10 if unit in ("cm", "厘米") or value < 10 else value
@@ -173,8 +175,9 @@ def _names_sizes(data: list[list[str]], label_column: int, index: int) -> bool:
     return len(pairs) >= 2 and len(same) * 2 > len(pairs)
 
 
-def read_table(rows: list[list[str]]) -> TableReading | None:
-    """None when the table is not a size chart at all."""
+def read_table(rows: list[list[str]], keep: frozenset[Measure] = frozenset()) -> TableReading | None:
+    """None when the table is not a size chart at all. ``keep``: garment girths read as the buyer's (the shop
+    sizes by that measure: 以腰围为准)."""
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if len(rows) < 2:
         return None
@@ -206,11 +209,17 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         if index == label_column:
             continue
         measure = measure_of_heading(heading)
-        if GARMENT_WORDS.search(heading) and not (measure == Measure.NECK and _names_sizes(data, label_column, index)):
+        # A shoe's inner length is read only where the chart gives no foot length (鞋内长表, the foot plus room).
+        inner = measure == Measure.INNER and not any(measure_of_heading(h) == Measure.FOOT for h in headings)
+        if measure == Measure.SHOE and index in named_columns:
+            continue  # 鞋码 beside 欧码: a second name of the sizes, not a measure
+        if (GARMENT_WORDS.search(heading) and not inner
+                and not (measure == Measure.NECK and _names_sizes(data, label_column, index))):
             continue
         if measure is None:
             continue
-        if garment and measure in (Measure.CHEST, Measure.WAIST, Measure.HIP) and not WEARER_WORDS.search(heading):
+        if (garment and measure in (Measure.CHEST, Measure.WAIST, Measure.HIP) and not WEARER_WORDS.search(heading)
+                and measure not in keep):
             continue
         heading_unit = _HEADER_UNIT.search(heading)
         if any(m == measure for _, m, _ in columns):
@@ -249,7 +258,7 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         return None  # no row names a size: a table about sizes, not a chart
     if not parsed or unreadable > len(parsed):
         return TableReading([], f"{unreadable} of {unreadable + len(parsed)} rows have no readable range")
-    return TableReading(_weights_in_kg(parsed, columns))
+    return TableReading(grade_heights(_weights_in_kg(parsed, columns)))
 
 
 # A cup column of a bra chart: A杯, B罩杯, 上胸围 C, CUP D.
@@ -340,7 +349,9 @@ def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | 
 
 # "S码：身高155-160 体重85-95斤；M码 …", "35码=脚长225mm", "M(160-165cm/95-110斤)"
 _LINE_LABEL = re.compile(
-    r"(?<![A-Za-z0-9.])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*[:：=（(\s]|"
+    r"(?<![A-Za-z0-9.\-~～—到至])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*[:：=（(\s]|"
+    # A 号型 (170/78A：腰围76-79cm).
+    r"(?P<grade>\d{3}/\d{2,3}[A-CY]?)(?![\dA-Za-z/])\s*(?:[:：=（(]|\s)|"
     # Two neighbouring sizes as one (36-37：脚长220~228mm).
     r"(?P<pair>\d{2}\s*[-/]\s*\d{2})\s*(?:码|号)?\s*[:：]|"
     r"(?P<number>\d{2,3}(?:\.5)?)\s*(?:码|号)\s*[:：=（(]?|"
@@ -348,7 +359,7 @@ _LINE_LABEL = re.compile(
     r"(?P<bare>\d{2,3})\s*[:：]\s*(?=身高|体重|脚长|适合|参考|年龄))\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
 )
 _LINE_PAIR = re.compile(
-    r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合|参考)?\s*[:：约为在]?\s*"
+    r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合鞋码|鞋码|适合|参考)?\s*[:：约为在]?\s*"
     r"(?P<range>\d+(?:\.\d+)?\s*(?:cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*"
     r"(?:cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?|\d+(?:\.\d+)?\s*(?:cm|厘米|mm|毫米|kg|公斤|斤|岁|个月)"
     r"\s*(?:以下|以内|以上|及以上)?)",
@@ -406,7 +417,7 @@ def read_lines(text: str) -> list[SizeRow]:
                 spans[measure] = span
             keyword = None
         if spans:
-            label = match.group("letter") or match.group("number") or match.group("bare")
+            label = match.group("letter") or match.group("grade") or match.group("number") or match.group("bare")
             if match.group("pair"):
                 label = size_label(match.group("pair").replace(" ", "")) or ""
             if not label:
@@ -414,4 +425,27 @@ def read_lines(text: str) -> list[SizeRow]:
             aliases = [m.group(1) for m in _ALIAS.finditer(chunk)]
             rows.append(SizeRow(label=label.upper(), spans=spans, aliases=aliases))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
-    return rows if len(rows) >= 2 else []
+    return grade_heights(_without_examples(rows)) if len(rows) >= 2 else []
+
+
+def _without_examples(rows: list[SizeRow]) -> list[SizeRow]:
+    """A size named twice, once with other measures than the rest (170/78A 表示适合身高170cm左右 … then the
+    chart's 170/78A 腰围76-79cm): the odd one is an example in the text, not a row."""
+    shapes = Counter(frozenset(row.spans) for row in rows)
+    usual = shapes.most_common(1)[0][0]
+    labels = Counter(row.label for row in rows)
+    return [row for row in rows if labels[row.label] == 1 or frozenset(row.spans) == usual]
+
+
+_GRADE = re.compile(r"(\d{3})/\d{2,3}[A-CY]?")
+
+
+def grade_heights(rows: list[SizeRow]) -> list[SizeRow]:
+    """Sizes named by 号型 (GB/T 1335: 170/78A is for a height of about 170 cm, in steps of 5) carry that height
+    when the chart gives none."""
+    grades = [_GRADE.fullmatch(row.label) for row in rows]
+    if not all(grades) or any(Measure.HEIGHT in row.spans for row in rows):
+        return rows
+    return [row.model_copy(update={"spans": {**row.spans, Measure.HEIGHT: Span(low=int(g.group(1)) - 2.5,
+                                                                                high=int(g.group(1)) + 2.5)}})
+            for row, g in zip(rows, grades, strict=True) if g]
