@@ -701,3 +701,32 @@ def test_what_the_buyer_said_of_their_build_is_kept_across_turns(tmp_path: Path)
                       products={"p1": ProductSizing(goods_id="p1", chart_id="c", notes=fit_notes("脚胖的选大一码"))})
     advisor = SizeAdvisor(guide)
     assert named_sizes(_ask(advisor, "我家孩子脚胖 穿哪个码", "16.8公分")) == {"29"}
+
+
+def test_usual_sizes_the_shop_maps_limits_listed_and_notes_past_a_bracketed_measure() -> None:
+    from kefu.sizing.notes import usual_sizes
+
+    assert usual_sizes("常规尺码对应：65A/65B/70A穿S，70B/70C/75A穿M") == {
+        "65A": "S", "65B": "S", "70A": "S", "70B": "M", "70C": "M", "75A": "M"}
+    assert usual_sizes("身高160-165穿M") == {}
+    # Several measures after one 适合; the same range said twice (detail and attributes) is one limit.
+    assert limits("均码，适合身高150-168cm、体重80-125斤。适合身高：150~168cm") == {
+        Measure.HEIGHT: Span(low=150.0, high=168.0), Measure.WEIGHT: Span(low=80.0, high=125.0)}
+    notes = fit_notes("胸围(上胸围)超过所选尺码的胸围上限的，建议拍大一码")
+    assert [(n.shift, n.condition) for n in notes] == [(1, "over:chest")]
+
+
+def test_lines_under_a_heading_that_names_a_product_and_fit_questions_without_a_chart(tmp_path: Path) -> None:
+    shop = tmp_path / "shop"
+    (shop / "products").mkdir(parents=True)
+    (shop / "rules").mkdir()
+    for goods, name in (("p1", "速干防晒外套"), ("p2", "运动腰包")):
+        (shop / "products" / f"{goods}.json").write_text(
+            f'{{"goods_id": "{goods}", "goods_name": "{name}", "category": "运动", "price_yuan": 59,'
+            ' "skus": [{"sku_id": "s1", "spec": "黑色", "price_yuan": 59, "stock": 3}]}', encoding="utf-8")
+    (shop / "rules" / "size_guide.md").write_text("## 防晒外套\n均码，适合身高150-168cm、体重80-125斤。\n",
+                                                 encoding="utf-8")
+    advisor = SizeAdvisor(learn_size_guide(shop))
+    assert named_sizes(_ask(advisor, "160 100斤能穿吗"), ["均码"]) == {"均码"}
+    assert _ask(advisor, "身高172 能穿吗") == "(person)"
+    assert _ask(advisor, "腰围110的能系上吗", goods="p2") == "(person)"  # no chart: a person says whether it fits

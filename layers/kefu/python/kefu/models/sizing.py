@@ -110,6 +110,7 @@ class TieRule(StrEnum):
     BY_NECK = "by_neck"
     BY_CHEST = "by_chest"
     BY_SHOE = "by_shoe"
+    BY_UNDERBUST = "by_underbust"
 
 
 class SizeChart(BaseModel):
@@ -162,6 +163,8 @@ class ProductSizing(BaseModel):
                                     "shop says (内长=脚长+1cm左右): a foot length reads an inner-length chart")
     fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "
                                      "known (不知道腰围的按体重参考)")
+    usual_sizes: dict[str, str] = Field(default_factory=dict, description="the shop's own table of usual sizes to "
+                                        "this product's (常规内衣尺码对应：75B/75C/80A穿M): usual → size")
     usual_shift: int | None = Field(default=None, description="this product's size minus the buyer's usual one")
 
 

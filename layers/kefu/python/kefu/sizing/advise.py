@@ -16,7 +16,7 @@ from kefu.sizing.measures import BuyerMeasures
 
 DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
             TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT, TieRule.BY_NECK: Measure.NECK,
-            TieRule.BY_CHEST: Measure.CHEST, TieRule.BY_SHOE: Measure.SHOE}
+            TieRule.BY_CHEST: Measure.CHEST, TieRule.BY_SHOE: Measure.SHOE, TieRule.BY_UNDERBUST: Measure.UNDERBUST}
 
 
 # Specs that fit only the row they name (a 1.6米 bed takes neither the 1.5米 nor the 1.8米 cover).
@@ -146,7 +146,10 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     if shift is None and named_by_measure(chart):
         shift = 0  # sizes named by the body measure itself (衬衫 40码 = 领围40): the usual size is that measure
     pairs = [_pair(label) for label in labels]
-    if by_alias:
+    mapped = sizing.usual_sizes.get(usual.upper())
+    if mapped in labels:
+        index = labels.index(mapped) + extra  # the shop's own table (75B/75C/80A穿M)
+    elif by_alias:
         index = by_alias[0] + extra
     elif _past_the_sizes(chart, usual):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size past the sizes the chart names")

@@ -314,14 +314,23 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     # Notes of the rules that name one product (版型提示: - 连衣裙：…建议拍大一码) belong to that product.
     named_lines: dict[str, list[str]] = {}
     for path in sorted((shop_dir / "rules").glob("*.md")):
+        section: str | None = None  # the product a heading names (## 冰丝防晒外套): its lines are about it
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            if _HEADING.match(line) or _SEPARATOR.match(line.replace(" ", "")):
+            heading = _HEADING.match(line)
+            if heading:
+                named = mentioned_products(heading.group(2), names, summed=True)
+                section = named[0] if len(named) == 1 else None
                 continue
-            if _TABLE_LINE.match(line):  # a table row about one product: | 马丁靴 | 偏小半码，建议拍大一码 |
+            if _SEPARATOR.match(line.replace(" ", "")):
+                continue
+            table_row = bool(_TABLE_LINE.match(line))
+            if table_row:  # a table row about one product: | 马丁靴 | 偏小半码，建议拍大一码 |
                 line = "：".join(cell.strip() for cell in line.strip().strip("|").split("|"))
             mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)
+            elif not mentioned and section and not table_row and line.strip():
+                named_lines.setdefault(section, []).append(line)
     for product in products:
         goods_id = product.goods_id
         # Of a product's own charts, a table before lines, then the one with more sizes.
@@ -373,6 +382,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             reference=shop_notes.reference_measures(joined),
             allowance=shop_notes.allowance(joined),
             usual_shift=shift,
+            usual_sizes=shop_notes.usual_sizes(joined),
         )
     return guide
 

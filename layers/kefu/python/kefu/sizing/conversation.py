@@ -82,6 +82,9 @@ class SizeAdvisor:
                     and (bool(state.measures) or state.usual_size is not None) and goods_id != state.size_goods_id)
         # A measure no chart reads (头围62) for a product without a chart: a person answers whether it fits.
         unread = found is None and goods_id in self.guide.products and bool(heard.unread)
+        # A measure and whether it fits, for a product without a chart (腰围120的能系上吗): a person's call too.
+        unread = unread or (found is None and goods_id in self.guide.products and bool(heard.values)
+                            and _fits_question(text))
         if not (asking or continuing or preference or measured or switched or unread):
             return None
         known = BuyerMeasures(values=state.measures, usual=state.usual_size).merged(heard)
@@ -144,4 +147,5 @@ class SizeAdvisor:
 
 
 def _fits_question(text: str) -> bool:
-    return bool(re.search(r"(?:穿|戴)(?:得|的)下|能(?:穿|戴)|会不会(?:大|小|紧|松)|合不合适|合适吗", fold(text)))
+    return bool(re.search(r"(?:穿|戴|系|扣|套|塞)(?:得|的)(?:下|上)|能(?:穿|戴|系上|扣上|套进)|"
+                          r"会不会(?:太)?(?:大|小|紧|松)|合不合适|合适吗|够不够", fold(text)))

@@ -65,12 +65,18 @@ _LIMIT = re.compile(
     r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
     re.IGNORECASE,
 )
+_MORE_LIMIT = re.compile(
+    r"\s*(?:、|，|,|和|及|\s)\s*(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
+    r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
+    re.IGNORECASE,
+)
 # A sentence that sends some buyers to a person (身高175以上请联系客服): its thresholds bound the chart.
 _TO_PERSON = re.compile(r"联系客服|咨询客服|找客服|私聊|私信|联系在线客服|人工客服|单独咨询|咨询一下客服|问客服|联系我们")  # noqa: E501 (patterns read as one line)
 
 
 # A note for the buyer whose other measure is past the size chosen (臀围超出所选码的范围 … 拍大一码).
-_OVER = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:超出|超过|大于)(?:了)?(?:所选|对应|选的|所拍|这个)?(?:的)?"
+_OVER = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:[（(][^）)]{{0,6}}[）)])?(?:超出|超过|大于)(?:了)?"
+                   r"(?:所选|对应|选的|所拍|这个)?(?:的)?"
                    r"(?:尺码|码数|码|号)?(?:的)?(?:范围|上限|数据|尺寸)?")
 
 _FALLBACK = re.compile(rf"不知道(?:自己的)?(?:{NOTE_MEASURES})(?:的|多少)?(?:亲|话|朋友|宝宝)?[，,]?(?:也)?(?:可以)?(?:先)?"  # noqa: E501 (patterns read as one line)
@@ -78,7 +84,7 @@ _FALLBACK = re.compile(rf"不知道(?:自己的)?(?:{NOTE_MEASURES})(?:的|多�
 
 BY_MEASURE = {Measure.WEIGHT: TieRule.BY_WEIGHT, Measure.HEIGHT: TieRule.BY_HEIGHT, Measure.HIP: TieRule.BY_HIP,
               Measure.WAIST: TieRule.BY_WAIST, Measure.FOOT: TieRule.BY_FOOT, Measure.NECK: TieRule.BY_NECK,
-              Measure.CHEST: TieRule.BY_CHEST, Measure.SHOE: TieRule.BY_SHOE}
+              Measure.CHEST: TieRule.BY_CHEST, Measure.SHOE: TieRule.BY_SHOE, Measure.UNDERBUST: TieRule.BY_UNDERBUST}
 # A note for buyers past a measure (臀围100cm以上的亲 … 拍大一码): its condition is that threshold.
 _THRESHOLD = re.compile(
     rf"(?P<measure>{NOTE_MEASURES})(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
@@ -269,6 +275,21 @@ def allowance(text: str) -> float | None:
     return middle if unit in ("mm", "毫米") or middle >= 4 else middle * 10
 
 
+_USUAL_ITEM = r"(?:\d{2,3}[A-G]|\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])"
+_USUAL_MAP = re.compile(rf"(?<![\dA-Za-z])(?P<usual>{_USUAL_ITEM}(?:\s*[/、]\s*{_USUAL_ITEM})*)"
+                        r"\s*(?:穿|选|拍|对应|=|→)\s*"
+                        r"(?P<size>[2-6]?X{0,4}[SML]|\d{2,3})(?![\dA-Za-z])(?!\s*(?:斤|kg|cm|mm|岁))", re.IGNORECASE)
+
+
+def usual_sizes(text: str) -> dict[str, str]:
+    """The shop's table from usual sizes to this product's (70A/70B/75A穿S, 平时穿L的拍M): usual → size."""
+    found: dict[str, str] = {}
+    for match in _USUAL_MAP.finditer(clean(text)):
+        for usual in re.split(r"\s*[/、]\s*", match.group("usual")):
+            found.setdefault(usual.upper(), match.group("size").upper())
+    return found
+
+
 def fallback_measure(text: str) -> Measure | None:
     """The measure the shop says to go by when the decisive one is not known (不知道腰围的亲可以按体重参考)."""
     match = _FALLBACK.search(clean(text))
@@ -302,18 +323,21 @@ def boundary_measure(text: str) -> Measure | None:
 def limits(text: str) -> dict[Measure, Span]:
     """Ranges the shop says the chart is for (适合身高155~170cm): outside them the agent hands over."""
     found: dict[Measure, Span] = {}
-    matches = list(_LIMIT.finditer(clean(text)))
-    # 适合脚长241-245mm on every row is the chart itself, not a limit of it.
-    counts = Counter(m.group("measure") for m in matches)
-    repeated = {name for name, count in counts.items() if count > 1}
-    for match in matches:
-        if match.group("measure") in repeated:
-            continue
-        measure = measure_of_heading(match.group("measure"))
-        if measure is None:
-            continue
-        span = parse_span(measure, match.group("range"), None)
-        if span is not None and span.high > span.low:
+    cleaned = clean(text)
+    pairs: list[tuple[str, str]] = []
+    for match in _LIMIT.finditer(cleaned):
+        pairs.append((match.group("measure"), match.group("range")))
+        end = match.end()
+        # 适合身高155-172cm、体重85-135斤: the measures listed after the first are limits too.
+        while more := _MORE_LIMIT.match(cleaned, end):
+            pairs.append((more.group("measure"), more.group("range")))
+            end = more.end()
+    spans = [(measure, span) for name, found_range in pairs if (measure := measure_of_heading(name)) is not None
+             and (span := parse_span(measure, found_range, None)) is not None and span.high > span.low]
+    # 适合脚长241-245mm on every row is the chart itself, not a limit of it (the same range said twice is one).
+    counts = Counter(measure for measure, _ in {(m, (s.low, s.high)) for m, s in spans})
+    for measure, span in spans:
+        if counts[measure] == 1:
             found.setdefault(measure, span)
     for sentence in _SENTENCES.split(clean(text)):
         if not _TO_PERSON.search(sentence):
