@@ -730,3 +730,32 @@ def test_lines_under_a_heading_that_names_a_product_and_fit_questions_without_a_
     assert named_sizes(_ask(advisor, "160 100斤能穿吗"), ["均码"]) == {"均码"}
     assert _ask(advisor, "身高172 能穿吗") == "(person)"
     assert _ask(advisor, "腰围110的能系上吗", goods="p2") == "(person)"  # no chart: a person says whether it fits
+
+
+def test_order_columns_cm_labels_two_usual_sizes_and_sizes_already_adjusted() -> None:
+    # The usual size's column is a second name; the column of what to order (建议拍) is the label.
+    table = markdown("""
+| 平时穿的鞋码 | 建议拍 欧码 | 对应脚长(mm) |
+|---|---|---|
+| 38 | 37 | 236~240 |
+| 39 | 38 | 241~245 |
+| 40 | 39 | 246~250 |
+""")
+    reading = read_table(table)
+    assert reading is not None and reading.adjusted
+    assert [(row.label, row.aliases) for row in reading.rows] == [("37", ["38"]), ("38", ["39"]), ("39", ["40"])]
+    chart = SizeChart(chart_id="c", source="p.html", rows=reading.rows, adjusted=True)
+    sizing = ProductSizing(goods_id="g", chart_id="c", notes=fit_notes("偏大1码，建议拍小1码"))
+    assert advise(chart, sizing, extract("平时穿39的"), set()).sizes == ["38"]
+    assert advise(chart, sizing, extract("脚长243mm"), set()).sizes == ["38"]  # the table has the shift in it
+    slippers = read_table([["规格", "适合平时鞋码", "适合脚长"], ["36-37", "36码、37码", "225-235mm"],
+                           ["38-39", "38码、39码", "235-245mm"]])
+    assert slippers is not None and slippers.rows[1].aliases == ["38", "39"]
+    assert extract("平时37、38都能穿").usual == "38"
+    assert extract("110的身高 36斤").values == {Measure.HEIGHT: 110.0, Measure.WEIGHT: 36.0}
+    rows = read_lines("110cm：身高105-115 体重34-42斤\n120cm：身高115-125 体重42-50斤")
+    assert [row.label for row in rows] == ["110cm", "120cm"]
+    assert traits_in("不喜欢穿太宽松的") >= {"fitted"} and traits_in("宝宝长得快") >= {"loose"}
+    from kefu.sizing.notes import single_shift
+
+    assert single_shift("脚宽、穿厚袜的也是拍大1码就够了") and not single_shift("两种情况都有也只加一码")

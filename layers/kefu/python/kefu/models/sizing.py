@@ -122,6 +122,8 @@ class SizeChart(BaseModel):
     rows: list[SizeRow]
     notes: list[FitNote] = Field(default_factory=list)
     tie: TieRule | None = None
+    adjusted: bool = Field(default=False, description="the sizes are what to order (建议拍): a note for everyone "
+                           "on how the product runs is already in them")
 
     @property
     def measures(self) -> list[Measure]:
@@ -163,6 +165,8 @@ class ProductSizing(BaseModel):
                                     "shop says (内长=脚长+1cm左右): a foot length reads an inner-length chart")
     fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "
                                      "known (不知道腰围的按体重参考)")
+    single_shift: bool = Field(default=False, description="a trait's size more is the product's own shift, not "
+                               "another on top (脚宽的也是拍大1码就够了)")
     usual_sizes: dict[str, str] = Field(default_factory=dict, description="the shop's own table of usual sizes to "
                                         "this product's (常规内衣尺码对应：75B/75C/80A穿M): usual → size")
     usual_shift: int | None = Field(default=None, description="this product's size minus the buyer's usual one")

@@ -21,6 +21,7 @@ DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT
 
 # Specs that fit only the row they name (a 1.6米 bed takes neither the 1.5米 nor the 1.8米 cover).
 EXACT = frozenset({Measure.BED})
+ALTERNATIVES = {Measure.SHOE: {Measure.FOOT}, Measure.FOOT: {Measure.SHOE}}
 GIRTHS = frozenset({Measure.WAIST, Measure.HIP, Measure.CHEST, Measure.NECK, Measure.UNDERBUST})
 # An age is a reference only: it reads a chart without a height when it points at one size.
 REFERENCE = frozenset({Measure.AGE, Measure.MONTHS})
@@ -139,10 +140,13 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     labels = [label.upper() for label in chart.labels]
     # The chart may name the usual size itself (欧码 beside 脚长码): then it is that row, as the shop states it.
     by_alias = [i for i, row in enumerate(chart.rows) if usual.upper() in (a.upper() for a in row.aliases)]
-    extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and not n.to_usual
-                  and _applies(n, traits)), 0)
+    trait_note = next((n for n in sizing.notes if n.condition not in (None, "usual") and not n.to_usual
+                       and n.shift and _applies(n, traits)), None)
+    extra = trait_note.shift if trait_note is not None else 0
     as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
     shift = 0 if as_usual else sizing.usual_shift
+    if sizing.single_shift and shift and extra and (shift > 0) == (extra > 0):
+        extra = 0  # 也只加一码: the product's own shift already gives the one size more
     if shift is None and named_by_measure(chart):
         shift = 0  # sizes named by the body measure itself (衬衫 40码 = 领围40): the usual size is that measure
     pairs = [_pair(label) for label in labels]
@@ -167,6 +171,8 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     if not 0 <= index < len(labels):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = None if as_usual else next((n for n in sizing.notes if n.condition == "usual"), None)
+    if extra and trait_note is not None:
+        note = trait_note  # the reply names the note that moved this buyer's size (脚宽选大一码)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True,
                   runs=None if as_usual else shift)
 
@@ -274,7 +280,12 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     for measure, limit in sizing.limits.items():
         if measure in measures.values and not limit.contains(measures.values[measure]):
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the shop's stated range")
-    missing = [m for m in needed if m not in given]
+    # A foot length and a shoe size say the same thing (袜子 by 鞋码 or 脚长): either one reads the chart.
+    missing = [m for m in needed if m not in given and not (ALTERNATIVES.get(m, set()) & set(given))]
+    for measure, value in given.items():
+        if measure not in REFERENCE and measure in chart.measures and _candidates(chart, measure, value, None) is None:
+            # Past the chart on what was given (孩子130高 for a chart from 150): a person, before asking more.
+            return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
     if missing and sizing.fallback in given:
         missing = []  # 不知道腰围的按体重参考: the fallback measure reads the chart
     without_decisive = bool(missing) and _enough_without_decisive(chart, sizing, given)
@@ -316,7 +327,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     note = None
     if len(chosen) == 1:
         shifts = [n for n in sizing.notes
-                  if not n.to_usual and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
+                  if not n.to_usual and not (chart.adjusted and n.condition is None)
+                  and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
         if shifts:
             note = shifts[0]
             index = chosen[0] + note.shift
@@ -365,7 +377,7 @@ def _label(label: str) -> str:
         return label  # a bra size (75B) is said as it is
     if _pair(label):
         return f"{label}这个号"  # two sizes sold as one (36-37)
-    return label if label.endswith(("码", "号")) or "/" in label else f"{label}码"
+    return label if label.endswith(("码", "号", "cm")) or "/" in label else f"{label}码"
 
 
 def describe(used: dict[Measure, float]) -> str:

@@ -46,6 +46,7 @@ class _Found:
     text: str  # the words around the chart: notes, rules and limits are read from them
     goods_id: str | None = None  # a product's own chart
     variant: str | None = None  # 男款 / 女款 / 儿童: the short line that introduces the table
+    adjusted: bool = False  # its sizes are what to order (建议拍 欧码): the product's shift is in them
 
 
 @dataclass
@@ -146,7 +147,7 @@ def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, te
     if reading.problem:
         scan.problems.append(ChartProblem(source=source, reason=reading.problem))
         return
-    scan.charts.append(_Found(source, title, reading.rows, text, goods_id, variant))
+    scan.charts.append(_Found(source, title, reading.rows, text, goods_id, variant, reading.adjusted))
 
 
 def variant_of(text: str) -> str | None:
@@ -301,7 +302,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     for found in scan.charts:
         chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=found.rows,
                           notes=shop_notes.fit_notes(found.text, has_half_sizes(found.rows)),
-                          variant=found.variant)
+                          variant=found.variant, adjusted=found.adjusted)
         if found.goods_id:
             chart.goods_ids = [found.goods_id]
         else:
@@ -383,6 +384,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             allowance=shop_notes.allowance(joined),
             usual_shift=shift,
             usual_sizes=shop_notes.usual_sizes(joined),
+            single_shift=shop_notes.single_shift(joined),
         )
     return guide
 

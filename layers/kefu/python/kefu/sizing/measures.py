@@ -52,11 +52,14 @@ _BED_AFTER = re.compile(r"\s*(?:的|宽)?\s*(?:床|大床|双人床|单人床)")
 # A measure named after its number (235的脚, 24.5的脚长, 75的底围): the word that follows says which.
 _MEASURE_AFTER = {Measure.FOOT: re.compile(r"\s*(?:mm|毫米|cm|厘米)?\s*的?\s*(?:脚长|脚掌|脚丫|脚)(?!背|面|宽)"),
                   Measure.UNDERBUST: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:下胸围|底围|下胸)"),
-                  Measure.NECK: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:领围|脖子|领子)")}
+                  Measure.NECK: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:领围|脖子|领子)"),
+                  Measure.HEIGHT: re.compile(r"\s*(?:cm|厘米|公分)?\s*的\s*(?:身高|个子|个头)")}
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
 _ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
 _BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])(?![\d.A-Za-z])\s*(?:码|号|的)?(?!\s*(?:斤|kg|公斤|岁|cm|厘米|mm))",  # noqa: E501 (patterns read as one line)
                         re.IGNORECASE)
+_ALSO_WORN = re.compile(r"\s*(?:码|号)?\s*(?:、|和|或|跟|/)\s*(\d{2}(?:\.5)?)(?![\d.])"
+                        r"(?!\s*(?:斤|kg|公斤|cm|厘米|mm|岁))")
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -207,6 +210,9 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     both_feet = False
     for match in _USUAL.finditer(text):
         usual = match.group("value").upper()
+        also = _ALSO_WORN.match(text, match.end("value"))
+        if also and re.fullmatch(r"\d{2}(?:\.5)?", usual):
+            usual = max(usual, also.group(1), key=float)  # 平时37、38都能穿: the larger of the two is safe
     for match in _WORN.finditer(text):
         usual = match.group("value") or match.group("bare")
     if usual is None and awaited and Measure.USUAL in awaited:

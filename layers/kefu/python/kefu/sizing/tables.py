@@ -22,7 +22,7 @@ LABEL = re.compile(
     re.IGNORECASE,
 )
 # A second system of sizes in its own column (中国码 230 beside 欧码 36): the size buyers order by comes first.
-SECONDARY_LABEL = re.compile(r"中国|国内|内长|cm|mm|毫米|厘米|美码|英码|US|UK", re.IGNORECASE)
+SECONDARY_LABEL = re.compile(r"中国|国内|内长|cm|mm|毫米|厘米|美码|英码|US|UK|平时|平常|日常|适合", re.IGNORECASE)
 LABEL_HEADING = re.compile(
     r"尺码|码数|鞋码|^码$|型号|号型|size|童码|中国码|国内码|欧码|欧洲码|EUR|^码子$|^尺寸$|"
     r"圈号|戒圈|手寸|^号数$|规格", re.IGNORECASE
@@ -138,6 +138,7 @@ def parse_span(measure: Measure, cell: str, header_unit: str | None) -> Span | N
 class TableReading:
     rows: list[SizeRow]
     problem: str | None = None
+    adjusted: bool = False  # the sizes are what to order (建议拍): the product's own shift is already in them
 
 
 def _is_data_row(cells: list[str]) -> bool:
@@ -250,7 +251,9 @@ def read_table(rows: list[list[str]], keep: frozenset[Measure] = frozenset()) ->
             if span is not None:
                 spans[measure] = span
         if spans:
-            aliases = [alias for i in other_labels if i < len(row) and (alias := size_label(row[i]))]
+            # A cell may name several (36码、37码: the usual sizes a 36-37 slipper is for).
+            aliases = [alias for i in other_labels if i < len(row)
+                       for part in re.split(r"\s*[、,，/或]\s*", clean(row[i])) if (alias := size_label(part))]
             parsed.append(SizeRow(label=label, spans=spans, aliases=aliases))
         else:
             unreadable += 1
@@ -258,7 +261,8 @@ def read_table(rows: list[list[str]], keep: frozenset[Measure] = frozenset()) ->
         return None  # no row names a size: a table about sizes, not a chart
     if not parsed or unreadable > len(parsed):
         return TableReading([], f"{unreadable} of {unreadable + len(parsed)} rows have no readable range")
-    return TableReading(grade_heights(_weights_in_kg(parsed, columns)))
+    adjusted = bool(re.search(r"建议|推荐|应拍|该拍", headings[label_column]))
+    return TableReading(grade_heights(_weights_in_kg(parsed, columns)), adjusted=adjusted)
 
 
 # A cup column of a bra chart: A杯, B罩杯, 上胸围 C, CUP D.
@@ -349,7 +353,9 @@ def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | 
 
 # "S码：身高155-160 体重85-95斤；M码 …", "35码=脚长225mm", "M(160-165cm/95-110斤)"
 _LINE_LABEL = re.compile(
-    r"(?<![A-Za-z0-9.\-~～—到至])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*[:：=（(\s]|"
+    r"(?<![A-Za-z0-9.\-~～—到至])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*(?:[:：=（(\s]|(?=适合|对应|参考))|"
+    # A size named by the height it is for (110cm：身高105-115).
+    r"(?P<cm>\d{2,3}\s*cm)\s*[:：]|"
     # A 号型 (170/78A：腰围76-79cm).
     r"(?P<grade>\d{3}/\d{2,3}[A-CY]?)(?![\dA-Za-z/])\s*(?:[:：=（(]|\s)|"
     # Two neighbouring sizes as one (36-37：脚长220~228mm).
@@ -418,12 +424,14 @@ def read_lines(text: str) -> list[SizeRow]:
             keyword = None
         if spans:
             label = match.group("letter") or match.group("grade") or match.group("number") or match.group("bare")
+            if match.group("cm"):
+                label = match.group("cm").replace(" ", "").lower()
             if match.group("pair"):
                 label = size_label(match.group("pair").replace(" ", "")) or ""
             if not label:
                 continue
             aliases = [m.group(1) for m in _ALIAS.finditer(chunk)]
-            rows.append(SizeRow(label=label.upper(), spans=spans, aliases=aliases))
+            rows.append(SizeRow(label=label if match.group("cm") else label.upper(), spans=spans, aliases=aliases))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
     return grade_heights(_without_examples(rows)) if len(rows) >= 2 else []
 
