@@ -24,8 +24,8 @@ from kefu.models.decision import Action, HandoffReason, Outcome
 from kefu.models.handoff import ActionKind, HandoffStatus, HandoffTicket
 from kefu.models.learning import Candidate, CandidateStatus
 from kefu.store.agent_queue import AgentQueue, QueueError
-from kefu.store.ledger import Effects, MessageLedger
 from kefu.store.learning import CandidateChanged, LearningStore
+from kefu.store.ledger import Effects, MessageLedger
 
 pytestmark = pytest.mark.dynamodb_engines
 
@@ -51,7 +51,7 @@ def _race(local_aws: LocalAws, spec: resources.TableSpec, write: Callable[[Any, 
         barrier.wait()
         try:
             results[n] = write(tables[n], n)
-        except Exception as error:  # noqa: BLE001 - returned to the test, which checks its type
+        except Exception as error:
             results[n] = error
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]

@@ -12,18 +12,17 @@ lacks, by trying each feature, so that a test needing one skips with the engine'
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
 import subprocess
-import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from kefu_dev.local.child_server import ChildServer
 
 REPO_ROOT = Path(__file__).resolve().parents[3]  # tools/kefu_dev/local/dynalite.py
 CLI = REPO_ROOT / "node_modules" / "dynalite" / "cli.js"
@@ -61,81 +60,21 @@ def version() -> str:
     return str(json.loads((CLI.parent / "package.json").read_text())["version"])
 
 
-class DynaliteServer:
+class DynaliteServer(ChildServer):
     """One dynalite Node process on a loopback port; the same start/stop/endpoint_url as ``MotoServer``."""
 
+    NAME = "dynalite"
+
     def __init__(self, port: int | None = None, *, ready_timeout_s: float = 30.0) -> None:
-        from kefu_dev.local.emulator import free_port
-
-        self.port = port or free_port()
-        self._ready_timeout_s = ready_timeout_s
-        self._process: subprocess.Popen[bytes] | None = None
-        self._workdir: Path | None = None
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
+        super().__init__(port, ready_timeout_s)
 
     def start(self) -> DynaliteServer:
         reason = missing_runtime()
         if reason:
             raise DynaliteUnavailable(reason)
-        self._workdir = Path(tempfile.mkdtemp(prefix="kefu-dynalite-"))
-        log = (self._workdir / "dynalite.log").open("wb")
-        self._process = subprocess.Popen(
-            ["node", str(CLI), "--host", "127.0.0.1", "--port", str(self.port),
-             "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        deadline = time.monotonic() + self._ready_timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                rc, tail = self._process.returncode, self.log_tail()
-                self.stop()
-                raise DynaliteUnavailable(f"dynalite exited with {rc}:\n{tail}")
-            if self._answers():
-                return self
-            time.sleep(0.1)
-        tail = self.log_tail()
-        self.stop()
-        raise DynaliteUnavailable(f"dynalite did not answer on port {self.port} within {self._ready_timeout_s:.0f} s:\n{tail}")
-
-    def _answers(self) -> bool:
-        import urllib.error
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(self.endpoint_url, timeout=2) as resp:
-                return bool(resp.status < 500)
-        except urllib.error.HTTPError:
-            return True  # it speaks HTTP: up
-        except OSError:
-            return False
-
-    def log_tail(self, lines: int = 40) -> str:
-        if self._workdir is None:
-            return ""
-        with contextlib.suppress(OSError):
-            return "\n".join((self._workdir / "dynalite.log").read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        self._launch(["node", str(CLI), "--host", "127.0.0.1", "--port", str(self.port),
+                      "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"], DynaliteUnavailable)
+        return self
 
 
 # --- what an engine lacks of what kefu uses -----------------------------------------------------------------
@@ -219,7 +158,8 @@ def _try_old_item(ddb: Any, table: str) -> str | None:
     except ClientError as error:
         if error.response["Error"].get("Code") != "ConditionalCheckFailedException":
             return _refusal(error)
-        if error.response.get("Item", {}).get("status") == {"S": "claimed"}:  # type: ignore[call-overload]
+        old: dict[str, Any] = dict(error.response.get("Item") or {})  # type: ignore[call-overload]
+        if old.get("status") == {"S": "claimed"}:
             return None
         return "it accepts the parameter but its ConditionalCheckFailedException carries no Item"
     return "the update whose condition is false was applied"
