@@ -2,18 +2,36 @@
 
 Its output goes to a log in a temporary folder of its own (``log_tail`` for error messages); ``stop``
 terminates it and removes the folder; ``start_new_session`` keeps Ctrl-C for the runtime, which stops it.
+On Linux the child is also sent SIGTERM when the process that started it dies (a test run or runtime killed
+with -9 leaves no engine behind).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+PR_SET_PDEATHSIG = 1
+_PRCTL: Any = None
+if sys.platform.startswith("linux"):  # looked up here, in the parent: the child between fork and exec only calls it
+    with contextlib.suppress(OSError, AttributeError):
+        _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent dies (elsewhere: nothing)."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, int(signal.SIGTERM))
 
 
 class ChildServer:
@@ -47,7 +65,7 @@ class ChildServer:
         """Start ``argv`` and wait until it answers HTTP at ``ready_path``; ``unavailable`` when it does not."""
         with self._log().open("wb") as log:
             self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+                                             start_new_session=True, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + self._ready_timeout_s
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
