@@ -3,7 +3,8 @@
 Its output goes to a log in a temporary folder of its own (``log_tail`` for error messages); ``stop``
 terminates it and removes the folder; ``start_new_session`` keeps Ctrl-C for the runtime, which stops it.
 On Linux the child is also sent SIGTERM when the process that started it dies (a test run or runtime killed
-with -9 leaves no engine behind).
+with -9 leaves no engine behind). PR_SET_PDEATHSIG follows the starting *thread*: start an engine from a
+thread that outlives it (the runtime, the benchmark and the test fixtures start them from the main thread).
 """
 
 from __future__ import annotations
