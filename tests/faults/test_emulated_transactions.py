@@ -1,4 +1,5 @@
-"""The emulated DynamoDB transaction (moto_fixes gap 7): all or nothing, by backing up only its own items."""
+"""DynamoDB transactions, all or nothing, on each DynamoDB engine (moto with moto_fixes gap 7: it backs up only
+the transaction's own items; dynalite: skipped, it has no TransactWriteItems)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from kefu_dev.local.emulator import LocalAws, client
 
 from kefu.resources import CONVERSATIONS, MESSAGE_LEDGER
 
+pytestmark = [pytest.mark.dynamodb_engines, pytest.mark.dynamodb_needs("transactions")]
+
 
 def test_a_canceled_transaction_leaves_every_item_as_it_was(local_aws: LocalAws) -> None:
-    ddb = client("dynamodb", local_aws.endpoint_url)
+    ddb = client("dynamodb", local_aws.dynamodb_url)
     conversations, ledger = local_aws.names.table(CONVERSATIONS), local_aws.names.table(MESSAGE_LEDGER)
     ddb.put_item(TableName=conversations, Item={"pk": {"S": "s#b"}, "sk": {"S": "STATE"}, "v": {"N": "1"}})
     ddb.put_item(TableName=ledger, Item={"pk": {"S": "s#m1"}, "status": {"S": "sent"}})
@@ -35,7 +38,7 @@ def test_a_canceled_transaction_leaves_every_item_as_it_was(local_aws: LocalAws)
 def test_a_transaction_costs_the_same_with_a_big_table(local_aws: LocalAws) -> None:
     """moto copied the whole table per transaction; the backup is now per item: 3,000 more items in the
     table must not make a transaction markedly slower (a ratio in the same run, generous for noise)."""
-    ddb = client("dynamodb", local_aws.endpoint_url)
+    ddb = client("dynamodb", local_aws.dynamodb_url)
     table = local_aws.names.table(MESSAGE_LEDGER)
 
     def transactions(prefix: str, count: int = 20) -> float:

@@ -29,6 +29,8 @@ from kefu.store.conversations import ConversationStore
 SHOP = "hair-dye-demo"
 TOKEN = "local-test-token"
 
+pytestmark = pytest.mark.dynamodb_engines
+
 
 class RecordingPlatform:
     def __init__(self) -> None:
@@ -58,7 +60,7 @@ class Api:
     def __init__(self, local_aws: LocalAws, token: str | None) -> None:
         env = {**local_aws.env(), "KEFU_SHOP_ID": SHOP, "KEFU_AGENT_API_TOKEN": token or ""}
         self.module: ModuleType = load_handler("agent_api", env)
-        resource = boto3.resource("dynamodb", endpoint_url=local_aws.endpoint_url, region_name="cn-north-1")
+        resource = boto3.resource("dynamodb", endpoint_url=local_aws.dynamodb_url, region_name="cn-north-1")
         self.queue = AgentQueue(resource.Table(local_aws.names.table(AGENT_QUEUE)))
         self.conversations = ConversationStore(resource.Table(local_aws.names.table(CONVERSATIONS)))
         self.platform = RecordingPlatform()
@@ -111,6 +113,7 @@ def test_unauthenticated_requests_get_401(api: Api) -> None:
     assert api.queue.get(SHOP, handoff_id).status == "waiting"  # nothing happened
 
 
+@pytest.mark.dynamodb_needs("old_item_on_condition_failure")  # a refused action answers 409 with the state
 def test_list_open_claim_twice_reply_resolve(api: Api) -> None:
     handoff_id = _handoff(api)
 
@@ -163,6 +166,7 @@ def test_list_open_claim_twice_reply_resolve(api: Api) -> None:
     assert api.call("GET", "/agent/handoffs")[1]["waiting"] == []
 
 
+@pytest.mark.dynamodb_needs("old_item_on_condition_failure")  # a refused action answers 409 with the state
 def test_give_back_from_waiting(api: Api) -> None:
     handoff_id = _handoff(api, "u2002")
     status, body, _ = api.call("POST", f"/agent/handoffs/{handoff_id}/give-back")
@@ -171,6 +175,7 @@ def test_give_back_from_waiting(api: Api) -> None:
     assert api.call("POST", f"/agent/handoffs/{handoff_id}/claim")[0] == 409
 
 
+@pytest.mark.dynamodb_needs("old_item_on_condition_failure")  # a refused action answers 409 with the state
 def test_in_aws_the_agent_comes_from_the_cognito_claims(local_aws: LocalAws,
                                                          restore_environment: None) -> None:
     api = Api(local_aws, token=None)

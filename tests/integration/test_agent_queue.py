@@ -1,4 +1,7 @@
-"""The agent queue, the workspace and the conversation mode against the local AWS emulation (moto server)."""
+"""The agent queue, the workspace and the conversation mode on each DynamoDB engine (moto, dynalite).
+
+Queues and the bucket stay on moto; the tables are on the engine under test (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +37,8 @@ SHOP = "hair-dye-demo"
 AGENTS = 20
 ITEMS = 100
 
+pytestmark = pytest.mark.dynamodb_engines
+
 
 # --- fixtures and helpers --------------------------------------------------------------------------
 
@@ -57,7 +62,7 @@ class RecordingPlatform:
 def dynamodb(local_aws: LocalAws) -> Any:
     # One resource per caller: boto3 resources are not thread-safe.
     return boto3.session.Session().resource(
-        "dynamodb", endpoint_url=local_aws.endpoint_url, region_name="cn-north-1",
+        "dynamodb", endpoint_url=local_aws.dynamodb_url, region_name="cn-north-1",
         config=Config(retries={"max_attempts": 2}, max_pool_connections=4),
     )
 
@@ -101,6 +106,7 @@ def text(buyer: str, message_id: str, body: str, at: datetime | None = None) -> 
 # --- the claim race ------------------------------------------------------------------------------------
 
 
+@pytest.mark.dynamodb_needs("old_item_on_condition_failure")  # a lost claim names the holder
 def test_twenty_agents_claiming_the_same_hundred_items_each_item_claimed_once(
     local_aws: LocalAws
 ) -> None:
@@ -195,6 +201,7 @@ def test_waiting_list_is_priority_then_age_with_sla_age(local_aws: LocalAws) -> 
     assert [t.buyer_id for t in queue.list_status(SHOP, HandoffStatus.RETURNED)] == ["low-old"]
 
 
+@pytest.mark.dynamodb_needs("old_item_on_condition_failure")  # AlreadyClaimed.claimed_by, NotYourTicket
 def test_every_action_is_recorded_with_agent_and_time(local_aws: LocalAws) -> None:
     queue = AgentQueue(table(local_aws, AGENT_QUEUE))
     t0 = datetime(2025, 10, 1, 12, 0, tzinfo=UTC)
@@ -270,6 +277,7 @@ def _service(local_aws: LocalAws, platform: RecordingPlatform, brain: ShopBrain,
     )
 
 
+@pytest.mark.dynamodb_needs("transactions", "old_item_on_condition_failure")
 def test_handoff_claim_reply_resolve_and_no_bot_reply_while_human(local_aws: LocalAws,
                                                                    brain: ShopBrain) -> None:
     order = Order(order_sn="251001-000000001", buyer_id="u1001", goods_id="100001", status="已发货",
@@ -341,6 +349,7 @@ def test_handoff_claim_reply_resolve_and_no_bot_reply_while_human(local_aws: Loc
     assert answered.action == Action.ANSWER and answered.reply
 
 
+@pytest.mark.dynamodb_needs("transactions")
 def test_give_back_from_the_waiting_list_returns_the_conversation_to_the_bot(
     local_aws: LocalAws, brain: ShopBrain
 ) -> None:

@@ -1,4 +1,7 @@
-"""Exactly one outcome per accepted message, against the local AWS emulation (real DynamoDB calls)."""
+"""Exactly one outcome per accepted message, on each DynamoDB engine (moto, dynalite): real DynamoDB calls.
+
+Every decision lands in one TransactWriteItems: an engine without transactions skips these, with its answer.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +25,8 @@ from kefu.store.conversations import ConversationStore
 from kefu.store.ledger import MessageLedger
 
 SHOP = ShopConfig(shop_id="s1", shop_name="测试店", agent_hours={"start": "00:00", "end": "23:59"})  # type: ignore[arg-type]
+pytestmark = [pytest.mark.dynamodb_engines, pytest.mark.dynamodb_needs("transactions")]
+
 ITEMS = [KnowledgeItem(item_id="ship", shop_id="s1", kind=ItemKind.RULE_SECTION, title="发货时间",
                        questions=["什么时候发货"], answer="付款后48小时内发货。", source="rules/x.md#ship")]
 
@@ -48,7 +53,7 @@ class Platform:
 def _service(
     local_aws: LocalAws, platform: Platform, lease_s: float = 30.0
 ) -> tuple[ReceptionService, ConversationStore]:
-    dynamodb = boto3.resource("dynamodb", endpoint_url=local_aws.endpoint_url, region_name="cn-north-1")
+    dynamodb = boto3.resource("dynamodb", endpoint_url=local_aws.dynamodb_url, region_name="cn-north-1")
     conversations = ConversationStore(dynamodb.Table(local_aws.names.table(CONVERSATIONS)))
     brain = brain_from_snapshot(KnowledgeSnapshot(shop_id="s1", version="v1", shop=SHOP, items=ITEMS))
     service = ReceptionService(

@@ -30,7 +30,7 @@ from kefu.store.activity import ActivityStore
 from kefu.wiring import build_agent_services
 
 # load_handler leaves its environment in os.environ: restore_environment undoes it after each test.
-pytestmark = pytest.mark.usefixtures("restore_environment")
+pytestmark = [pytest.mark.usefixtures("restore_environment"), pytest.mark.dynamodb_engines]
 
 STORE_QUESTION = "你们有实体店吗"
 STORE_ANSWER = "亲，我们是网店，没有线下实体店哦~ 商品都在本店铺下单，有问题随时问客服"
@@ -178,7 +178,7 @@ def test_gaps_cluster_by_meaning_and_an_answer_becomes_knowledge(learning_api: L
 
 
 def test_dashboard_counts_from_the_activity_records(learning_api: LearningApi) -> None:
-    resource = boto3.resource("dynamodb", endpoint_url=learning_api.local_aws.endpoint_url,
+    resource = boto3.resource("dynamodb", endpoint_url=learning_api.local_aws.dynamodb_url,
                               region_name="cn-north-1")
     activity = ActivityStore(resource.Table(learning_api.local_aws.names.table(ACTIVITY)))
     now = datetime.now(UTC)

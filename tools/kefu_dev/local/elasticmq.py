@@ -11,16 +11,14 @@ needed: ``ElasticMqServer.stop`` terminates it, and ``start_new_session`` keeps 
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 from pathlib import Path
+
+from kefu_dev.local.child_server import ChildServer
 
 REPO_ROOT = Path(__file__).resolve().parents[3]  # tools/kefu_dev/local/elasticmq.py
 POM = REPO_ROOT / "tools" / "elasticmq" / "pom.xml"
@@ -69,12 +67,6 @@ def ensure_setup() -> Path:
     return root
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _config(port: int, region: str) -> str:
     return (
         'include classpath("application.conf")\n'
@@ -85,85 +77,25 @@ def _config(port: int, region: str) -> str:
     )
 
 
-class ElasticMqServer:
+class ElasticMqServer(ChildServer):
     """One ElasticMQ JVM on a loopback port; the same start/stop/endpoint_url as ``MotoServer``."""
+
+    NAME = "ElasticMQ"
 
     def __init__(self, port: int | None = None, *, region: str = "cn-north-1", heap: str = "256m",
                  ready_timeout_s: float = 60.0) -> None:
-        self.port = port or _free_port()
+        super().__init__(port, ready_timeout_s)
         self._region = region
         self._heap = heap
-        self._ready_timeout_s = ready_timeout_s
-        self._process: subprocess.Popen[bytes] | None = None
-        self._workdir: Path | None = None
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
 
     def start(self) -> ElasticMqServer:
         root = ensure_setup()
-        self._workdir = Path(tempfile.mkdtemp(prefix="kefu-elasticmq-"))
-        conf = self._workdir / "elasticmq.conf"
+        conf = self.workdir() / "elasticmq.conf"
         conf.write_text(_config(self.port, self._region))
-        log = (self._workdir / "elasticmq.log").open("wb")
-        self._process = subprocess.Popen(
+        self._launch(
             ["java", f"-Xms{self._heap}", f"-Xmx{self._heap}", "-XX:+UseSerialGC", "-Xss512k",
              f"-Dconfig.file={conf}", f"-Dlogback.configurationFile={LOGBACK}",
              "-cp", str(root / "lib" / "*"), MAIN_CLASS],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            ElasticMqUnavailable, ready_path="/?Action=ListQueues",
         )
-        log.close()
-        deadline = time.monotonic() + self._ready_timeout_s
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                tail = self.log_tail()
-                self.stop()
-                raise ElasticMqUnavailable(f"ElasticMQ exited with {self._process_rc()}:\n{tail}")
-            if self._answers():
-                return self
-            time.sleep(0.2)
-        tail = self.log_tail()
-        self.stop()
-        raise ElasticMqUnavailable(
-            f"ElasticMQ did not answer on port {self.port} within {self._ready_timeout_s:.0f} s:\n{tail}"
-        )
-
-    def _process_rc(self) -> int | None:
-        return self._process.returncode if self._process else None
-
-    def _answers(self) -> bool:
-        import urllib.error
-        import urllib.request
-
-        try:
-            with urllib.request.urlopen(f"{self.endpoint_url}/?Action=ListQueues", timeout=2) as resp:
-                return bool(resp.status == 200)
-        except urllib.error.HTTPError:
-            return True  # it speaks HTTP: up
-        except OSError:
-            return False
-
-    def log_tail(self, lines: int = 40) -> str:
-        if self._workdir is None:
-            return ""
-        with contextlib.suppress(OSError):
-            return "\n".join((self._workdir / "elasticmq.log").read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        return self

@@ -14,11 +14,13 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from kefu import resources
 from kefu.resources import LocalNames
@@ -49,16 +51,22 @@ class LocalAws:
     queue_urls: dict[str, str]
     dlq_urls: dict[str, str]
     sqs_endpoint_url: str | None = None  # SQS emulated apart (its own process); None: at endpoint_url
+    dynamodb_endpoint_url: str | None = None  # DynamoDB on another engine (dynalite); None: at endpoint_url
 
     @property
     def sqs_url(self) -> str:
         return self.sqs_endpoint_url or self.endpoint_url
+
+    @property
+    def dynamodb_url(self) -> str:
+        return self.dynamodb_endpoint_url or self.endpoint_url
 
     def env(self) -> dict[str, str]:
         """Environment for handlers and the CLI: the same variables the CDK stack sets."""
         env = {
             "KEFU_AWS_ENDPOINT_URL": self.endpoint_url,
             "KEFU_AWS_ENDPOINT_URL_SQS": self.sqs_url,
+            "KEFU_AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb_url,
             "AWS_REGION": LOCAL_REGION,
             "AWS_DEFAULT_REGION": LOCAL_REGION,
             "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "local"),
@@ -82,13 +90,16 @@ def client(service: str, endpoint_url: str) -> Any:
 
 
 def create_resources(endpoint_url: str, names: LocalNames | None = None,
-                     sqs_endpoint_url: str | None = None) -> LocalAws:
+                     sqs_endpoint_url: str | None = None, dynamodb_endpoint_url: str | None = None) -> LocalAws:
     """Create every table, queue (with its DLQ and redrive policy) and bucket; idempotent.
 
-    ``sqs_endpoint_url``: where the queues live when SQS is emulated apart (default: ``endpoint_url``).
+    ``sqs_endpoint_url``: where the queues live when SQS is emulated apart (default: ``endpoint_url``);
+    ``dynamodb_endpoint_url``: where the tables live when DynamoDB runs on another engine (dynalite). An
+    engine without UpdateTimeToLive (dynalite 4.0.0 answers UnknownOperationException) gets its tables without
+    TTL: nothing in kefu reads an item's expiry, old items merely stay (as in moto, which never deletes them).
     """
     names = names or LocalNames()
-    dynamodb = client("dynamodb", endpoint_url)
+    dynamodb = client("dynamodb", dynamodb_endpoint_url or endpoint_url)
     existing = set(dynamodb.list_tables().get("TableNames", []))
     for spec in resources.TABLES:
         name = names.table(spec)
@@ -114,10 +125,15 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None,
                 for index in spec.indexes
             ]
         dynamodb.create_table(**kwargs)
+        wait_active(dynamodb, name)
         if spec.ttl_attribute:
-            dynamodb.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
-            )
+            try:
+                dynamodb.update_time_to_live(
+                    TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute}
+                )
+            except ClientError as error:
+                if error.response["Error"].get("Code") != "UnknownOperationException":
+                    raise
 
     sqs = client("sqs", sqs_endpoint_url or endpoint_url)
     queue_urls: dict[str, str] = {}
@@ -156,7 +172,16 @@ def create_resources(endpoint_url: str, names: LocalNames | None = None,
                 Bucket=names.bucket(bucket), CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
             )
     return LocalAws(endpoint_url=endpoint_url, names=names, queue_urls=queue_urls, dlq_urls=dlq_urls,
-                    sqs_endpoint_url=sqs_endpoint_url)
+                    sqs_endpoint_url=sqs_endpoint_url, dynamodb_endpoint_url=dynamodb_endpoint_url)
+
+
+def wait_active(dynamodb: Any, table: str, timeout_s: float = 10.0) -> None:
+    """Until the new table is ACTIVE (moto: at once; dynalite and DynamoDB: CREATING first)."""
+    deadline = time.monotonic() + timeout_s
+    while dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] != "ACTIVE":
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"table {table} not ACTIVE after {timeout_s:.0f} s")
+        time.sleep(0.02)
 
 
 class MotoServer:

@@ -34,6 +34,7 @@ class Settings(BaseModel):
     region: str = "cn-north-1"
     aws_endpoint_url: str | None = Field(default=None, description="local AWS emulation; None in AWS")
     aws_sqs_endpoint_url: str | None = Field(default=None, description="local SQS emulation, when apart")
+    aws_dynamodb_endpoint_url: str | None = Field(default=None, description="local DynamoDB engine, when apart")
     conversations_table: str = "kefu-Conversations"
     ledger_table: str = "kefu-MessageLedger"
     agent_queue_table: str = "kefu-AgentQueue"
@@ -75,6 +76,7 @@ class Settings(BaseModel):
             "region": "AWS_REGION",
             "aws_endpoint_url": "KEFU_AWS_ENDPOINT_URL",
             "aws_sqs_endpoint_url": "KEFU_AWS_ENDPOINT_URL_SQS",
+            "aws_dynamodb_endpoint_url": "KEFU_AWS_ENDPOINT_URL_DYNAMODB",
             "conversations_table": resources.CONVERSATIONS.env_var,
             "ledger_table": resources.MESSAGE_LEDGER.env_var,
             "agent_queue_table": resources.AGENT_QUEUE.env_var,

@@ -31,11 +31,11 @@ class AwsClients:
 
     @cached_property
     def dynamodb(self) -> Any:
-        return boto3.resource("dynamodb", **self._kwargs())
+        return boto3.resource("dynamodb", **self._kwargs(self.settings.aws_dynamodb_endpoint_url))
 
     @cached_property
     def dynamodb_client(self) -> Any:
-        return boto3.client("dynamodb", **self._kwargs())
+        return boto3.client("dynamodb", **self._kwargs(self.settings.aws_dynamodb_endpoint_url))
 
     @cached_property
     def sqs(self) -> Any:
