@@ -22,7 +22,8 @@ from kefu_dev.local.handlers import LambdaContext, load_handler
 from pydantic import TypeAdapter, ValidationError
 
 from kefu.models.messages import BuyerMessage
-from kefu.platform.signing import hmac_sign, pdd_sign
+from kefu.platform.generic.signing import hmac_sign
+from kefu.platform.pinduoduo.signing import pdd_sign
 from kefu.resources import INBOUND_QUEUE
 
 SECRET = "test-platform-secret"  # tests/conftest.py LOCAL_SECRET

@@ -397,7 +397,8 @@ def dlq_command(args: argparse.Namespace) -> int:
 
 
 def register_webhook_command(args: argparse.Namespace) -> int:
-    from kefu.platform.client import PddClient, PlatformError
+    from kefu.platform.client import PlatformError
+    from kefu.platform.pinduoduo.client import PddClient
     from kefu_dev.cli.main import UserFacingError
     from kefu_dev.local.simulator import REGISTER_TYPE
 

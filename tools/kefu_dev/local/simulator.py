@@ -1,7 +1,7 @@
 """The e-commerce platform's local twin (Pinduoduo-style), over HTTP.
 
 Platform side (what the agent calls): ``POST /api/router``, a signed form as
-``kefu.platform.client.PddClient`` sends it. The signature, client id and timestamp
+``kefu.platform.pinduoduo.client.PddClient`` sends it. The signature, client id and timestamp
 are checked, then the call is answered from the shop bundle:
 
 - ``pdd.order.list.get`` (buyer_id) → the buyer's orders, newest ``created_at`` first;
@@ -44,7 +44,8 @@ import requests
 from pydantic import BaseModel, Field, ValidationError
 
 from kefu.models.shop import NO_ORDER, ORDER_STATUSES
-from kefu.platform.signing import pdd_sign, pdd_verify, within_window
+from kefu.platform.pinduoduo.signing import pdd_sign, pdd_verify
+from kefu.platform.signing import within_window
 
 log = logging.getLogger(__name__)
 
