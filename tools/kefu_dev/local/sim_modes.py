@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import requests
 
@@ -36,7 +36,7 @@ Reply = tuple[int, dict[str, Any]]
 RecordReply = Callable[[str, str, str], bool]
 OrdersOf = Callable[[str], list[dict[str, Any]]]
 
-_ENGLISH = {neutral: code for code, neutral in GENERIC_STATUSES.items()}
+_ENGLISH: dict[str, str] = {neutral: code for code, neutral in GENERIC_STATUSES.items()}
 
 
 class GenericMode:
@@ -81,8 +81,6 @@ class GenericMode:
         if method == "GET" and path == LATEST_ORDER_PATH:
             if not self._verified(headers, query.encode()):
                 return 401, {"error": "invalid_signature"}
-            from urllib.parse import parse_qsl
-
             buyer = dict(parse_qsl(query)).get("buyer_id", "")
             orders = orders_of(buyer)
             if not orders:
@@ -161,17 +159,19 @@ class WecomMode:
                 f"<Encrypt><![CDATA[{encrypted}]]></Encrypt><AgentID><![CDATA[]]></AgentID></xml>")
         return query, body.encode()
 
-    def push(self, webhook_url: str, message: dict[str, Any]) -> requests.Response:
+    def log(self, message: dict[str, Any]) -> None:
+        """Put a buyer message in the account's log (what sync_msg returns), without a callback."""
         with self._lock:
             self._accounts.setdefault(self.OPEN_KFID, _Account()).records.append(self._record(message))
+
+    def push(self, webhook_url: str, message: dict[str, Any]) -> requests.Response:
+        self.log(message)
         query, body = self.notice()
         return self._session.post(f"{webhook_url}?{urlencode(query)}", data=body,
                                   headers={"Content-Type": "text/xml"}, timeout=15)
 
     def serve(self, method: str, path: str, query: str, headers: Mapping[str, str], raw: bytes,
               record: RecordReply, orders_of: OrdersOf) -> Reply | None:
-        from urllib.parse import parse_qsl
-
         params = dict(parse_qsl(query))
         if method == "GET" and path == "/cgi-bin/gettoken":
             self.calls["gettoken"] += 1

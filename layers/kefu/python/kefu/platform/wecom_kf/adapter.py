@@ -81,8 +81,11 @@ class WecomKfPlatform(PlatformBase):
         return self._make_sync()
 
     def _crypto(self, secret: str) -> WecomCrypto:
-        parsed = parse_secret(secret)
-        return WecomCrypto(parsed.token, parsed.encoding_aes_key, self.corp_id)
+        try:
+            parsed = parse_secret(secret)
+            return WecomCrypto(parsed.token, parsed.encoding_aes_key, self.corp_id)
+        except ValueError:  # this deployment has no WeCom Token / EncodingAESKey: nothing can be verified
+            raise IntakeError(401, "not_configured", "this deployment is not set up for WeCom callbacks") from None
 
     def _open(self, crypto: WecomCrypto, query: Mapping[str, str], encrypted: str, now: float,
               window_s: int) -> bytes:
