@@ -451,3 +451,96 @@ def test_spec_labels_written_one_way() -> None:
     from kefu.sizing.tables import size_label
 
     assert [size_label(c) for c in ["200×230", "200*230", "200 x 230", "8号", "M"]] == ["200x230"] * 3 + ["8", "M"]
+
+
+def test_bra_charts_band_by_cup() -> None:
+    table = markdown("""
+| 下胸围(cm) | A杯 上胸围 | B杯 上胸围 | C杯 上胸围 |
+|---|---|---|---|
+| 63-67 (65) | 75-77 | 77-79 | 79-81 |
+| 68-72 (70) | 80-82 | 82-84 | - |
+| 73-77 | 85-87 | 87-89 | 89-91 |
+""")
+    reading = read_table(table)
+    assert reading is not None and reading.problem is None
+    assert [row.label for row in reading.rows] == ["65A", "65B", "65C", "70A", "70B", "75A", "75B", "75C"]
+    assert spans(reading.rows)[3] == ("70A", {"underbust": (68.0, 72.0), "chest": (80.0, 82.0)})
+    kind, sizes, text = _advice_for(table, "底围74 上胸围88")
+    assert (kind, sizes) == (AdviceKind.SIZE, ["75B"]) and "75B" in text and "75B码" not in text
+    assert extract("下胸七十 上胸八十三").values == {Measure.UNDERBUST: 70.0, Measure.CHEST: 83.0}
+    assert _advice_for(table, "下胸围70")[0] == AdviceKind.ASK
+    assert _advice_for(table, "下胸围90 上胸围100")[0] == AdviceKind.HUMAN
+
+
+def _pants_sizing(tmp_path: Path, note: str) -> SizeAdvisor:
+    shop = tmp_path / "pants"
+    (shop / "products").mkdir(parents=True)
+    (shop / "products" / "p1.json").write_text(
+        '{"goods_id": "p1", "goods_name": "直筒休闲西裤", "category": "西裤", "price_yuan": 59,'
+        ' "skus": [{"sku_id": "p1-1", "spec": "黑色 27", "price_yuan": 59, "stock": 3}]}', encoding="utf-8")
+    (shop / "products" / "p1.html").write_text(
+        f"<p>{note}</p><table><tr><th rowspan='2'>码数</th><th colspan='2'>对应身材</th></tr>"
+        "<tr><th>腰围cm</th><th>臀围cm</th></tr>"
+        "<tr><td>27</td><td>66-69</td><td>88-92</td></tr><tr><td>28</td><td>69-72</td><td>91-95</td></tr>"
+        "<tr><td>29</td><td>72-75</td><td>94-98</td></tr><tr><td>30</td><td>75-78</td><td>97-101</td></tr></table>",
+        encoding="utf-8")
+    return SizeAdvisor(learn_size_guide(shop))
+
+
+def test_a_primary_measure_and_a_note_for_the_other_one_past_the_size(tmp_path: Path) -> None:
+    advisor = _pants_sizing(tmp_path, "选码按腰围为主；臀围超过所选码数范围、或者胯骨比较宽的朋友请拍大一码")
+    sizing = advisor.guide.products["p1"]
+    assert sizing.conflict == TieRule.BY_WAIST
+    assert [(n.shift, n.condition) for n in sizing.notes] == [(1, "over:hip,wide_hip")]
+
+    def ask(*texts: str) -> str | None:
+        state = ConversationState(shop_id="s", buyer_id="b", goods_id="p1")
+        turn = None
+        for text in texts:
+            turn = advisor.consider(text, state)
+        return turn.answer if turn else None
+
+    assert "28码" in (ask("腰围70 臀围93 穿几码") or "")
+    assert "29码" in (ask("腰围70 臀围97 穿几码") or "")  # the hip is past 28's range: one size up
+    assert "28码" in (ask("腰围七十 拍哪个码") or "")  # the primary measure alone is enough: nothing asked
+    assert "29码" in (ask("腰70 我胯部有点宽 穿啥码") or "")
+
+
+def test_limits_that_send_to_a_person(tmp_path: Path) -> None:
+    found = limits("本款适合身高1.5m-1.7m的宝贝穿着。体重超过140斤或身高165以上的亲请联系在线客服哦")
+    assert found == {Measure.HEIGHT: Span(low=150.0, high=165.0), Measure.WEIGHT: Span(low=0.0, high=140.0)}
+    assert limits("XL码：身高170以上") == {}
+
+
+def test_usual_size_rules_in_words_on_a_product_without_a_chart(tmp_path: Path) -> None:
+    assert usual_shift("这双鞋偏大半码，没有半码的话按您平时的码数拍就行") == 0
+    assert usual_shift("直接拍平时穿的鞋码") == 0
+    assert usual_shift("偏大半码") is None
+    shop = tmp_path / "slippers"
+    (shop / "products").mkdir(parents=True)
+    skus = ",".join(f'{{"sku_id": "s{n}", "spec": "灰色 {n}码", "price_yuan": 19, "stock": 5}}'
+                    for n in (38, 36, 37, 39))
+    (shop / "products" / "s1.json").write_text(
+        '{"goods_id": "s1", "goods_name": "居家棉拖鞋", "category": "拖鞋", "price_yuan": 19,'
+        f' "detail": "尺码标准，按平时的码数选；脚背偏高的亲拍大一码", "skus": [{skus}]}}', encoding="utf-8")
+    advisor = SizeAdvisor(learn_size_guide(shop))
+    state = ConversationState(shop_id="s", buyer_id="b", goods_id="s1")
+    asked = advisor.consider("拖鞋穿多大码", state)
+    assert asked is not None and asked.asked
+    answered = advisor.consider("37", state)
+    assert answered is not None and answered.answer is not None and named_sizes(answered.answer) == {"37"}
+    state = ConversationState(shop_id="s", buyer_id="b", goods_id="s1")
+    shifted = advisor.consider("我脚背高 平常穿37码 拍几码", state)
+    assert shifted is not None and named_sizes(shifted.answer) == {"38"}
+    past = advisor.consider("平时穿41码的呢", ConversationState(shop_id="s", buyer_id="b", goods_id="s1"))
+    assert past is not None and past.answer is None  # past the sizes on sale: a person answers
+
+
+def test_preferences_in_colloquial_words_and_measures_named_after_their_number() -> None:
+    assert traits_in("想穿得松快点") >= {"loose"}
+    assert traits_in("宽松一点的好") >= {"loose"}
+    assert traits_in("不想太宽松") >= {"fitted"} and "loose" not in traits_in("不想太宽松")
+    assert traits_in("穿着利落些") >= {"fitted"}
+    assert traits_in("我胸部比较丰满") >= {"full_chest"} and traits_in("肩膀有点宽") >= {"broad_shoulder"}
+    assert extract("我是242的脚").values == {Measure.FOOT: 242.0}
+    assert extract("二十四点五的脚长").values == {Measure.FOOT: 245.0}

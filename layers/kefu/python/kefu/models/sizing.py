@@ -13,7 +13,9 @@ class Measure(StrEnum):
     HEIGHT = "height"  # cm
     WEIGHT = "weight"  # 斤 (jin, 500 g): the unit buyers and charts use most
     FOOT = "foot"  # foot length, mm
-    CHEST = "chest"  # cm
+    CHEST = "chest"  # cm (a bra chart's 上胸围)
+    UNDERBUST = "underbust"  # 下胸围 / 底围, cm: a bra's band
+    BUST_DIFF = "bust_diff"  # 上下胸围差, cm: a bra's cup, from the buyer's 上胸围 and 下胸围
     WAIST = "waist"  # cm
     HIP = "hip"  # cm
     AGE = "age"  # years
@@ -27,19 +29,24 @@ class Measure(StrEnum):
 UNITS = {
     Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
     Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
-    Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm",
+    Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm", Measure.UNDERBUST: "cm",
+    Measure.BUST_DIFF: "cm",
 }  # fmt: skip
 
 NAMES = {
     Measure.HEIGHT: "身高", Measure.WEIGHT: "体重", Measure.FOOT: "脚长", Measure.CHEST: "胸围",
     Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
     Measure.USUAL: "平时穿的码", Measure.FINGER: "指围", Measure.WRIST: "手腕围", Measure.BED: "床宽",
+    Measure.UNDERBUST: "下胸围", Measure.BUST_DIFF: "上下胸围差",
 }  # fmt: skip
 
 
 # The words a chart heading (or a buyer) names each measure with.
 MEASURE_WORDS: dict[Measure, str] = {
     Measure.FOOT: r"脚长|脚掌长|脚底长|脚的长度|足长",
+    # Before the chest: 下胸围 names the band, not the chest (a heading naming both is read by its longest word).
+    Measure.BUST_DIFF: r"上下胸围差|胸围差",
+    Measure.UNDERBUST: r"下胸围|胸下围|底围|下围",
     Measure.CHEST: r"胸围",
     Measure.WAIST: r"腰围",
     Measure.HIP: r"臀围",
@@ -77,6 +84,8 @@ class FitNote(BaseModel):
     condition: str | None = Field(default=None, description="the buyer's traits it applies to (脚背高, 宽松 …, "
                                   "comma-separated), 'usual', a measure threshold such as 'hip>=100', or None "
                                   "when it applies to everyone")
+    to_usual: bool = Field(default=False, description="buyers with these traits take their usual size as it is "
+                           "(脚宽的亲按平时码数拍，不用拍小)")
 
 
 class TieRule(StrEnum):
@@ -131,6 +140,8 @@ class ProductSizing(BaseModel):
     conflict: TieRule | None = Field(default=None, description="when measures point at different sizes")
     boundary: TieRule | None = Field(default=None, description="when a measure sits on the line between two")
     limits: dict[Measure, Span] = Field(default_factory=dict, description="ranges the chart is for")
+    fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "
+                                     "known (不知道腰围的按体重参考)")
     usual_shift: int | None = Field(default=None, description="this product's size minus the buyer's usual one")
 
 

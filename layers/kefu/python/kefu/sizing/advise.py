@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, TieRule
+from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
 from kefu.sizing.measures import BuyerMeasures
 
 DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
@@ -41,9 +41,13 @@ class Advice:
 def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True) -> list[Measure]:
     """The measures a reading needs: all the chart's body measures, but age only when there is no height (a
     children's chart's age is a reference for its heights), and only the decisive one when the shop says which."""
+    if not chart.measures:
+        return [Measure.USUAL]  # the sizes on sale, read by the usual size alone
     measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
     if Measure.HEIGHT in measures:
         measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
+    # A cup by 上下胸围差 is read from the buyer's 上胸围 (with the band's 下胸围).
+    measures = [Measure.CHEST if m == Measure.BUST_DIFF else m for m in measures]
     decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
     if decisive_only and decisive in measures:
         return [decisive]
@@ -55,26 +59,37 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     spans = [(index, row.spans[measure]) for index, row in enumerate(chart.rows) if measure in row.spans]
     if not spans:
         return None
-    inside = [index for index, span in spans if span.contains(value)]
-    if not inside and measure in EXACT:
+    # Rows may share a range (a bra's band 70 is 70A, 70B, 70C): the ranges decide, then every row of each.
+    ranges = sorted({(span.low, span.high) for _, span in spans})
+    holding = [r for r in ranges if r[0] <= value <= r[1]]
+    if not holding and measure in EXACT:
         return None  # a bed between the widths listed fits none of the covers: a person answers
-    if not inside:
-        ordered = sorted(spans, key=lambda item: item[1].low)
-        below = [index for index, span in ordered if span.high < value]
-        above = [index for index, span in ordered if span.low > value]
+    if not holding:
+        below = [r for r in ranges if r[1] < value]
+        above = [r for r in ranges if r[0] > value]
         if not below or not above:
             return None
-        inside = [below[-1], above[0]]  # between two sizes (a gap, or between two listed points)
-    if len(inside) == 2 and boundary is not None:
-        inside = [max(inside)] if boundary == TieRule.LARGER else [min(inside)]
-    return sorted(inside)
+        holding = [max(below, key=lambda r: r[1]), min(above)]  # between two sizes (a gap, or two listed points)
+    if len(holding) == 2 and boundary is not None:
+        holding = [max(holding)] if boundary == TieRule.LARGER else [min(holding)]
+    return sorted(index for index, span in spans if (span.low, span.high) in holding)
 
 
-def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | None = None) -> bool:
+def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | None = None,
+             row: SizeRow | None = None) -> bool:
     if note.condition is None:
         return True
     if note.condition == "usual":
         return False
+    parts = note.condition.split(",")
+    over = [Measure(part.removeprefix("over:")) for part in parts if part.startswith("over:")]
+    if over:
+        # 臀围超出所选码的范围: the buyer's other measure is past the size the decisive one chose.
+        for measure in over:
+            value = (values or {}).get(measure)
+            if value is not None and row is not None and measure in row.spans and value > row.spans[measure].high:
+                return True
+        return bool(set(p for p in parts if not p.startswith("over:")) & implied(traits))
     threshold = re.fullmatch(r"(\w+)(>=|<=)([\d.]+)", note.condition)
     if threshold:
         measure, side, limit = Measure(threshold.group(1)), threshold.group(2), float(threshold.group(3))
@@ -84,7 +99,7 @@ def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | Non
 
 
 # What a trait implies about fit: a buyer who wears something underneath wants room, as one who minds tightness.
-IMPLIES = {"layered": {"tight_averse"}}
+IMPLIES = {"layered": {"tight_averse", "loose"}, "tight_averse": {"loose"}}
 
 
 def implied(traits: set[str]) -> set[str]:
@@ -97,19 +112,35 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     labels = [label.upper() for label in chart.labels]
     # The chart may name the usual size itself (欧码 beside 脚长码): then it is that row, as the shop states it.
     by_alias = [i for i, row in enumerate(chart.rows) if usual.upper() in (a.upper() for a in row.aliases)]
-    extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and _applies(n, traits)), 0)
+    extra = next((n.shift for n in sizing.notes if n.condition not in (None, "usual") and not n.to_usual
+                  and _applies(n, traits)), 0)
+    as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
+    shift = 0 if as_usual else sizing.usual_shift
+    pairs = [_pair(label) for label in labels]
     if by_alias:
         index = by_alias[0] + extra
     elif _past_the_sizes(chart, usual):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size past the sizes the chart names")
-    elif usual.upper() not in labels or sizing.usual_shift is None:
+    elif all(pairs) and re.fullmatch(r"\d{2}", usual) and shift is not None:
+        # Two sizes sold as one (36-37): the usual size moved by how the product runs, then the pair holding it.
+        target = int(usual) + shift + (0 if as_usual else extra)
+        holding = [i for i, pair in enumerate(pairs) if pair and pair[0] <= target <= pair[1]]
+        if not holding:
+            return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
+        index = holding[0]
+    elif usual.upper() not in labels or shift is None:
         return None
     else:
-        index = labels.index(usual.upper()) + sizing.usual_shift + extra
+        index = labels.index(usual.upper()) + shift + (0 if as_usual else extra)
     if not 0 <= index < len(labels):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
-    note = next((n for n in sizing.notes if n.condition == "usual"), None)
+    note = None if as_usual else next((n for n in sizing.notes if n.condition == "usual"), None)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True)
+
+
+def _pair(label: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(\d{2})-(\d{2})", label)
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def _numbers(names: list[str]) -> list[float]:
@@ -131,12 +162,26 @@ def _past_the_sizes(chart: SizeChart, usual: str) -> bool:
 
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
+    if not chart.measures:
+        # The sizes on sale, read by the usual size alone (the shop says how they run against it).
+        if measures.usual is None:
+            return Advice(AdviceKind.ASK, missing=[Measure.USUAL])
+        by_usual = _from_usual(chart, sizing, measures.usual, traits)
+        return by_usual or Advice(AdviceKind.HUMAN, from_usual=True, why="usual size not among the sizes on sale")
     needed = required(chart, sizing)
-    given = {m: v for m, v in measures.values.items() if m in chart.measures}
+    values = dict(measures.values)
+    readable = set(chart.measures)
+    if Measure.BUST_DIFF in readable:
+        readable.add(Measure.CHEST)
+        if Measure.CHEST in values and Measure.UNDERBUST in values:
+            values[Measure.BUST_DIFF] = round(values[Measure.CHEST] - values[Measure.UNDERBUST], 1)
+    given = {m: v for m, v in values.items() if m in readable}
     for measure, limit in sizing.limits.items():
         if measure in measures.values and not limit.contains(measures.values[measure]):
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the shop's stated range")
     missing = [m for m in needed if m not in given]
+    if missing and sizing.fallback in given:
+        missing = []  # 不知道腰围的按体重参考: the fallback measure reads the chart
     if missing and measures.usual:
         usual = _from_usual(chart, sizing, measures.usual, traits)
         if usual is not None:
@@ -159,15 +204,16 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         return Advice(AdviceKind.HUMAN, used=given, why="the measures point at sizes far apart")
     note = None
     if len(chosen) == 1:
-        shifts = [n for n in sizing.notes if _applies(n, traits, measures.values)]
+        shifts = [n for n in sizing.notes
+                  if not n.to_usual and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
         if shifts:
             note = shifts[0]
             index = chosen[0] + note.shift
             if not 0 <= index < len(chart.rows):
                 return Advice(AdviceKind.HUMAN, used=given, why="the fit note moves past the chart")
             chosen = [index]
-    elif "loose" in traits or "fitted" in traits:
-        chosen = [max(chosen)] if "loose" in traits else [min(chosen)]
+    elif (wish := implied(traits)) & {"loose", "fitted"}:
+        chosen = [max(chosen)] if "loose" in wish else [min(chosen)]
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=given, note=note)
 
 
@@ -194,6 +240,10 @@ def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) ->
 def _label(label: str) -> str:
     if re.search(r"\dx\d", label):
         return f"{label}的规格"  # a spec (被套 200x230), not a size
+    if re.fullmatch(r"\d{2,3}[A-G]", label):
+        return label  # a bra size (75B) is said as it is
+    if _pair(label):
+        return f"{label}这个号"  # two sizes sold as one (36-37)
     return label if label.endswith(("码", "号")) or "/" in label else f"{label}码"
 
 
@@ -207,6 +257,8 @@ def describe(used: dict[Measure, float]) -> str:
 
 def reply(advice: Advice) -> str:
     """The buyer-facing sentence: the size and why, in one short line (never an echo of other sizes)."""
+    if advice.kind == AdviceKind.ASK and advice.missing == [Measure.USUAL]:
+        return "亲，您平时穿多大码呢？我按这款的尺码说明帮您推荐~"
     if advice.kind == AdviceKind.ASK:
         asked = "和".join(NAMES[m] for m in advice.missing)
         return f"亲，方便说下您的{asked}吗？我帮您对照尺码表推荐合适的码~"
@@ -215,6 +267,8 @@ def reply(advice: Advice) -> str:
         small, large = (_label(size) for size in advice.sizes)
         return f"亲，{basis}，{small}和{large}都能穿：喜欢宽松选{large}，喜欢合身选{small}哦~"
     size = _label(advice.sizes[0])
+    if advice.sizes == ["均码"]:
+        return f"亲，这款是均码，{basis}是可以穿的哦~"
     if advice.note is not None:
         way = "大" if advice.note.shift > 0 else "小"
         return f"亲，{basis}，结合这款的版型说明（建议拍{way}一码），推荐拍{size}哦~"

@@ -7,6 +7,7 @@ chart lines in a detail page, chart lines in a product's ``attributes`` or ``det
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -215,7 +216,11 @@ def product_names(products: list[Product]) -> dict[str, list[str]]:
     """Words that name each product and no more than half of the others (brand words name them all)."""
     words: dict[str, set[str]] = {}
     for product in products:
-        tokens = {t for t in jieba.lcut(clean(product.goods_name)) if len(t.strip()) >= 2}
+        pieces = jieba.lcut(clean(product.goods_name))
+        tokens = {t for t in pieces if len(t.strip()) >= 2}
+        # A kind the segmenter cut off (马丁 + 靴): the word with its kind.
+        tokens |= {a + b for a, b in itertools.pairwise(pieces)
+                   if len(b) == 1 and b in KIND_SUFFIXES and len(a.strip()) >= 2}
         if len(product.category.strip()) >= 2:
             tokens.add(product.category.strip())
         words[product.goods_id] = tokens
@@ -255,6 +260,8 @@ def _kind_tail(word: str, text: str) -> float:
     for size in range(len(word) - 1, 1, -1):
         if word[-size:] in text:
             return float(size)
+    if len(word) >= 3 and word[0] + word[-1] in text:
+        return 1.5  # the word shortened to its first and last characters (跑步鞋 → 跑鞋)
     return 1.0 if word[-1] + "子" in text else 0.0
 
 
@@ -303,7 +310,9 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                 named_lines.setdefault(mentioned[0], []).append(line)
     for product in products:
         goods_id = product.goods_id
-        own = [c for c, f in charts.values() if f.goods_id == goods_id]
+        # Of a product's own charts, a table before lines, then the one with more sizes.
+        own = sorted((c for c, f in charts.values() if f.goods_id == goods_id),
+                     key=lambda c: ("#table" not in c.source, -len(c.rows)))
         shared = sorted((c for c, f in charts.values() if f.goods_id is None and goods_id in c.goods_ids),
                         key=lambda c: not _sells_labels(product, c.rows))
         candidates = own or shared
@@ -317,6 +326,21 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
             notes.extend(shop_notes.fit_notes(text, half))
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
+        shift = shop_notes.usual_shift(joined, half)
+        bounds = shop_notes.limits(joined)
+        if chosen is None and bounds and _one_size(product, joined):
+            # 均码, 适合身高155-170cm、体重85-130斤: the one size is a chart of those ranges.
+            source = f"products/{goods_id}.json#one-size"
+            chosen = SizeChart(chart_id=hashlib.sha256(source.encode("utf-8")).hexdigest()[:12], source=source,
+                               title=product.goods_name, goods_ids=[goods_id],
+                               rows=[SizeRow(label="均码", spans=dict(bounds))])
+            guide.charts.append(chosen)
+        if chosen is None and shift is not None:
+            # No chart, but the shop says how its sizes run against the buyer's usual one (正码, 偏大一码拍小一码):
+            # the sizes on sale are a chart read by the usual size alone.
+            chosen = _usual_size_chart(product)
+            if chosen is not None:
+                guide.charts.append(chosen)
         guide.products[goods_id] = ProductSizing(
             goods_id=goods_id,
             chart_id=chosen.chart_id if chosen is not None else None,
@@ -324,10 +348,41 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             notes=shop_notes.unique(notes),
             conflict=shop_notes.conflict_rule(joined),
             boundary=shop_notes.boundary_rule(joined),
-            limits=shop_notes.limits(joined),
-            usual_shift=shop_notes.usual_shift(joined, half),
+            limits=bounds,
+            fallback=shop_notes.fallback_measure(joined),
+            usual_shift=shift,
         )
     return guide
+
+
+def _one_size(product: Product, text: str) -> bool:
+    """A product sold in one size (均码, 单一尺码, free size) by its SKUs, attributes or words."""
+    specs = " ".join([*(sku.spec for sku in product.skus), *product.attributes.values(), text])
+    return bool(re.search(r"均码|单一尺码|一个尺码|只有一个码|free\s*size|one\s*size", specs, re.IGNORECASE))
+
+
+_LETTER_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL", "4XL", "5XL", "6XL"]
+
+
+def _usual_size_chart(product: Product) -> SizeChart | None:
+    """The sizes a product sells (its SKUs' 38, 39 … or S, M …), in order, as rows without measures."""
+    labels: list[str] = []
+    for sku in product.skus:
+        for token in re.split(r"[\s/、，,;；:：]+", clean(sku.spec)):
+            label = size_label(token) if token else None
+            if label and re.fullmatch(r"\d{2}(?:\.5)?|[2-6]?X{0,4}[SML]", label) and label not in labels:
+                labels.append(label.replace("XXL", "2XL"))
+    if len(labels) < 2:
+        return None
+    if all(re.fullmatch(r"\d{2}(?:\.5)?", label) for label in labels):
+        labels.sort(key=float)
+    elif all(label in _LETTER_ORDER for label in labels):
+        labels.sort(key=_LETTER_ORDER.index)
+    else:
+        return None
+    source = f"products/{product.goods_id}.json#skus"
+    return SizeChart(chart_id=hashlib.sha256(source.encode("utf-8")).hexdigest()[:12], source=source,
+                     title=product.goods_name, goods_ids=[product.goods_id], rows=[SizeRow(label=x) for x in labels])
 
 
 def has_half_sizes(rows: list[SizeRow]) -> bool:

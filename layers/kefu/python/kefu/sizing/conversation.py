@@ -33,6 +33,12 @@ _ASKS = re.compile(
 _NOT_SIZE = re.compile(r"几号(?:发|到|能|送|前|之前|以后)|(?:拍|买|下单)(?:几|多少)(?:件|个|单|份)")
 
 
+_WORN_ELSEWHERE = re.compile(r"(?:平时|平常|一般|日常|别家|其他|以前|之前)[^，,。\d]{0,4}\d{2}(?:\.5)?\s*(?:码|号)?的?"
+                             r"[^，,。\s]{0,4}?(?:鞋|靴)")
+# A follow-up about another product (那碎花的呢, 这件格子的): only then do words other than kinds name one.
+_FOLLOW_UP = re.compile(r"^\s*(?:那|这)|呢\s*[?？]?\s*$|(?:那|这)(?:条|件|双|款|个|套)")
+_FIT_WORDS = re.compile(r"宽松|修身|显瘦|合身|贴身|紧身|大码|小码|oversize|均码|加大|加肥", re.IGNORECASE)
+
 VARIANT_NAMES = {"male": "男款", "female": "女款", "child": "童款"}
 
 
@@ -70,8 +76,8 @@ class SizeAdvisor:
         # Measures the product's chart reads (衬衫 1米7 62kg), or the size worn elsewhere, are a size question by
         # themselves; so is another product named right after a size advice (那帆布鞋呢), with the same measures.
         measured = found is not None and (bool(set(heard.values) & set(found[0].measures)) or heard.usual is not None)
-        switched = (found is not None and (state.size_advised or state.size_pending) and bool(state.measures)
-                    and goods_id != state.size_goods_id)
+        switched = (found is not None and (state.size_advised or state.size_pending)
+                    and (bool(state.measures) or state.usual_size is not None) and goods_id != state.size_goods_id)
         # A measure no chart reads (头围62) for a product without a chart: a person answers whether it fits.
         unread = found is None and goods_id in self.guide.products and bool(heard.unread)
         if not (asking or continuing or preference or measured or switched or unread):
@@ -84,6 +90,8 @@ class SizeAdvisor:
                 return SizingTurn(goods_id, None, [])
             return None
         chart, sizing = found
+        if not chart.measures and known.usual is None and heard.values:
+            return None  # measures for a product sized by the usual size alone: the product's own words answer
         advice = advise(chart, sizing, known, traits)
         if sizing.variants and state.size_variant not in sizing.variants and advice.kind != AdviceKind.ASK:
             # 男款/女款 tables: when they disagree for these measures, ask whom it is for instead of guessing.
@@ -115,11 +123,19 @@ class SizeAdvisor:
         return readings
 
     def _product(self, text: str, state: ConversationState) -> str | None:
-        named = mentioned_products(without_traits(fold(text)), self.guide.names, kinds_only=True)
+        # The shoes worn elsewhere (平时穿42的运动鞋) are not the product asked about.
+        words = _WORN_ELSEWHERE.sub(" ", without_traits(fold(text)))
+        named = mentioned_products(words, self.guide.names, kinds_only=True)
+        if not named and _FOLLOW_UP.search(words):
+            # A product named by another of its words (那碎花的呢, 格子那件): any word but those of fit, which say
+            # what the buyer wishes (修身), not which product.
+            names = {gid: [w for w in ws if not _FIT_WORDS.search(w)] for gid, ws in self.guide.names.items()}
+            named = mentioned_products(words, names)
         if len(named) == 1:
             return named[0]
         if state.goods_id in named or not named:
-            return state.size_goods_id if state.size_goods_id and not named and state.size_advised else state.goods_id
+            following = state.size_advised or state.size_pending  # the product the size talk is about
+            return state.size_goods_id if state.size_goods_id and not named and following else state.goods_id
         return named[0]  # another product, named as well as another: the best named
 
 

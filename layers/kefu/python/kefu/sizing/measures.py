@@ -17,7 +17,8 @@ NUMBER = r"\d+(?:\.\d+)?"
 # Words that say which measure a following number is (身高160, 体重100, 脚长235 …): a chart's words and the
 # shorter ones buyers use (个子, 腰, 重). Ages and months follow their number (5岁), so only 月龄/年龄 lead one.
 _COLLOQUIAL = {
-    Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.CHEST: r"胸", Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
+    Measure.FOOT: r"脚(?!宽|背|面|型|掌宽|板宽)", Measure.BUST_DIFF: r"罩杯差", Measure.UNDERBUST: r"下胸|胸下", Measure.CHEST: r"上胸|上围|胸",  # noqa: E501 (patterns read as one line)
+    Measure.WAIST: r"腰", Measure.HIP: r"臀|屁股",
     Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
     Measure.FINGER: r"手指|无名指|中指|食指|小指|拇指|内直径|内径|直径", Measure.WRIST: r"手腕|腕", Measure.BED: r"床",
 }  # fmt: skip
@@ -33,18 +34,27 @@ _VALUE = re.compile(
 )
 _USUAL = re.compile(
     r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都|一直|向来|从来|常年)[^\d，,。;；]{0,10}?"
-    r"(?P<value>\d{2}(?:\.5)?(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m))|"
+    r"(?P<value>\d{2,3}[A-G](?![a-z])|\d{2}(?:\.5)?(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m))|"
     r"(?<![a-z])[2-6]?X{0,4}[SLM](?![a-z]))\s*(?:码|号|的|size)?",
     re.IGNORECASE,
 )
-_WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)", re.IGNORECASE)
+_WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)|"
+                   # 她穿36, 他穿41的: a size of two digits worn, nothing of another measure after it.
+                   r"穿\s*(?P<bare>\d{2}(?:\.5)?)(?![\d.A-Za-z])\s*(?:码|号)?(?:的)?"
+                   r"(?!\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m|天|次|年|件|块|元|度|分钟|小时|周))",
+                   re.IGNORECASE)
 _OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长|颈围)[^\d]{0,3}$")
 # A ring's inner diameter (内径/内直径 17mm) is the finger's circumference over π.
 _DIAMETER = re.compile(r"(?:内径|内直径|直径)[^\d，,。]{0,3}$")
 # A bed named by its width after the number (1.8米的床, 1米5床, 1.5m床): a bed, not a height.
 _BED_AFTER = re.compile(r"\s*(?:的|宽)?\s*(?:床|大床|双人床|单人床)")
+# A measure named after its number (235的脚, 24.5的脚长, 75的底围): the word that follows says which.
+_MEASURE_AFTER = {Measure.FOOT: re.compile(r"\s*(?:mm|毫米|cm|厘米)?\s*的?\s*(?:脚长|脚掌|脚丫|脚)(?!背|面|宽)"),
+                  Measure.UNDERBUST: re.compile(r"\s*(?:cm|厘米)?\s*的?\s*(?:下胸围|底围|下胸)")}
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
 _ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
+_BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])(?![\d.A-Za-z])\s*(?:码|号|的)?(?!\s*(?:斤|kg|公斤|岁|cm|厘米|mm))",  # noqa: E501 (patterns read as one line)
+                        re.IGNORECASE)
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -66,9 +76,37 @@ def _normalizer() -> Normalizer:
     return Normalizer()
 
 
+# Measure words buyers mistype by sound (角长 → 脚长, 腰为 → 腰围): read as the word when a number follows.
+SOUNDED_WORDS = ("脚长", "身高", "体重", "腰围", "胸围", "臀围", "下胸围", "脚码", "鞋码")
+# 码 typed as its homophone after a question word or a number (穿几马, 38马): not 马丁靴.
+_SIZE_HOMOPHONE = re.compile(r"(?<=几|啥|么|大|个|少|\d)马(?=[^丁\u4e00-\u9fff]|$|的|数|子|啊|呀|呢|合|好|穿|拍)")
+
+
+@lru_cache(maxsize=1)
+def _sounds() -> dict[str, str]:
+    from kefu.understanding.features import char_pinyin
+
+    return {"".join(char_pinyin(ch) for ch in word): word for word in SOUNDED_WORDS}
+
+
+def _by_sound(text: str) -> str:
+    from kefu.understanding.features import char_pinyin
+
+    sounds = _sounds()
+    out = text
+    for size in (3, 2):
+        for start in range(len(text) - size + 1):
+            window = text[start:start + size]
+            word = sounds.get("".join(char_pinyin(ch) for ch in window))
+            if word and window != word and re.match(r"\s*[:：是有为]?\s*\d", text[start + size:start + size + 4]):
+                out = out[:start] + word + out[start + size:]
+    return _SIZE_HOMOPHONE.sub("码", out)
+
+
 def fold(text: str) -> str:
-    """繁→简, width folding, Chinese numerals as digits: 個子一米六 → 个子1米6."""
-    return arabic(_normalizer().basic(text)).replace("．", ".")
+    """繁→简, width folding, Chinese numerals as digits, measure words mistyped by sound: 個子一米六 → 个子1米6,
+    角长23 → 脚长23."""
+    return _by_sound(arabic(_normalizer().basic(text)).replace("．", "."))
 
 
 def _measure_before(text: str, start: int) -> Measure | None:
@@ -115,7 +153,7 @@ def _convert(measure: Measure, value: float, unit: str | None) -> float | None:
         if unit in ("", "cm", "厘米", "公分"):
             return value
         return None
-    if measure in (Measure.CHEST, Measure.WAIST, Measure.HIP):
+    if measure in (Measure.CHEST, Measure.UNDERBUST, Measure.WAIST, Measure.HIP):
         if unit == "尺":
             return round(value * 100 / 3, 1)
         if unit in ("", "cm", "厘米", "公分"):
@@ -147,7 +185,8 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
 # What a measure plausibly is in its canonical unit: a bare number the buyer gives when one measure is awaited
 # (量了下 25公分整, after the agent asked for the foot length) is read as that measure when it fits.
 PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.HEIGHT: (45.0, 210.0), Measure.WEIGHT: (10.0, 400.0),
-             Measure.WAIST: (40.0, 150.0), Measure.HIP: (50.0, 160.0), Measure.CHEST: (50.0, 160.0),
+             Measure.WAIST: (40.0, 150.0), Measure.UNDERBUST: (50.0, 130.0), Measure.HIP: (50.0, 160.0),
+             Measure.CHEST: (50.0, 160.0),
              Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0),
              Measure.FINGER: (35.0, 90.0), Measure.WRIST: (10.0, 30.0), Measure.BED: (80.0, 300.0)}
 
@@ -163,8 +202,13 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     for match in _USUAL.finditer(text):
         usual = match.group("value").upper()
     for match in _WORN.finditer(text):
-        usual = match.group("value")
-    taken: list[tuple[int, int]] = [m.span("value") for m in [*_USUAL.finditer(text), *_WORN.finditer(text)]]
+        usual = match.group("value") or match.group("bare")
+    if usual is None and awaited and Measure.USUAL in awaited:
+        # Asked for the usual size, the buyer answers with a bare one (40, 40码, M码的).
+        bare = _BARE_SIZE.search(text)
+        usual = bare.group("value").upper() if bare else None
+    taken: list[tuple[int, int]] = [m.span("value") for m in _USUAL.finditer(text)]
+    taken += [m.span("value" if m.group("value") else "bare") for m in _WORN.finditer(text)]
     for match in _VALUE.finditer(text):
         start = match.start("num")
         if any(a <= start < b for a, b in taken):
@@ -190,7 +234,8 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             continue  # 脚宽100, 头围58: a measure no chart here reads, never taken for another
         # A unit that names one measure (98斤, 5岁) wins over a keyword before it (155的个子 85斤).
         by_unit = _by_unit(number, unit) if unit in _DECISIVE_UNITS else None
-        measure = by_unit or _measure_before(text, start) or _by_unit(number, unit)
+        after = next((m for m, pattern in _MEASURE_AFTER.items() if pattern.match(text, match.end("num"))), None)
+        measure = by_unit or _measure_before(text, start) or after or _by_unit(number, unit)
         if measure is None and awaited:
             fitting = [m for m in awaited if m not in values and _fits(m, number, unit)]
             measure = fitting[0] if len(fitting) == 1 else None

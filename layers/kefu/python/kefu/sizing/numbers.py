@@ -55,5 +55,8 @@ def arabic(text: str) -> str:
 
     converted = _RUN.sub(convert, protected)
     converted = re.sub(r"\x00(\d+)\x01", lambda m: _WORDS[int(m.group(1))], converted)
-    converted = re.sub(r"(\d+)(岁|个月|码|尺)半", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)
+    converted = re.sub(r"(\d+)(岁|个月|码|尺|公分|厘米|cm)半", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)
+    # 15公分8 is 15.8 cm, as 1米6 is 1.6 m (a single digit after the unit, not a number of its own: 8岁, 8斤).
+    converted = re.sub(r"(?<![\d.])(\d{1,2})(公分|厘米)(\d)(?![\d.]|\s*(?:斤|kg|公斤|岁|码|个|月|号|mm|cm))",
+                       lambda m: f"{m.group(1)}.{m.group(3)}{m.group(2)}", converted)
     return re.sub(r"(\d+)半(岁|码)", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)

@@ -15,7 +15,7 @@ from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic
 
 LABEL = re.compile(
-    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
+    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}[A-G](?![A-Za-z])|\d{2}[-/]\d{2}(?=\s*(?:码|号)?$)|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
     # A second name of the same size may follow (S/36, M(38), 36码/230): the first is the label.
     r"(?:\s*[/（(]\s*[0-9A-Za-z.]{1,6}\s*[)）]?)?$",
     re.IGNORECASE,
@@ -40,7 +40,7 @@ _OPEN = re.compile(
 )
 _HEADER_UNIT = re.compile(r"(cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|个月|月)", re.IGNORECASE)
 OPEN_END = {Measure.HEIGHT: 250.0, Measure.WEIGHT: 400.0, Measure.FOOT: 330.0, Measure.CHEST: 200.0,
-            Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,
+            Measure.UNDERBUST: 150.0, Measure.BUST_DIFF: 40.0, Measure.WAIST: 200.0, Measure.HIP: 200.0, Measure.AGE: 18.0, Measure.MONTHS: 48.0,  # noqa: E501 (patterns read as one line)
             Measure.FINGER: 90.0, Measure.WRIST: 30.0, Measure.BED: 300.0}
 
 
@@ -56,6 +56,11 @@ def size_label(cell: str) -> str | None:
     if match is None:
         return None
     label = match.group("label")
+    pair = re.fullmatch(r"(\d{2})[-/](\d{2})", label)
+    if pair:
+        # Two neighbouring sizes sold as one (拖鞋 36-37); any other pair of numbers is a range, not a size.
+        low, high = int(pair.group(1)), int(pair.group(2))
+        return f"{low}-{high}" if high == low + 1 else None
     if _SPEC.search(label):
         return _SPEC.sub(r"\1x\2", label)  # a spec (200×230, 200*230) written one way: 200x230
     return label.upper()
@@ -64,10 +69,11 @@ def size_label(cell: str) -> str | None:
 def measure_of_heading(heading: str) -> Measure | None:
     """The measure a heading names; of several (推荐身高体重 身高(cm), merged headings), the last: the lowest
     heading row is the most specific."""
-    found: list[tuple[int, Measure]] = []
-    for measure, pattern in MEASURE_WORDS.items():
-        for match in re.finditer(pattern, heading):
-            found.append((match.start(), measure))
+    matches = [(match.start(), match.end(), measure) for measure, pattern in MEASURE_WORDS.items()
+               for match in re.finditer(pattern, heading)]
+    # A word inside a longer one (胸围 in 下胸围) is that longer word.
+    found = [(start, measure) for start, end, measure in matches
+             if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in matches)]
     return max(found)[1] if found else None
 
 
@@ -120,12 +126,19 @@ def _is_data_row(cells: list[str]) -> bool:
     return any(re.search(r"\d", clean(cell)) for cell in cells[1:]) or any(size_label(c) for c in cells[:1])
 
 
+def _continues_heading(above: list[str], row: list[str]) -> bool:
+    """A row under a heading whose first cell is the heading's own, spanned down (rowspan): a heading row too,
+    though its cells hold numbers (A杯 约10cm（9~11）)."""
+    first = clean(row[0]) if row else ""
+    return bool(first) and first == clean(above[0]) and not re.search(r"\d", first) and size_label(first) is None
+
+
 def _headings(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     """Column headings (several heading rows joined: merged headings) and the data rows after them."""
     width = max(len(row) for row in rows)
     grid = [row + [""] * (width - len(row)) for row in rows]
     count = 1  # the first row is a heading; rows after it without numbers are headings too (merged headings)
-    while count < len(grid) and not _is_data_row(grid[count]):
+    while count < len(grid) and (not _is_data_row(grid[count]) or _continues_heading(grid[count - 1], grid[count])):
         count += 1
     heading_rows = grid[:count]
     for row in heading_rows[:-1]:  # an upper heading spans the empty cells to its right
@@ -148,6 +161,9 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
         grid = [row + [""] * (width - len(row)) for row in rows]
         rows = [list(column) for column in zip(*grid, strict=True)]  # sizes as columns: transpose
     headings, data = _headings(rows)
+    cups = _cup_grid(headings, data)
+    if cups is not None:
+        return cups
     named_columns = [i for i, h in enumerate(headings) if LABEL_HEADING.search(h)]
     primary = [i for i in named_columns if not SECONDARY_LABEL.search(headings[i])]
     candidates = primary or named_columns
@@ -210,6 +226,79 @@ def read_table(rows: list[list[str]]) -> TableReading | None:
     return TableReading(_weights_in_kg(parsed, columns))
 
 
+# A cup column of a bra chart: A杯, B罩杯, 上胸围 C, CUP D.
+_CUP = re.compile(r"(?<![A-Za-z])(?P<cup>[A-G])\s*(?:杯|罩杯|cup)|(?:上胸围|cup|罩杯)\s*(?P<cup2>[A-G])(?![A-Za-z])|^(?P<cup3>[A-G])$",  # noqa: E501 (patterns read as one line)
+                  re.IGNORECASE)
+_BAND = re.compile(r"[（(]\s*(\d{2,3})\s*[)）]|^(\d{2,3})$")
+
+
+def _cup_grid(headings: list[str], data: list[list[str]]) -> TableReading | None:
+    """A bra chart: rows are bands (下胸围 68-72 → 70), columns are cups whose cells are the 上胸围 of that band
+    and cup. Each (band, cup) cell is a size of its own (70A) with both spans."""
+    cups = [(i, (m.group("cup") or m.group("cup2") or m.group("cup3")).upper())
+            for i, h in enumerate(headings) if (m := _CUP.search(h))]
+    bands = [i for i, h in enumerate(headings) if measure_of_heading(h) == Measure.UNDERBUST]
+    if len(cups) < 2 or not bands:
+        return None
+    # The band's range column (68~72), when the band's number (70) has a column of its own too.
+    ranged = [i for i in bands if any((s := parse_span(Measure.UNDERBUST, r[i], None)) and s.high > s.low
+                                      for r in data if i < len(r))]
+    band_column = (ranged or bands)[0]
+    label_columns = [i for i, h in enumerate(headings)
+                     if (LABEL_HEADING.search(h) or i in bands) and i != band_column]
+    differences = {i: _difference(headings[i]) for i, _ in cups}
+    if all(differences.values()):
+        return _cups_by_difference(data, band_column, cups, differences)
+    rows: list[SizeRow] = []
+    for row in data:
+        band_span = parse_span(Measure.UNDERBUST, row[band_column], None) if band_column < len(row) else None
+        if band_span is None:
+            continue
+        band = _band_label(row, band_column, label_columns, band_span)
+        for index, cup in cups:
+            chest = parse_span(Measure.CHEST, row[index], None) if index < len(row) else None
+            if chest is not None and chest.high > band_span.high:
+                rows.append(SizeRow(label=f"{band}{cup}", spans={Measure.UNDERBUST: band_span, Measure.CHEST: chest}))
+    if not rows:
+        return TableReading([], "a bra chart whose band or cup cells have no readable range")
+    return TableReading(rows)
+
+
+def _difference(heading: str) -> Span | None:
+    """The cup's 上下胸围差 range written in its heading (B杯 约12.5cm（11.5~13.5）)."""
+    cup = _CUP.search(heading)
+    match = _RANGE.search(heading[cup.end():]) if cup else None
+    return parse_span(Measure.BUST_DIFF, match.group(0), "cm") if match else None
+
+
+def _cups_by_difference(data: list[list[str]], band_column: int, cups: list[tuple[int, str]],
+                        differences: dict[int, Span | None]) -> TableReading:
+    """A bra chart whose cups are ranges of 上下胸围差 and whose cells name the sizes (75B, — for none)."""
+    rows: list[SizeRow] = []
+    for row in data:
+        band = parse_span(Measure.UNDERBUST, row[band_column], None) if band_column < len(row) else None
+        for index, _ in cups:
+            label = size_label(row[index]) if band is not None and index < len(row) else None
+            difference = differences[index]
+            if band is not None and label and difference is not None:
+                rows.append(SizeRow(label=label, spans={Measure.UNDERBUST: band, Measure.BUST_DIFF: difference}))
+    if not rows:
+        return TableReading([], "a bra chart whose cells name no size")
+    return TableReading(rows)
+
+
+def _band_label(row: list[str], band_column: int, label_columns: list[int], span: Span) -> str:
+    """The band as the shop names it: its own column (尺码 70), the number beside the range (68-72 (70)), or the
+    band the range is centred on, in steps of 5."""
+    for index in label_columns:
+        if index < len(row) and (match := _BAND.search(clean(row[index]))):
+            return match.group(1) or match.group(2)
+    match = _BAND.search(clean(row[band_column]))
+    if match and match.group(1):
+        return match.group(1)
+    return str(int(round((span.low + span.high) / 10) * 5))
+
+
 def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | None]]) -> list[SizeRow]:
     """A weight column without a unit whose values are all adult kilograms (< 80) is in kg, not 斤."""
     unit = next((u for _, m, u in columns if m == Measure.WEIGHT), "?")
@@ -226,6 +315,8 @@ def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | 
 # "S码：身高155-160 体重85-95斤；M码 …", "35码=脚长225mm", "M(160-165cm/95-110斤)"
 _LINE_LABEL = re.compile(
     r"(?<![A-Za-z0-9.])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*[:：=（(\s]|"
+    # Two neighbouring sizes as one (36-37：脚长220~228mm).
+    r"(?P<pair>\d{2}\s*[-/]\s*\d{2})\s*(?:码|号)?\s*[:：]|"
     r"(?P<number>\d{2,3}(?:\.5)?)\s*(?:码|号)\s*[:：=（(]?|"
     # A bare number as the size when a colon and a measure word follow (110：身高100-110cm).
     r"(?P<bare>\d{2,3})\s*[:：]\s*(?=身高|体重|脚长|适合|参考|年龄))\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
@@ -263,7 +354,10 @@ def read_lines(text: str) -> list[SizeRow]:
     """Chart rows written as text: each size label followed by its measures, until the next label."""
     text = clean(text)
     # A size named as another's alias (（平时穿36码）) is not a row of its own.
-    labels = [m for m in _LINE_LABEL.finditer(text) if not _ALIAS_BEFORE.search(text[max(0, m.start() - 6):m.start()])]
+    # Nor is a size in a line about the garment (裤长：25-28码 100cm): its numbers are the garment's.
+    labels = [m for m in _LINE_LABEL.finditer(text)
+              if not _ALIAS_BEFORE.search(text[max(0, m.start() - 6):m.start()])
+              and not GARMENT_WORDS.search(text[text.rfind("\n", 0, m.start()) + 1:m.start()])]
     rows: list[SizeRow] = []
     for position, match in enumerate(labels):
         end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
@@ -282,6 +376,10 @@ def read_lines(text: str) -> list[SizeRow]:
             keyword = None
         if spans:
             label = match.group("letter") or match.group("number") or match.group("bare")
+            if match.group("pair"):
+                label = size_label(match.group("pair").replace(" ", "")) or ""
+            if not label:
+                continue
             aliases = [m.group(1) for m in _ALIAS.finditer(chunk)]
             rows.append(SizeRow(label=label.upper(), spans=spans, aliases=aliases))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
