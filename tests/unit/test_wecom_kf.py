@@ -88,7 +88,7 @@ def test_xml_with_declarations_is_refused() -> None:
 
 
 class MemoryCursors:
-    """CursorStore's contract in memory (the DynamoDB one is tested in tests/integration/test_wecom_kf.py)."""
+    """CursorStore's contract in memory (the DynamoDB one is tested in tests/integration/test_wecom_kf_runtime.py)."""
 
     def __init__(self) -> None:
         self.cursors: dict[str, str] = {}
