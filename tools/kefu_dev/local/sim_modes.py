@@ -76,7 +76,9 @@ class GenericMode:
                 buyer, text, client_msg_id = sent["buyer_id"], sent["text"], sent["client_msg_id"]
             except (ValueError, KeyError, TypeError):
                 return 400, {"error": "invalid_message"}
-            duplicate = record(str(buyer), str(text), str(client_msg_id))
+            if not all(isinstance(value, str) and value for value in (buyer, text, client_msg_id)):
+                return 400, {"error": "invalid_message"}  # the contract's Reply: non-empty strings
+            duplicate = record(buyer, text, client_msg_id)
             return (409 if duplicate else 200), {"accepted": not duplicate, "client_msg_id": client_msg_id}
         if method == "GET" and path == LATEST_ORDER_PATH:
             if not self._verified(headers, query.encode()):

@@ -546,6 +546,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._guarded(self._post)
 
+    def __getattr__(self, name: str) -> Any:
+        """``do_<any other method>``: 405 (BaseHTTPRequestHandler's own answer would be a 501 HTML page)."""
+        if name.startswith("do_"):
+            return lambda: self._guarded(lambda: _json(405, {"error": "method_not_allowed"}))
+        raise AttributeError(name)
+
     def _guarded(self, handle: Any) -> None:
         try:
             status, content_type, body = handle()
@@ -558,7 +564,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
