@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fuzz_support import TOKEN
 from hypothesis import HealthCheck, settings
+from inbound_queue import Queue
 from kefu_dev.local.emulator import LocalAws
 from kefu_dev.local.gateway import LocalGateway
 from kefu_dev.local.handlers import LambdaContext, load_handler
@@ -29,6 +30,12 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+@pytest.fixture
+def queue(local_aws: LocalAws) -> Queue:
+    """The inbound FIFO queue the webhook sends to."""
+    return Queue(local_aws)
+
 
 # -- the schemathesis fuzz passes (test_openapi_fuzz.py, test_generic_contract_fuzz.py) -----------------------
 
