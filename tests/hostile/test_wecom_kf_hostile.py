@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from hostile_strategies import SHOP, hostile_text
+from hostile_strategies import SHOP, hostile_text, long_hostile_text
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from inbound_queue import Queue
@@ -171,7 +171,7 @@ def _expected_text(text: str) -> str | None:
 
 
 @settings(settings.get_profile("hostile"), max_examples=40)
-@given(text=st.one_of(hostile_text(), st.tuples(hostile_text(), st.text(min_size=1900, max_size=2100)).map("".join)),
+@given(text=st.one_of(hostile_text(), long_hostile_text(1900, 2100)),
        replays=st.integers(1, 3),
        skew=st.integers(-3000, 3000).filter(lambda s: not 590 <= abs(s) <= 610))
 def test_a_buyer_message_is_queued_exactly_once_with_its_text_intact(
