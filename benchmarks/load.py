@@ -57,7 +57,7 @@ import psutil  # noqa: E402
 from kefu_dev.local.engines import CLI_SQS_CHOICES, DEFAULT_SQS_ENGINE, pick_sqs_engine  # noqa: E402
 
 from kefu import resources  # noqa: E402
-from kefu.platform.signing import pdd_sign  # noqa: E402
+from kefu.platform.pinduoduo.signing import pdd_sign  # noqa: E402
 
 DEMO_SHOP = REPO / "examples" / "shops" / "hair-dye"
 RESULTS = REPO / "benchmarks" / "results"

@@ -21,6 +21,7 @@ from infra.flows.search import Search
 from infra.flows.state import State
 from kefu import resources
 from kefu.deploy_config import MerchantConfig
+from kefu.platform import registry
 
 
 class KefuStack(Stack):
@@ -120,7 +121,7 @@ class KefuStack(Stack):
             self, "Monitoring", config=config, state=self.state, intake=self.intake, answering=self.answering
         )
 
-        CfnOutput(self, "WebhookUrl", value=self.intake.api.url_for_path("/webhook/" + config.platform))
+        CfnOutput(self, "WebhookUrl", value=self.intake.api.url_for_path(registry.route_of(config.platform)))
         CfnOutput(self, "KnowledgeBucketName", value=self.knowledge.bucket.bucket_name)
         CfnOutput(
             self,
@@ -135,6 +136,7 @@ class KefuStack(Stack):
         env = {
             "KEFU_SHOP_ID": config.shop_id,
             "KEFU_KNOWLEDGE_PREFIX": "shops",
+            "KEFU_PLATFORM": config.platform,
             "KEFU_PLATFORM_SECRET_ARN": self.state.platform_secret.secret_arn,
             "KEFU_PLATFORM_CLIENT_ID": config.platform_client_id,
             "KEFU_PLATFORM_API_URL": config.platform_api_url,

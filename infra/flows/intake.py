@@ -1,4 +1,4 @@
-"""Intake: the public webhook API (``POST /webhook/pdd``, ``POST /webhook/hmac``) and its Lambda."""
+"""Intake: the public webhook API, one route per platform route of ``kefu.platform.registry``, and its Lambda."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from infra.flows.lambdas import KefuFunction, Runtime
 from infra.flows.state import State
 from infra.nag import acknowledge
 from kefu import resources
+from kefu.platform import registry
 
-WEBHOOK_ROUTES = ("pdd", "hmac")
+WEBHOOK_ROUTES = tuple(route for route, _ in registry.routes())
 
 
 class Intake(Construct):
@@ -47,11 +48,15 @@ class Intake(Construct):
         integration = apigateway.LambdaIntegration(self.webhook.function, allow_test_invoke=False)
         webhook = self.api.root.add_resource("webhook")
         for route in WEBHOOK_ROUTES:
-            method = webhook.add_resource(route).add_method("POST", integration)
-            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-                acknowledge(
-                    method,
-                    rule,
-                    "Called by the e-commerce platform, which cannot hold AWS or Cognito credentials: "
-                    "the handler verifies the platform signature and timestamp of every request.",
-                )
+            resource: apigateway.IResource = webhook
+            for part in route.path.split("/"):
+                resource = resource.get_resource(part) or resource.add_resource(part)
+            for verb in route.methods:
+                method = resource.add_method(verb, integration)
+                for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                    acknowledge(
+                        method,
+                        rule,
+                        "Called by the e-commerce platform, which cannot hold AWS or Cognito credentials: "
+                        "the handler verifies the platform signature and timestamp of every request.",
+                    )

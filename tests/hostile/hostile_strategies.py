@@ -26,6 +26,14 @@ def hostile_text(min_size: int = 1, max_size: int = 200) -> st.SearchStrategy[st
     return st.lists(piece, min_size=1, max_size=12).map("".join).filter(lambda t: min_size <= len(t) <= max_size)
 
 
+def long_hostile_text(min_size: int = 1900, max_size: int = 2000) -> st.SearchStrategy[str]:
+    """Hostile text near a length limit: ``hostile_text`` alone stays short (at most 12 short pieces)."""
+    head = hostile_text(max_size=60)
+    return st.tuples(head, st.text(min_size=min_size, max_size=max_size)).map(
+        lambda parts: (parts[0] + parts[1])[:max_size]
+    )
+
+
 def message_id() -> st.SearchStrategy[str]:
     """Mostly valid ids; sometimes ones the schema refuses (too long, spaces, unicode)."""
     valid = st.from_regex(r"[A-Za-z0-9_.:@~\-]{1,40}", fullmatch=True)
@@ -35,7 +43,7 @@ def message_id() -> st.SearchStrategy[str]:
 def valid_message() -> st.SearchStrategy[dict[str, object]]:
     """A message the schema accepts, with hostile text (or a media / card message)."""
     ids = st.from_regex(r"[A-Za-z0-9_.:@~\-]{1,40}", fullmatch=True)
-    text = st.fixed_dictionaries({"type": st.just("text"), "text": st.one_of(hostile_text(), hostile_text(1900, 2000))})
+    text = st.fixed_dictionaries({"type": st.just("text"), "text": st.one_of(hostile_text(), long_hostile_text())})
     media = st.fixed_dictionaries({"type": st.sampled_from(["image", "video"])},
                                   optional={"media_url": st.just("https://img.example/x.jpg")})
     card = st.fixed_dictionaries({"type": st.just("goods_card"), "goods_id": st.just("100001")},

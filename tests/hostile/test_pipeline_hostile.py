@@ -19,7 +19,7 @@ from kefu_dev.local.handlers import LambdaContext, load_handler
 from kefu_dev.local.poller import SqsPoller
 from kefu_dev.local.simulator import PlatformSimulator
 
-from kefu.platform.signing import pdd_sign
+from kefu.platform.pinduoduo.signing import pdd_sign
 from kefu.privacy.pii import find_pii
 from kefu.resources import INBOUND_QUEUE, MESSAGE_LEDGER
 from kefu.store.ledger import MessageLedger

@@ -198,7 +198,8 @@ def test_the_buyers_words_go_only_in_the_user_turn_and_masked(
         outcome = _handle(service, ASKER, "bed-2", ATTACK)
     [request] = recorder.requests
     system = request["system"][0]["text"]
-    assert system == SYSTEM_PROMPT.format(shop=f"「{demo_snapshot.shop.shop_name}」")  # our words only
+    shop = f"「{demo_snapshot.shop.shop_name}」"
+    assert system == SYSTEM_PROMPT.format(platform="拼多多", shop=shop)  # our words only
     assert "忽略以上规则" not in system and "13812345678" not in system
     [turn] = request["messages"]
     assert turn["role"] == "user"

@@ -16,14 +16,14 @@ import pytest
 from hostile_strategies import SHOP, hostile_text, message
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from kefu_dev.local.emulator import LocalAws, client
+from inbound_queue import Queue
 from kefu_dev.local.gateway import proxy_event
 from kefu_dev.local.handlers import LambdaContext, load_handler
 from pydantic import TypeAdapter, ValidationError
 
 from kefu.models.messages import BuyerMessage
-from kefu.platform.signing import hmac_sign, pdd_sign
-from kefu.resources import INBOUND_QUEUE
+from kefu.platform.generic.signing import hmac_sign
+from kefu.platform.pinduoduo.signing import pdd_sign
 
 SECRET = "test-platform-secret"  # tests/conftest.py LOCAL_SECRET
 ALLOWED = {200, 400, 401, 403, 413, 415}
@@ -34,34 +34,6 @@ _MESSAGE = TypeAdapter(BuyerMessage)
 @pytest.fixture
 def webhook(function_env: dict[str, str]) -> ModuleType:
     return load_handler("webhook", function_env)
-
-
-class Queue:
-    def __init__(self, local_aws: LocalAws) -> None:
-        self.sqs = client("sqs", local_aws.endpoint_url)
-        self.url = local_aws.queue_urls[INBOUND_QUEUE.logical_id]
-
-    def size(self) -> int:
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
-
-    def take_all(self) -> list[dict[str, Any]]:
-        """Every queued message body (received and deleted)."""
-        bodies: list[dict[str, Any]] = []
-        while True:
-            batch = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return bodies
-            bodies += [json.loads(m["Body"]) for m in batch]
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
-            self.sqs.delete_message_batch(QueueUrl=self.url, Entries=entries)
-
-
-@pytest.fixture
-def queue(local_aws: LocalAws) -> Queue:
-    return Queue(local_aws)
 
 
 def invoke(webhook: ModuleType, path: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, Any]:
@@ -113,7 +85,7 @@ bodies = st.one_of(
 
 @settings(settings.get_profile("hostile"), max_examples=150)
 @given(
-    path=st.sampled_from(["/webhook/pdd", "/webhook/hmac"]),
+    path=st.sampled_from(["/webhook/pdd", "/webhook/generic/v1", "/webhook/hmac"]),
     content_type=content_types,
     headers=st.lists(st.tuples(header_names, st.text(max_size=60)), max_size=5),
     body=bodies,
@@ -177,19 +149,20 @@ def test_replayed_resigned_stale_and_tampered_requests(webhook: ModuleType, queu
     assert queued["message"]["text"] == text
 
 
+@pytest.mark.parametrize("path", ["/webhook/generic/v1", "/webhook/hmac"])  # the contract's route and its alias
 @settings(settings.get_profile("hostile"), max_examples=40)
 @given(text=hostile_text(), skew=st.integers(-3000, 3000).filter(lambda s: not 590 <= abs(s) <= 610),
        signature=st.one_of(st.none(), st.text(max_size=80)))
-def test_the_hmac_route_holds_the_same_way(
-    webhook: ModuleType, queue: Queue, text: str, skew: int, signature: str | None
+def test_the_generic_route_holds_the_same_way(
+    webhook: ModuleType, queue: Queue, path: str, text: str, skew: int, signature: str | None
 ) -> None:
-    body = json.dumps({"shop_id": SHOP, "buyer_id": "u1001", "message_id": f"hm-{abs(hash(text)) % 10**12}",
+    body = json.dumps({"shop_id": SHOP, "buyer_id": "u1001", "message_id": f"hm-{abs(hash((path, text))) % 10**12}",
                        "type": "text", "text": text}, ensure_ascii=False).encode()
     stamp = str(int(time.time()) + skew)
     headers = [("Content-Type", "application/json"), ("X-Kefu-Timestamp", stamp),
                ("X-Kefu-Signature", hmac_sign(body, stamp, SECRET) if signature is None else signature)]
     before = queue.size()
-    status, _ = invoke(webhook, "/webhook/hmac", headers, body)
+    status, _ = invoke(webhook, path, headers, body)
     accepted = signature is None and abs(skew) < 600
     assert status == (200 if accepted else 401)
     assert queue.size() == before + int(accepted)

@@ -38,3 +38,14 @@ def classic(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     data["search"] = {"backend": "opensearch_serverless", "serverless_generation": "classic"}
     data["intake"] = {"waf": False}
     return synthesize(data, tmp_path_factory.mktemp("classic"))
+
+
+@pytest.fixture(scope="session")
+def wecom(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Variant: a WeCom 微信客服 shop (the platform's default API URL, its CorpID as the client id)."""
+    data = merchant("hair-dye-demo")
+    data["shop_id"] = "hair-dye-wecom"
+    data["platform"] = "wecom_kf"
+    data["platform_client_id"] = "wwsimcorp0001"
+    data.pop("platform_api_url", None)
+    return synthesize(data, tmp_path_factory.mktemp("wecom"))

@@ -27,7 +27,7 @@ from kefu.models.decision import HandoffReason
 from kefu.models.handoff import HandoffStatus, HandoffTicket
 from kefu.models.knowledge import KnowledgeSnapshot
 from kefu.models.messages import QueuedMessage, TextMessage
-from kefu.platform.signing import pdd_sign
+from kefu.platform.pinduoduo.signing import pdd_sign
 from kefu.reception.knowledge_cache import WrongShop, s3_brain_cache
 from kefu.reception.service import ReceptionService
 from kefu.resources import AGENT_QUEUE, CONVERSATIONS, INBOUND_QUEUE, KNOWLEDGE_BUCKET, MESSAGE_LEDGER, LocalNames

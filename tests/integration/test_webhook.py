@@ -16,7 +16,8 @@ from kefu_dev.local.gateway import MAX_BODY_BYTES, LocalGateway, proxy_event
 from kefu_dev.local.handlers import LambdaContext, load_handler
 
 from kefu.intake.queue import deduplication_id
-from kefu.platform.signing import hmac_sign, pdd_sign
+from kefu.platform.generic.signing import hmac_sign
+from kefu.platform.pinduoduo.signing import pdd_sign
 from kefu.resources import INBOUND_QUEUE
 
 SECRET = "test-platform-secret"  # conftest.LOCAL_SECRET

@@ -30,7 +30,7 @@ from kefu_dev.local.simulator import PlatformSimulator
 
 from kefu.knowledge.learn import learn_bundle
 from kefu.models.handoff import HandoffStatus
-from kefu.platform.signing import pdd_sign
+from kefu.platform.pinduoduo.signing import pdd_sign
 from kefu.privacy.pii import PLACEHOLDERS, find_pii
 from kefu.resources import AGENT_QUEUE, INBOUND_QUEUE
 from kefu.store.agent_queue import AgentQueue

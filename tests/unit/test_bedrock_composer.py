@@ -87,7 +87,7 @@ def _reply(text: str, stop: str = "end_turn", **extra: Any) -> dict[str, Any]:
 def _expected_request(question: str = QUESTION) -> dict[str, Any]:
     return {
         "modelId": MODEL,
-        "system": [{"text": SYSTEM_PROMPT.format(shop="「青丝坊旗舰店」")}],
+        "system": [{"text": SYSTEM_PROMPT.format(platform="拼多多", shop="「青丝坊旗舰店」")}],
         "messages": [
             {
                 "role": "user",

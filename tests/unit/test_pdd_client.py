@@ -17,8 +17,10 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from kefu.platform.client import PddClient, PlatformError, _TokenBucket
-from kefu.platform.signing import pdd_verify, within_window
+from kefu.platform.client import PlatformError
+from kefu.platform.pinduoduo.client import PddClient, _TokenBucket
+from kefu.platform.pinduoduo.signing import pdd_verify
+from kefu.platform.signing import within_window
 
 SECRET = "pdd-test-secret"
 CLIENT_ID = "kefu-test-client"

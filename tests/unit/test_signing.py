@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from kefu.platform.signing import hmac_sign, hmac_verify, pdd_sign, pdd_verify, within_window
+from kefu.platform.generic.signing import hmac_sign, hmac_verify
+from kefu.platform.pinduoduo.signing import pdd_sign, pdd_verify
+from kefu.platform.signing import within_window
 
 # The example of the Pinduoduo open platform's signing documentation.
 PUBLISHED_PARAMS: dict[str, object] = {

@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 
+from kefu.platform import registry
 from kefu_dev.local.engines import CLI_SQS_CHOICES, pick_sqs_engine
 
 STATE_FILE = Path(".kefu") / "local.json"
@@ -55,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--sqs", choices=CLI_SQS_CHOICES, default="auto",
         help="what serves the SQS endpoint: elasticmq (ElasticMQ from Maven Central, needs Java 17+ and Maven) or "
         "moto; default auto: elasticmq when Java and Maven are there, else moto",
+    )
+    run.add_argument(
+        "--platform", choices=registry.names(), default=registry.DEFAULT_PLATFORM,
+        help="the platform the simulator plays and the agent speaks: pdd (Pinduoduo-style pushes, default), "
+        "generic (the generic contract v1: HMAC JSON in, signed calls out) or wecom_kf (WeCom 微信客服: encrypted "
+        "callbacks, sync_msg, send_msg)",
     )
     run.add_argument("--verbose", action="store_true", help="INFO logs from the functions (in the log file)")
     run.set_defaults(handler=run_command)
@@ -168,6 +175,7 @@ def run_command(args: argparse.Namespace) -> int:
         log_path=log_path,
         verbose=args.verbose,
         sqs_engine=pick_sqs_engine(args.sqs),
+        platform=args.platform,
     )
     signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops as cleanly as Ctrl-C
     # Started in the background by a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop us.
@@ -214,7 +222,7 @@ def _print_banner(info: dict[str, Any], seconds: float) -> None:
     else:
         lines.append("  agent console      (functions/agent_api not present)")
     lines += [
-        f"  webhook (PDD)      {info['webhook_url']}",
+        f"  webhook ({info.get('platform', 'pdd')})".ljust(21) + info["webhook_url"],
         f"  platform API       {info['platform_api_url']}",
         f"  local AWS          {info['aws_endpoint_url']} (DynamoDB, S3), "
         f"{info.get('aws_sqs_endpoint_url') or info['aws_endpoint_url']} (SQS)",
@@ -397,7 +405,8 @@ def dlq_command(args: argparse.Namespace) -> int:
 
 
 def register_webhook_command(args: argparse.Namespace) -> int:
-    from kefu.platform.client import PddClient, PlatformError
+    from kefu.platform.client import PlatformError
+    from kefu.platform.pinduoduo.client import PddClient
     from kefu_dev.cli.main import UserFacingError
     from kefu_dev.local.simulator import REGISTER_TYPE
 
@@ -410,7 +419,7 @@ def register_webhook_command(args: argparse.Namespace) -> int:
         if webhook is None:
             api = _find(outputs, "webhook") or _find(outputs, "intake", "endpoint")
             webhook = f"{api.rstrip('/')}/webhook/pdd" if api else None
-        elif not webhook.rstrip("/").endswith(("/webhook/pdd", "/webhook/hmac")):
+        elif not webhook.rstrip("/").endswith(tuple("/webhook/" + route.path for route, _ in registry.routes())):
             webhook = f"{webhook.rstrip('/')}/webhook/pdd"
         location = _find(outputs, "secret") or "(no secret output in the stack)"
         if webhook is None:
@@ -424,6 +433,10 @@ def register_webhook_command(args: argparse.Namespace) -> int:
         secret = secret or state["env"].get("KEFU_PLATFORM_SECRET")
         client_id = client_id or state["env"].get("KEFU_PLATFORM_CLIENT_ID")
         platform_url = platform_url or state["platform_api_url"]
+        if state.get("platform", "pdd") != "pdd":
+            print(f"webhook URL      {webhook}")
+            print(f"the local {state['platform']} simulator pushes to it already; nothing to register")
+            return 0
     print(f"webhook URL      {webhook}")
     print(f"secret location  {location}")
     if args.dry_run:

@@ -39,6 +39,8 @@ from types import TracebackType
 from typing import IO, Any
 
 from kefu import resources
+from kefu.platform import registry
+from kefu.platform.registry import DEFAULT_PLATFORM
 from kefu_dev.local.elasticmq import ElasticMqServer
 from kefu_dev.local.emulator import LocalAws, MotoServer, client, create_resources, free_port
 from kefu_dev.local.engines import DEFAULT_SQS_ENGINE, SQS_ENGINES
@@ -81,6 +83,7 @@ class LocalRuntime:
         verbose: bool = False,
         extra_env: dict[str, str] | None = None,
         sqs_engine: str = DEFAULT_SQS_ENGINE,
+        platform: str = DEFAULT_PLATFORM,
     ) -> None:
         """Ports 0 pick free ones. ``failure_visibility_s``: see ``SqsPoller`` (None = as in AWS).
 
@@ -88,10 +91,13 @@ class LocalRuntime:
         ``extra_env`` is added to the functions' environment (e.g. KEFU_ANSWER_THRESHOLD).
         ``warm_all``: start every execution environment up front (see ``_warm_all``).
         ``sqs_engine``: what serves the SQS endpoint, one of ``SQS_ENGINES``.
+        ``platform``: which platform the simulator plays and the functions speak (``kefu.platform.registry``).
         """
+        registry.spec(platform)  # ValueError: not a registered platform
         if sqs_engine not in SQS_ENGINES:
             raise ValueError(f"sqs_engine must be one of {SQS_ENGINES}, not {sqs_engine!r}")
         self.sqs_engine = sqs_engine
+        self.platform = platform
         self.shop_dir = Path(shop_dir).resolve()
         shop = json.loads((self.shop_dir / "shop.json").read_text(encoding="utf-8"))
         self.shop_id: str = shop["shop_id"]
@@ -142,8 +148,8 @@ class LocalRuntime:
 
     @property
     def webhook_url(self) -> str:
-        """The PDD-style webhook (``/webhook/pdd``); the HMAC one is ``/webhook/hmac``."""
-        return f"{self.gateway_url}/webhook/pdd"
+        """The platform's webhook (``/webhook/pdd``, ``/webhook/generic/v1``, ``/webhook/wecom_kf``)."""
+        return self.gateway_url + registry.route_of(self.platform)
 
     @property
     def console_url(self) -> str | None:
@@ -213,6 +219,7 @@ class LocalRuntime:
             "aws_endpoint_url": self.endpoint_url,
             "aws_sqs_endpoint_url": self.sqs_endpoint_url,
             "sqs_engine": self.sqs_engine,
+            "platform": self.platform,
             "log_path": str(self.log_path),
             "knowledge_version": self.knowledge_version,
             "env": self.env,
@@ -248,7 +255,7 @@ class LocalRuntime:
         self._mark("learn", started)
 
         self._simulator = PlatformSimulator(
-            self.shop_dir, self.secret, client_id=CLIENT_ID, port=self._simulator_port
+            self.shop_dir, self.secret, client_id=CLIENT_ID, port=self._simulator_port, platform=self.platform
         ).start()
         gateway_port = self._gateway_port or free_port()
         self.env = self._function_env()
@@ -326,9 +333,7 @@ class LocalRuntime:
         env.update(
             {
                 "KEFU_SHOP_ID": self.shop_id,
-                "KEFU_PLATFORM_SECRET": self.secret,
-                "KEFU_PLATFORM_CLIENT_ID": CLIENT_ID,
-                "KEFU_PLATFORM_API_URL": self.simulator.api_url,
+                **self.simulator.function_env(),
                 "KEFU_AGENT_API_TOKEN": self.agent_token,
                 "POWERTOOLS_LOG_LEVEL": "INFO" if self._verbose else "WARNING",
                 "POWERTOOLS_DEV": "false",

@@ -1,7 +1,7 @@
 """The e-commerce platform's local twin (Pinduoduo-style), over HTTP.
 
 Platform side (what the agent calls): ``POST /api/router``, a signed form as
-``kefu.platform.client.PddClient`` sends it. The signature, client id and timestamp
+``kefu.platform.pinduoduo.client.PddClient`` sends it. The signature, client id and timestamp
 are checked, then the call is answered from the shop bundle:
 
 - ``pdd.order.list.get`` (buyer_id) → the buyer's orders, newest ``created_at`` first;
@@ -17,6 +17,9 @@ Buyer side (what a person or a test does):
 and posts it to the webhook; ``GET /buyer/{id}/messages`` returns what the agent sent;
 ``GET /`` is a small buyer chat page. ``PUT /sim/orders/{buyer_id}`` ``{"status"}``
 overrides a buyer's order status (``null`` clears it); ``GET /sim/state`` shows counters.
+
+Other platforms (``platform="generic"`` or ``"wecom_kf"``, ``kefu run --platform``): the buyer side is the same;
+messages are pushed as that platform pushes them and its API is served instead of ``/api/router`` (``sim_modes.py``).
 
 Fault switches (``simulator.faults``, a ``PlatformFaults``) make chat sends slow or fail, for
 fault tests: an outage that recovers, throttling, a buyer whose messages can never be delivered.
@@ -44,7 +47,9 @@ import requests
 from pydantic import BaseModel, Field, ValidationError
 
 from kefu.models.shop import NO_ORDER, ORDER_STATUSES
-from kefu.platform.signing import pdd_sign, pdd_verify, within_window
+from kefu.platform.pinduoduo.signing import pdd_sign, pdd_verify
+from kefu.platform.signing import within_window
+from kefu_dev.local.sim_modes import GenericMode, Mode, WecomMode
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +137,7 @@ class PlatformSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         signature_window_s: int = 600,
+        platform: str = "pdd",
     ) -> None:
         shop_dir = Path(shop_dir)
         shop = json.loads((shop_dir / "shop.json").read_text(encoding="utf-8"))
@@ -159,6 +165,14 @@ class PlatformSimulator:
         self.rejected_calls = 0
         self.faults = PlatformFaults()
         self._session = requests.Session()
+        self.platform = platform
+        self.mode: Mode | None = None
+        if platform == "generic":
+            self.mode = GenericMode(secret, signature_window_s, self._session)
+        elif platform == "wecom_kf":
+            self.mode = WecomMode(signature_window_s, self._session)
+        elif platform != "pdd":
+            raise ValueError(f"the simulator speaks pdd, generic and wecom_kf, not {platform!r}")
         self._server = _SimulatorServer((host, port), self)
         self._thread: threading.Thread | None = None
 
@@ -174,7 +188,15 @@ class PlatformSimulator:
 
     @property
     def api_url(self) -> str:
-        return f"{self.url}/api/router"
+        """What kefu calls: Pinduoduo's router, or the base URL of the connector / WeCom API."""
+        return self.url if self.mode is not None else f"{self.url}/api/router"
+
+    def function_env(self) -> dict[str, str]:
+        """The functions' platform settings for this simulator (secret, client id, API URL)."""
+        if self.mode is not None:
+            return {"KEFU_PLATFORM": self.platform, **self.mode.function_env(self.api_url)}
+        return {"KEFU_PLATFORM": "pdd", "KEFU_PLATFORM_SECRET": self.secret,
+                "KEFU_PLATFORM_CLIENT_ID": self.client_id, "KEFU_PLATFORM_API_URL": self.api_url}
 
     def start(self) -> PlatformSimulator:
         self._thread = threading.Thread(
@@ -220,13 +242,6 @@ class PlatformSimulator:
         if goods_id:
             message["goods_id"] = goods_id
         message.update({key: value for key, value in extra.items() if value is not None})
-        form = {
-            "client_id": self.client_id,
-            "timestamp": str(int(time.time()) if timestamp is None else timestamp),
-            "type": PUSH_TYPE,
-            "data": json.dumps(message, ensure_ascii=False, separators=(",", ":")),
-        }
-        form["sign"] = pdd_sign(form, self.secret)
         with self._lock:
             self._conversation.setdefault(buyer_id, []).append(
                 {
@@ -237,12 +252,26 @@ class PlatformSimulator:
                     "at": message["sent_at"],
                 }
             )
-        response = self._session.post(self.webhook_url, data=form, timeout=15)
+        if self.mode is not None:
+            response = self.mode.push(self.webhook_url, message)
+        else:
+            response = self._push_pdd(message, timestamp)
         try:
             body: Any = response.json()
         except ValueError:
             body = response.text
         return {"message_id": message["message_id"], "status": response.status_code, "response": body}
+
+    def _push_pdd(self, message: dict[str, Any], timestamp: int | None) -> requests.Response:
+        assert self.webhook_url is not None
+        form = {
+            "client_id": self.client_id,
+            "timestamp": str(int(time.time()) if timestamp is None else timestamp),
+            "type": PUSH_TYPE,
+            "data": json.dumps(message, ensure_ascii=False, separators=(",", ":")),
+        }
+        form["sign"] = pdd_sign(form, self.secret)
+        return self._session.post(self.webhook_url, data=form, timeout=15)
 
     def sent_to(self, buyer_id: str) -> list[dict[str, Any]]:
         """What the agent sent this buyer, oldest first."""
@@ -283,6 +312,8 @@ class PlatformSimulator:
         with self._lock:
             return {
                 "shop_id": self.shop_id,
+                "platform": self.platform,
+                "platform_calls": dict(self.mode.calls) if isinstance(self.mode, WecomMode) else {},
                 "webhook_url": self.webhook_url,
                 "secret_location": self.secret_location,
                 "api_calls": dict(self.api_calls),
@@ -456,10 +487,15 @@ class PlatformSimulator:
         client_msg_id = _required(params, "client_msg_id")
         if params.get("shop_id") and params["shop_id"] != self.shop_id:
             raise ApiError(ERR_BAD_CLIENT, "this client serves another shop")
+        duplicate = self.record_reply(buyer_id, content, client_msg_id)
+        return {"chat_message_send_response": {"success": True, "duplicate": duplicate}}
+
+    def record_reply(self, buyer_id: str, content: str, client_msg_id: str) -> bool:
+        """Store what the agent sent a buyer; True (and counted) when this client message id came before."""
         with self._lock:
             if client_msg_id in self._seen_client_ids:
                 self.duplicates += 1
-                return {"chat_message_send_response": {"success": True, "duplicate": True}}
+                return True
             self._seen_client_ids.add(client_msg_id)
             self._conversation.setdefault(buyer_id, []).append(
                 {
@@ -471,7 +507,7 @@ class PlatformSimulator:
                 }
             )
             self._lock.notify_all()
-        return {"chat_message_send_response": {"success": True, "duplicate": False}}
+        return False
 
 
 def _required(params: Mapping[str, str], name: str) -> str:
@@ -510,6 +546,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._guarded(self._post)
 
+    def __getattr__(self, name: str) -> Any:
+        """``do_<any other method>``: 405 (BaseHTTPRequestHandler's own answer would be a 501 HTML page)."""
+        if name.startswith("do_"):
+            return lambda: self._guarded(lambda: _json(405, {"error": "method_not_allowed"}))
+        raise AttributeError(name)
+
     def _guarded(self, handle: Any) -> None:
         try:
             status, content_type, body = handle()
@@ -522,7 +564,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
@@ -560,11 +603,22 @@ class _Handler(BaseHTTPRequestHandler):
                     "conversation": simulator.conversation(buyer_id),
                 },
             )
+        return self._mode("GET", split.path, split.query, b"")
+
+    def _mode(self, method: str, path: str, query: str, raw: bytes) -> tuple[int, str, bytes]:
+        """The platform mode's own API (generic connector, WeCom), else 404."""
+        simulator = self.server.simulator
+        if simulator.mode is not None:
+            served = simulator.mode.serve(method, path, query, dict(self.headers.items()), raw,
+                                          simulator.record_reply, simulator.orders_of)
+            if served is not None:
+                return _json(*served)
         return _json(404, {"error": "not found"})
 
     def _post(self) -> tuple[int, str, bytes]:
         simulator = self.server.simulator
-        path = urlsplit(self.path).path
+        split = urlsplit(self.path)
+        path = split.path
         try:
             raw = self._body()
         except ValueError:
@@ -607,7 +661,7 @@ class _Handler(BaseHTTPRequestHandler):
             except (ValueError, AttributeError) as error:
                 return _json(400, {"error": str(error)})
             return _json(200, {"buyer_id": match.group(1), "status": status})
-        return _json(404, {"error": "not found"})
+        return self._mode(self.command, path, split.query, raw)
 
 
 def _json(status: int, payload: Any) -> tuple[int, str, bytes]:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from kefu.platform import registry
 from kefu.resources import FUNCTIONS, INBOUND_QUEUE, RESPONDER_BATCH_SIZE
 from kefu.settings import ComposerKind, EmbedderKind
 
@@ -131,9 +132,10 @@ class MerchantConfig(_Strict):
         description="lower-case letters, digits, '-'; 3-27 chars (it prefixes AWS resource names)",
     )
     shop_name: str = ""
-    platform: Literal["pdd", "hmac"] = "pdd"
+    platform: str = Field(default="pdd", description="a platform of kefu.platform.registry")
     platform_client_id: str = Field(default="", description="the platform app's client id (not secret)")
-    platform_api_url: str = "https://gw-api.pinduoduo.com/api/router"
+    platform_api_url: str = Field(
+        default="", description="the platform's API (or the connector's URL); empty: the platform's default")
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
     region: str
     search: SearchConfig = Field(default_factory=SearchConfig)
@@ -148,6 +150,25 @@ class MerchantConfig(_Strict):
     tracing: bool = Field(default=False, description="X-Ray active tracing (costs beyond the free tier)")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, value: str) -> str:
+        if value == "hmac":  # the generic contract's route before it was versioned
+            return "generic"
+        registry.spec(value)  # ValueError: unknown platform, with the registered ones
+        return value
+
+    @model_validator(mode="after")
+    def _api_url(self) -> MerchantConfig:
+        if not self.platform_api_url:
+            default = registry.spec(self.platform).default_api_url
+            if default is None:
+                raise ValueError(f"platform_api_url: the {self.platform} platform needs one (the connector's URL)")
+            object.__setattr__(self, "platform_api_url", default)
+        if not self.platform_api_url.startswith("https://"):
+            raise ValueError("platform_api_url must be an https:// URL")
+        return self
 
     @field_validator("region")
     @classmethod

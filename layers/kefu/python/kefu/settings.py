@@ -45,6 +45,7 @@ class Settings(BaseModel):
     inbound_dlq_url: str = ""
     knowledge_bucket: str = "kefu-knowledgebucket"
     knowledge_prefix: str = "shops"
+    platform: str = Field(default="pdd", description="the platform adapter (kefu.platform.registry)")
     platform_secret: str | None = Field(default=None, description="webhook/API secret (local only)")
     platform_secret_arn: str | None = Field(default=None, description="Secrets Manager ARN in AWS")
     platform_client_id: str = "kefu-local"
@@ -87,6 +88,7 @@ class Settings(BaseModel):
             "inbound_dlq_url": resources.INBOUND_QUEUE.dlq_env_var or "",
             "knowledge_bucket": resources.KNOWLEDGE_BUCKET.env_var,
             "knowledge_prefix": "KEFU_KNOWLEDGE_PREFIX",
+            "platform": "KEFU_PLATFORM",
             "platform_secret": "KEFU_PLATFORM_SECRET",
             "platform_secret_arn": "KEFU_PLATFORM_SECRET_ARN",
             "platform_client_id": "KEFU_PLATFORM_CLIENT_ID",

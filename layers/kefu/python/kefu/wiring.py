@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kefu.adapters.aws import AwsClients
+from kefu.answering.outgoing import OutgoingFilter, default_words
 from kefu.handoff.context import Searchable
 from kefu.handoff.workspace import Workspace
 from kefu.intake.secrets import platform_secret
@@ -17,7 +18,9 @@ from kefu.learning.insights import ShopInsights
 from kefu.learning.publish import SnapshotPublisher
 from kefu.learning.review import KnowledgeReview
 from kefu.models.shop import CannedReplyTemplate
-from kefu.platform.client import PddClient, PlatformClient
+from kefu.platform import registry
+from kefu.platform.base import Platform, PlatformDeps
+from kefu.platform.client import PlatformClient
 from kefu.reception.brain import ShopBrain
 from kefu.reception.knowledge_cache import s3_brain_cache
 from kefu.reception.service import ReceptionService
@@ -29,8 +32,17 @@ from kefu.store.learning import LearningStore
 from kefu.store.ledger import MessageLedger
 
 
+def build_platform(settings: Settings, aws: AwsClients | None = None) -> Platform:
+    """The deployment's platform adapter (``KEFU_PLATFORM``, from the registry)."""
+    aws = aws or AwsClients(settings)
+    table = aws.table
+    return registry.build(settings.platform, PlatformDeps(settings, secret=lambda: platform_secret(settings),
+                                                          state_table=lambda: table(settings.ledger_table)))
+
+
 def build_reception(settings: Settings) -> ReceptionService:
     aws = AwsClients(settings)
+    platform = build_platform(settings, aws)
     composer = None
     if settings.composer == ComposerKind.BEDROCK:
         import boto3
@@ -38,8 +50,7 @@ def build_reception(settings: Settings) -> ReceptionService:
         from kefu.answering.bedrock_composer import BedrockComposer
 
         composer = BedrockComposer(boto3.client("bedrock-runtime", region_name=settings.region),
-                                   settings.bedrock_text_model)
-    platform = PddClient(settings.platform_api_url, settings.platform_client_id, platform_secret(settings))
+                                   settings.bedrock_text_model, platform=platform.wording)
     return ReceptionService(
         conversations=ConversationStore(aws.table(settings.conversations_table), settings.turn_ttl_days),
         ledger=MessageLedger(aws.table(settings.ledger_table)),
@@ -50,6 +61,7 @@ def build_reception(settings: Settings) -> ReceptionService:
                                  remote_retriever_for(settings)),
         lease_s=settings.ledger_lease_s,
         activity=ActivityStore(aws.table(settings.activity_table), settings.activity_ttl_days),
+        outgoing=OutgoingFilter(default_words(settings.platform)),
     )
 
 
@@ -88,7 +100,7 @@ class AgentServices:
 def build_agent_services(settings: Settings, platform: PlatformClient | None = None) -> AgentServices:
     """Over the deployment's tables, platform and learned knowledge (the responder's own snapshot).
 
-    ``platform``: the platform client (the settings' Pinduoduo client when None; tests pass a recorder)."""
+    ``platform``: the platform client (the settings' platform adapter when None; tests pass a recorder)."""
     aws = AwsClients(settings)
     brains = s3_brain_cache(aws.s3, settings.knowledge_bucket, settings.shop_id, settings.snapshot_refresh_s,
                             settings.answer_threshold)
@@ -114,8 +126,7 @@ def build_agent_services(settings: Settings, platform: PlatformClient | None = N
         shop_id=settings.shop_id,
         queue=queue,
         conversations=conversations,
-        platform=platform or PddClient(settings.platform_api_url, settings.platform_client_id,
-                                       platform_secret(settings)),
+        platform=platform or build_platform(settings, aws),
         knowledge=lambda: BrainKnowledge(brains(settings.shop_id)),
         on_reply=review.take_reply,
         activity=activity,

@@ -22,13 +22,15 @@ from botocore.exceptions import ClientError
 from kefu.answering.composer import ComposedReply
 from kefu.knowledge.bedrock_embedder import RETRYABLE_CODES, BedrockRetry, MetricsSink
 from kefu.models.knowledge import SearchHit
+from kefu.platform import registry
+from kefu.platform.base import PlatformWording
 
 logger = logging.getLogger(__name__)
 
 NO_ANSWER = "NO_ANSWER"
 
 SYSTEM_PROMPT = (
-    "你是拼多多店铺{shop}的在线客服。称呼买家为“亲”，语气亲切、自然，回答简洁，一般不超过三句话。\n"
+    "你是{platform}店铺{shop}的在线客服。称呼买家为“亲”，语气亲切、自然，回答简洁，一般不超过三句话。\n"
     "\n"
     "必须遵守：\n"
     "1. 只能依据用户消息中【知识】部分编号的内容回答，不能使用知识以外的任何信息，"
@@ -41,11 +43,9 @@ SYSTEM_PROMPT = (
     "6. 【背景】只帮助理解问题，不能作为回答的依据。"
 )
 
-# The markers of an answer that leads the buyer off the platform (the chat must stay on Pinduoduo).
-_OFF_PLATFORM = re.compile(
-    r"微信|weixin|wechat|\bvx\b|v信|加v|\bqq\b|扣扣|私聊|私下|支付宝转账|淘宝|京东|抖音|闲鱼|https?://|www\.",
-    re.IGNORECASE,
-)
+# The markers of an answer that leads the buyer off any platform; each platform adds the apps and shops that are
+# off-platform there (``PlatformWording.off_platform``).
+_OFF_ANY_PLATFORM = (r"\bqq\b", r"扣扣", r"私聊", r"私下", r"支付宝转账", r"https?://", r"www\.")
 _PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|400-?\d{3}-?\d{4})(?!\d)")
 _STREET_ADDRESS = re.compile(r"(?:省|市)[^，。,;；\s]{0,12}(?:区|县)[^，。,;；\s]{0,20}(?:路|街|道|巷|号)")
 _CITATION = re.compile(r"\s*[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
@@ -148,12 +148,15 @@ class BedrockComposer:
         max_tokens: int = 400,
         retry: BedrockRetry | None = None,
         metrics: MetricsSink | None = None,
+        platform: PlatformWording | None = None,
     ) -> None:
         if bool(guardrail_id) != bool(guardrail_version):
             raise ValueError("a guardrail needs both its identifier and its version")
         self._client = client
         self.model_id = model_id
-        self._system = SYSTEM_PROMPT.format(shop=f"「{shop_name}」" if shop_name else "")
+        wording = platform or registry.wording(registry.DEFAULT_PLATFORM)
+        self._system = SYSTEM_PROMPT.format(platform=wording.display_name, shop=f"「{shop_name}」" if shop_name else "")
+        self._off_platform = re.compile("|".join(_OFF_ANY_PLATFORM + wording.off_platform), re.IGNORECASE)
         self._guardrail = (
             {"guardrailIdentifier": guardrail_id, "guardrailVersion": guardrail_version, "trace": "enabled"}
             if guardrail_id
@@ -237,8 +240,7 @@ class BedrockComposer:
             confidence=max(hit.score for hit in used),
         )
 
-    @staticmethod
-    def _ungrounded(text: str, passages: str) -> str | None:
+    def _ungrounded(self, text: str, passages: str) -> str | None:
         """Why the reply may not be sent, or None when it is grounded in the passages."""
         if ungrounded_quantities(text, passages):
             return "number not in the knowledge"
@@ -246,7 +248,7 @@ class BedrockComposer:
             return "phone number"
         if _STREET_ADDRESS.search(text):
             return "address"
-        for marker in _OFF_PLATFORM.findall(text):
+        for marker in self._off_platform.findall(text):
             if marker.lower() not in passages.lower():
                 return "off-platform pointer"
         return None

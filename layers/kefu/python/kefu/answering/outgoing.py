@@ -6,7 +6,8 @@ quoting the knowledge, an LLM, a mined answer), a clause carrying such a word is
 sentence unless the sentence's other clauses stand on their own; when nothing useful is left, the whole reply
 becomes a safe fallback. Every filtered reply is counted.
 
-The list is data: ``kefu/data/forbidden_words.json`` (generic defaults) plus the shop's own
+The list is data: ``kefu/data/forbidden_words.json`` (every platform's), the platform's own (its wording,
+``kefu/platform/<name>/``) plus the shop's own
 ``forbidden_words`` (shop.json). Matching ignores case, full-width forms and zero-width characters,
 and spaces inside Chinese words (``微 信``, ``ＱＱ``, ``微\u200b信`` all match); a Latin word
 matches only as a whole word, so ``vx`` does not hit inside an unrelated Latin word.
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
+from kefu.platform import registry
+from kefu.platform.registry import DEFAULT_PLATFORM
+
 FALLBACK_REPLY = "亲，有任何问题直接在这里留言就可以哦，我们会在平台内为您处理~"
 # Sentence ends: the reply is filtered sentence by sentence.
 _SENTENCE = re.compile(r"[^。！？!?；;\n~～]*[。！？!?；;\n~～]*")
@@ -33,10 +37,11 @@ _CLAUSE = re.compile(r"[，,]")
 MIN_KEPT_CLAUSE_CHARS = 6
 
 
-@lru_cache(maxsize=1)
-def default_words() -> tuple[str, ...]:
+@lru_cache(maxsize=8)
+def default_words(platform: str = DEFAULT_PLATFORM) -> tuple[str, ...]:
+    """Every platform's words (kefu/data/forbidden_words.json) and the platform's own (its wording)."""
     text = resources.files("kefu.data").joinpath("forbidden_words.json").read_text(encoding="utf-8")
-    return tuple(json.loads(text)["words"])
+    return tuple(json.loads(text)["words"]) + registry.wording(platform).forbidden_words
 
 
 def _fold(text: str, keep_spaces: bool = False) -> str:

@@ -1,45 +1,17 @@
-"""Request signing: Pinduoduo's open-platform MD5 scheme and a generic HMAC-SHA256 header scheme.
+"""What every platform's signature check shares: the timestamp window against replays.
 
-The same signer verifies incoming webhooks and signs the agent's own platform API calls.
+The schemes themselves live with their adapters: ``pinduoduo/signing.py`` (MD5 over sorted parameters),
+``generic/signing.py`` (HMAC-SHA256 headers), ``wecom_kf/crypto.py`` (SHA1 + AES-256-CBC callbacks).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Mapping
 
-PDD_SIGN_FIELD = "sign"
-HMAC_SIGNATURE_HEADER = "x-kefu-signature"
-HMAC_TIMESTAMP_HEADER = "x-kefu-timestamp"
-
-
-def _scalar(value: object) -> str:
+def scalar(value: object) -> str:
+    """The string a value is signed as (a bool is "true", never Python's "True"; None is "")."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
-
-
-def pdd_sign(params: Mapping[str, object], secret: str) -> str:
-    """UPPER(MD5(secret + concat(key + value for keys sorted) + secret)); the sign field itself is excluded."""
-    body = "".join(f"{key}{_scalar(params[key])}" for key in sorted(params) if key != PDD_SIGN_FIELD)
-    return hashlib.md5(f"{secret}{body}{secret}".encode()).hexdigest().upper()
-
-
-def pdd_verify(params: Mapping[str, object], secret: str) -> bool:
-    given = _scalar(params.get(PDD_SIGN_FIELD)).upper()
-    # Bytes: compare_digest refuses str with non-ASCII characters (a hostile sign must be a 401, not a crash).
-    return bool(given) and hmac.compare_digest(given.encode(), pdd_sign(params, secret).encode())
-
-
-def hmac_sign(body: bytes, timestamp: str, secret: str) -> str:
-    """sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">, the layout most webhook senders use."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
-
-
-def hmac_verify(body: bytes, timestamp: str, signature: str, secret: str) -> bool:
-    return hmac.compare_digest(signature.strip().lower().encode(), hmac_sign(body, timestamp, secret).encode())
 
 
 def within_window(timestamp: str | int, now: float, window_s: int) -> bool:
