@@ -732,15 +732,18 @@ def test_lines_under_a_heading_that_names_a_product_and_fit_questions_without_a_
     assert _ask(advisor, "腰围110的能系上吗", goods="p2") == "(person)"  # no chart: a person says whether it fits
 
 
-def test_order_columns_cm_labels_two_usual_sizes_and_sizes_already_adjusted() -> None:
-    # The usual size's column is a second name; the column of what to order (建议拍) is the label.
-    table = markdown("""
+_ORDER_TABLE = """
 | 平时穿的鞋码 | 建议拍 欧码 | 对应脚长(mm) |
 |---|---|---|
 | 38 | 37 | 236~240 |
 | 39 | 38 | 241~245 |
 | 40 | 39 | 246~250 |
-""")
+"""
+
+
+def test_order_columns_cm_labels_two_usual_sizes_and_sizes_already_adjusted() -> None:
+    # The usual size's column is a second name; the column of what to order (建议拍) is the label.
+    table = markdown(_ORDER_TABLE)
     reading = read_table(table)
     assert reading is not None and reading.adjusted
     assert [(row.label, row.aliases) for row in reading.rows] == [("37", ["38"]), ("38", ["39"]), ("39", ["40"])]
@@ -759,3 +762,19 @@ def test_order_columns_cm_labels_two_usual_sizes_and_sizes_already_adjusted() ->
     from kefu.sizing.notes import single_shift
 
     assert single_shift("脚宽、穿厚袜的也是拍大1码就够了") and not single_shift("两种情况都有也只加一码")
+
+
+def test_the_usual_size_on_a_table_of_what_to_order_and_asking_for_either() -> None:
+    table = markdown(_ORDER_TABLE)
+    reading = read_table(table)
+    assert reading is not None
+    chart = SizeChart(chart_id="c", source="p.html", rows=reading.rows, adjusted=True)
+    notes = fit_notes("脚背高的拍正码（平时穿几码就拍几码）")
+    sizing = ProductSizing(goods_id="g", chart_id="c", notes=notes, usual_shift=-1)
+    # 脚背高: the usual size the row stands for (39), not the one to order for others (38).
+    assert advise(chart, sizing, extract("脚长243mm 脚背高"), traits_in("脚背高")).sizes == ["39"]
+    assert advise(chart, sizing, extract("平时穿39 脚背高"), traits_in("脚背高")).sizes == ["39"]
+    asked = advise(chart, sizing, extract("拍几码"), set())
+    assert asked.kind == AdviceKind.ASK and "平时穿几码" in reply(asked)
+    two = advise(chart, sizing, extract("平时38、39都能穿"), set())
+    assert two.sizes == ["38"] and "选大的" in reply(two)

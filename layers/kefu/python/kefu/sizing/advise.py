@@ -46,7 +46,15 @@ class Advice:
     caveat: str | None = None  # the shop's word for a trait of the buyer's that moves nothing here
     between: TieRule | None = None  # the shop's rule picked one of two sizes (体重在两个码中间的选小一码)
     longer_foot: bool = False
+    two_usual: bool = False
+    or_usual: bool = False  # asking for the foot length, the size worn elsewhere would do as well
     runs: int | None = None  # how the product runs against the usual size (+1: 偏小一码)
+
+
+def reads_usual_sizes(chart: SizeChart, sizing: ProductSizing) -> bool:
+    """A shoe chart a usual size reads too: its rows name the usual sizes, or the shop says how it runs."""
+    return Measure.FOOT in chart.measures and (any(row.aliases for row in chart.rows)
+                                               or sizing.usual_shift is not None or bool(sizing.usual_sizes))
 
 
 def readable_by(chart: SizeChart) -> set[Measure]:
@@ -151,7 +159,9 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         shift = 0  # sizes named by the body measure itself (衬衫 40码 = 领围40): the usual size is that measure
     pairs = [_pair(label) for label in labels]
     mapped = sizing.usual_sizes.get(usual.upper())
-    if mapped in labels:
+    if as_usual and by_alias and usual.upper() in labels:
+        index = labels.index(usual.upper())  # 拍正码: the usual size itself, not the row it would be moved to
+    elif mapped in labels:
         index = labels.index(mapped) + extra  # the shop's own table (75B/75C/80A穿M)
     elif by_alias:
         index = by_alias[0] + extra
@@ -174,7 +184,7 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     if extra and trait_note is not None:
         note = trait_note  # the reply names the note that moved this buyer's size (脚宽选大一码)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True,
-                  runs=None if as_usual else shift)
+                  runs=None if as_usual else sizing.usual_shift)
 
 
 def named_by_measure(chart: SizeChart) -> Measure | None:
@@ -294,12 +304,14 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     if missing and measures.usual:
         usual = _from_usual(chart, sizing, measures.usual, traits)
         if usual is not None:
+            usual.two_usual = measures.two_usual
             return usual
     if missing:
         # Ask for every measure the chart reads that is still unknown (身高和体重), though the decisive one alone
         # (以体重为准) would do: the buyer answers once.
         every = [m for m in required(chart, sizing, decisive_only=False) if m not in given]
-        return Advice(AdviceKind.ASK, missing=every or missing, used=given)
+        return Advice(AdviceKind.ASK, missing=every or missing, used=given,
+                      or_usual=(every or missing) == [Measure.FOOT] and reads_usual_sizes(chart, sizing))
     per_measure: dict[Measure, list[int]] = {}
     between: TieRule | None = None
     for measure in [m for m in chart.measures if m in given]:
@@ -325,7 +337,13 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     # The reply says which measure chose when the shop names one and the buyer gave it with others.
     said_by = decisive if decisive in per_measure and len(per_measure) > 1 else None
     note = None
-    if len(chosen) == 1:
+    as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
+    if len(chosen) == 1 and as_usual and chart.adjusted:
+        # 脚背高的拍正码（平时穿几码就拍几码）: the usual size this row stands for, on a table of what to order.
+        worn = [a for a in chart.rows[chosen[0]].aliases if a.upper() in (label.upper() for label in chart.labels)]
+        if worn:
+            chosen = [next(i for i, row in enumerate(chart.rows) if row.label.upper() == worn[0].upper())]
+    elif len(chosen) == 1:
         shifts = [n for n in sizing.notes
                   if not n.to_usual and not (chart.adjusted and n.condition is None)
                   and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
@@ -398,6 +416,8 @@ def reply(advice: Advice) -> str:
     """The buyer-facing sentence: the size and why, in one short line (never an echo of other sizes)."""
     if advice.kind == AdviceKind.ASK and advice.missing == [Measure.USUAL]:
         return "亲，您平时穿多大码呢？我按这款的尺码说明帮您推荐~"
+    if advice.kind == AdviceKind.ASK and advice.or_usual:
+        return "亲，说下您的脚长或平时穿几码吗？我帮您推荐~"
     if advice.kind == AdviceKind.ASK:
         asked = "和".join(NAMES[m] for m in advice.missing)
         return f"亲，方便说下您的{asked}吗？我帮您对照尺码表推荐合适的码~"
@@ -408,6 +428,10 @@ def reply(advice: Advice) -> str:
         basis = f"两只脚以长的那只为准，{basis}"
     if advice.between is not None and advice.note is None:
         basis += f"，在两个码之间，按这款的说明选{'大' if advice.between == TieRule.LARGER else '小'}一码"
+    if advice.from_usual and advice.two_usual:
+        basis = f"平时两个码都能穿的选大的，{basis}"
+    if advice.from_usual and advice.runs == 0 and not advice.note:
+        basis = f"这款是标准码，{basis}"
     if advice.from_usual and advice.runs:
         way, count = "小" if advice.runs > 0 else "大", _COUNT.get(abs(advice.runs), str(abs(advice.runs)))
         basis = f"这款尺码偏{way}{count}码，{basis}"

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 
 from kefu.models.conversation import ConversationState
-from kefu.models.sizing import SizeGuide
-from kefu.sizing.advise import AdviceKind, advise, readable_by, reply, required
+from kefu.models.sizing import Measure, SizeGuide
+from kefu.sizing.advise import AdviceKind, advise, readable_by, reads_usual_sizes, reply, required
 from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
 from kefu.sizing.notes import traits_in, without_traits
@@ -68,6 +68,8 @@ class SizeAdvisor:
         # Only while the agent waits for a measure it asked for is a bare number read as that measure.
         awaited = ([m for m in required(*found) if m not in state.measures]
                    if found is not None and state.size_pending else None)
+        if awaited == [Measure.FOOT] and found is not None and reads_usual_sizes(*found):
+            awaited.append(Measure.USUAL)  # asked for the foot or the usual size: a bare 38 is the usual size
         heard = extract(text, awaited)
         said_traits = traits_in(fold(text))
         kept = set(state.size_traits) - ({"loose", "fitted"} if said_traits & {"loose", "fitted"} else set())

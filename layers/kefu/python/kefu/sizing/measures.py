@@ -66,12 +66,13 @@ _FEET = re.compile(r"\d\s*(?:码|号)")
 class BuyerMeasures(BaseModel):
     values: dict[Measure, float] = Field(default_factory=dict)
     both_feet: bool = Field(default=False, description="two foot lengths given (the longer one is kept)")
+    two_usual: bool = Field(default=False, description="two usual sizes given (平时37、38都能穿; the larger is kept)")
     usual: str | None = Field(default=None, description="the size the buyer says they usually wear: 38, M")
     unread: list[str] = Field(default_factory=list, description="measures given that no chart here reads (头围)")
 
     def merged(self, newer: BuyerMeasures) -> BuyerMeasures:
         return BuyerMeasures(values={**self.values, **newer.values}, usual=newer.usual or self.usual,
-                             both_feet=newer.both_feet)
+                             both_feet=newer.both_feet, two_usual=newer.two_usual)
 
     @property
     def empty(self) -> bool:
@@ -208,11 +209,13 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     usual: str | None = None
     unread: list[str] = []
     both_feet = False
+    two_usual = False
     for match in _USUAL.finditer(text):
         usual = match.group("value").upper()
         also = _ALSO_WORN.match(text, match.end("value"))
         if also and re.fullmatch(r"\d{2}(?:\.5)?", usual):
             usual = max(usual, also.group(1), key=float)  # 平时37、38都能穿: the larger of the two is safe
+            two_usual = True
     for match in _WORN.finditer(text):
         usual = match.group("value") or match.group("bare")
     if usual is None and awaited and Measure.USUAL in awaited:
@@ -264,7 +267,7 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
                 both_feet = True
             else:
                 values.setdefault(measure, converted)
-    return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet)
+    return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet, two_usual=two_usual)
 
 
 def _fits(measure: Measure, number: float, unit: str | None) -> bool:
