@@ -16,6 +16,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from kefu_dev.local.emulator import LocalAws
+from together import run_together
 
 from kefu.handoff.workspace import Workspace
 from kefu.models.conversation import ConversationState, Mode, Role, Turn
@@ -145,11 +146,7 @@ def test_twenty_agents_claiming_the_same_hundred_items_each_item_claimed_once(
                 wins[handoff_id] += 1
                 winners[handoff_id] = name
 
-    threads = [threading.Thread(target=agent, args=(n,)) for n in range(AGENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_together(agent, AGENTS, timeout=120)
 
     assert errors == []
     assert {handoff_id: wins[handoff_id] for handoff_id in ids} == dict.fromkeys(ids, 1)

@@ -17,6 +17,7 @@ import pytest
 from botocore.config import Config
 from kefu_dev.local.dynalite import OLD_ITEM_ON_CONDITION_FAILURE, TRANSACTIONS, TTL, DynamoEngine
 from kefu_dev.local.emulator import LocalAws, client
+from together import run_together
 
 from kefu import resources
 from kefu.models.conversation import ConversationState
@@ -54,11 +55,7 @@ def _race(local_aws: LocalAws, spec: resources.TableSpec, write: Callable[[Any, 
         except Exception as error:
             results[n] = error
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(writer, WRITERS, timeout=60)
     return results
 
 
