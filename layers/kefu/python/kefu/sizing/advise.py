@@ -227,7 +227,6 @@ def _for_buyer(sizing: ProductSizing, traits: set[str]) -> tuple[ProductSizing, 
     rule = next((by for trait, by in sizing.conflict_for.items() if trait in wish), None)
     if rule is not None:
         sizing = sizing.model_copy(update={"conflict": rule})
-    wish = implied(traits)
     exempt = {trait for n in sizing.notes if n.exempt and n.condition and _applies(n, traits)
               for trait in n.condition.split(",")}
     # A wish implied by a trait (怕紧 → 宽松) goes with the trait it came from.
@@ -277,7 +276,7 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     values = dict(measures.values)
     readable = set(chart.measures)
     if Measure.BUST_DIFF in readable:
-        readable.add(Measure.CHEST)
+        readable.add(Measure.CHEST)  # as readable_by says; the foot reads an inner length only via the allowance
         if Measure.CHEST in values and Measure.UNDERBUST in values:
             values[Measure.BUST_DIFF] = round(values[Measure.CHEST] - values[Measure.UNDERBUST], 1)
     derived = set()
