@@ -595,7 +595,7 @@ def test_waists_in_chi_and_a_measure_word_said_once_for_a_line() -> None:
     # A value said again in brackets in another unit is one value; a bracket in the same unit is a range.
     rows = read_lines("S码：体重90-100斤(45-50kg)，身高150-155\nM码：体重100-110斤(50-55kg)，身高155-160")
     assert spans(rows)[0] == ("S", {"weight": (90, 100), "height": (150, 155)})
-    assert limits("腰围超过3尺或者小于2尺，请联系客服") == {Measure.WAIST: Span(low=0.0, high=100.0)}
+    assert limits("腰围超过3尺或者小于2尺，请联系客服") == {Measure.WAIST: Span(low=66.7, high=100.0)}
 
 
 def _shop(tmp_path: Path, detail: str, html: str = "", name: str = "休闲长裤", goods: str = "p1") -> SizeAdvisor:
@@ -778,3 +778,47 @@ def test_the_usual_size_on_a_table_of_what_to_order_and_asking_for_either() -> N
     assert asked.kind == AdviceKind.ASK and "平时穿几码" in reply(asked)
     two = advise(chart, sizing, extract("平时38、39都能穿"), set())
     assert two.sizes == ["38"] and "选大的" in reply(two)
+
+
+def test_a_chart_that_carries_the_shift_one_size_restated_and_the_shops_tie_rule_on_points(tmp_path: Path) -> None:
+    advisor = _shop(tmp_path, "本款偏小半码，建议拍大半码。\\n下表脚长已按版型换算好，对照脚长直接拍，不用再加码。\\n"
+                    "36码 脚长230mm\\n36.5码 脚长232.5mm\\n37码 脚长235mm\\n37.5码 脚长237.5mm\\n38码 脚长240mm\\n"
+                    "脚长卡在两个码之间的往大选。36码适合脚长228-230mm。脚长小于228mm或大于240mm请联系客服。",
+                    name="轻便跑步鞋")
+    sizing = advisor.guide.products["p1"]
+    assert sizing.shift_in_chart and sizing.limits[Measure.FOOT] == Span(low=228.0, high=240.0)
+    assert sizing.boundary == TieRule.LARGER
+    assert named_sizes(_ask(advisor, "脚长233 拍几码")) == {"37"}  # between two points, the larger; no shift
+    assert named_sizes(_ask(advisor, "脚长23.6厘米 穿多大")) == {"37.5"}
+    assert named_sizes(_ask(advisor, "平时穿37 拍几码")) == {"37.5"}  # the usual size does take the shift
+    assert _ask(advisor, "脚长245 拍几码") == "(person)"
+
+
+def test_notes_for_a_foot_between_two_sizes_pick_one_of_them_in_the_shops_own_words(tmp_path: Path) -> None:
+    advisor = _shop(tmp_path, "37码 脚长23.0-23.5cm\\n38码 脚长23.5-24.0cm\\n39码 脚长24.0-24.5cm\\n"
+                    "正码，平时穿几码拍几码。脚长刚好在两个码交界的：脚肥、喜欢松快的选大一码；脚窄、喜欢贴脚的选小一码。",
+                    name="帆布休闲鞋")
+    assert advisor.guide.wishes == {"松快": "loose", "贴脚": "fitted"}
+    both = _ask(advisor, "脚长23.5 拍几码")
+    assert named_sizes(both) == {"37", "38"} and "脚肥" in both and "脚窄" in both
+    assert named_sizes(_ask(advisor, "脚长23.5 脚有点肥")) == {"38"}
+    assert named_sizes(_ask(advisor, "脚长23.5 想要贴脚一点")) == {"37"}  # the shop's word for the wish
+    assert named_sizes(_ask(advisor, "脚长23.2 脚窄")) == {"37"}  # one size: the between notes move nothing
+    assert named_sizes(_ask(advisor, "平时穿37.5 拍几码")) == {"37", "38"}  # a half size on whole sizes
+    assert named_sizes(_ask(advisor, "平时穿37.5 脚肥")) == {"38"}
+
+
+def test_a_kind_that_says_what_a_product_is_for_does_not_name_it(tmp_path: Path) -> None:
+    import json
+
+    shop = tmp_path / "shop"
+    (shop / "products").mkdir(parents=True)
+    products = [("p1", "百搭小白板鞋 男女款", "板鞋", "36码 脚长225-230mm\n37码 脚长230-235mm"),
+                ("p2", "小白鞋清洁剂 免洗泡沫", "鞋类护理", "一瓶200ml")]
+    for goods, name, category, detail in products:
+        (shop / "products" / f"{goods}.json").write_text(json.dumps(
+            {"goods_id": goods, "goods_name": name, "category": category, "price_yuan": 39, "detail": detail,
+             "skus": [{"sku_id": f"{goods}-1", "spec": "白色", "price_yuan": 39, "stock": 3}]}, ensure_ascii=False),
+            encoding="utf-8")
+    advisor = SizeAdvisor(learn_size_guide(shop))
+    assert named_sizes(_ask(advisor, "小白鞋 脚长23.2 拍几码", goods="p2")) == {"37"}

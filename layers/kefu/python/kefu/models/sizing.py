@@ -95,6 +95,8 @@ class FitNote(BaseModel):
                            "(脚宽的亲按平时码数拍，不用拍小)")
     exempt: bool = Field(default=False, description="these traits move nothing on this product (凉鞋魔术贴可调，"
                          "脚背高不用拍大)")
+    between: bool = Field(default=False, description="it picks one of two sizes the measure falls between, and "
+                          "moves no other (卡在两个码中间的：脚宽选大一码；脚瘦选小一码)")
 
 
 class TieRule(StrEnum):
@@ -165,6 +167,8 @@ class ProductSizing(BaseModel):
                                     "shop says (内长=脚长+1cm左右): a foot length reads an inner-length chart")
     fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "
                                      "known (不知道腰围的按体重参考)")
+    shift_in_chart: bool = Field(default=False, description="the shop says the chart's sizes already carry how "
+                                 "the product runs (已按偏大半码算好，不用再减码): its shift is for the usual size")
     single_shift: bool = Field(default=False, description="a trait's size more is the product's own shift, not "
                                "another on top (脚宽的也是拍大1码就够了)")
     usual_sizes: dict[str, str] = Field(default_factory=dict, description="the shop's own table of usual sizes to "
@@ -176,6 +180,8 @@ class SizeGuide(BaseModel):
     charts: list[SizeChart] = Field(default_factory=list)
     products: dict[str, ProductSizing] = Field(default_factory=dict)
     names: dict[str, list[str]] = Field(default_factory=dict, description="words that name each product")
+    wishes: dict[str, str] = Field(default_factory=dict, description="the shop's words for a wish and what it "
+                                   "is (喜欢合脚的选小一码: 合脚 → fitted)")
     problems: list[ChartProblem] = Field(default_factory=list)
 
     def chart_for(self, goods_id: str | None, variant: str | None = None) -> tuple[SizeChart, ProductSizing] | None:

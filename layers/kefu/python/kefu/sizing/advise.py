@@ -13,6 +13,7 @@ from itertools import pairwise
 
 from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
 from kefu.sizing.measures import BuyerMeasures
+from kefu.sizing.notes import said_amount
 
 DECISIVE = {TieRule.BY_WEIGHT: Measure.WEIGHT, TieRule.BY_HEIGHT: Measure.HEIGHT, TieRule.BY_HIP: Measure.HIP,
             TieRule.BY_WAIST: Measure.WAIST, TieRule.BY_FOOT: Measure.FOOT, TieRule.BY_NECK: Measure.NECK,
@@ -49,6 +50,7 @@ class Advice:
     two_usual: bool = False
     or_usual: bool = False  # asking for the foot length, the size worn elsewhere would do as well
     runs: int | None = None  # how the product runs against the usual size (+1: 偏小一码)
+    choose_by: tuple[str, str] | None = None  # whom the shop sends to the larger / smaller of two sizes
 
 
 def reads_usual_sizes(chart: SizeChart, sizing: ProductSizing) -> bool:
@@ -91,9 +93,11 @@ def _candidates(chart: SizeChart, measure: Measure, value: float, boundary: TieR
     # Rows may share a range (a bra's band 70 is 70A, 70B, 70C): the ranges decide, then every row of each.
     ranges = sorted({(span.low, span.high) for _, span in spans})
     holding = [r for r in ranges if r[0] <= value <= r[1]]
-    if not holding and measure not in EXACT and all(low == high for low, high in ranges) and len(ranges) >= 2:
+    if (not holding and measure not in EXACT and boundary is None and all(low == high for low, high in ranges)
+            and len(ranges) >= 2):
         # A chart of single values (腰围 80 / 83.3 / 86.7): a value within a quarter step of one is that one
-        # (83 is 83.3, not between 80 and 83.3), as a tape read to the centimetre would be.
+        # (83 is 83.3, not between 80 and 83.3), as a tape read to the centimetre would be; unless the shop says
+        # what to take between two of its values (脚长在两个码之间的往大选).
         points = [low for low, _ in ranges]
         step = min(b - a for a, b in pairwise(points))
         near = [r for r in ranges if abs(r[0] - value) <= step / 4]
@@ -149,7 +153,7 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     # The chart may name the usual size itself (欧码 beside 脚长码): then it is that row, as the shop states it.
     by_alias = [i for i, row in enumerate(chart.rows) if usual.upper() in (a.upper() for a in row.aliases)]
     trait_note = next((n for n in sizing.notes if n.condition not in (None, "usual") and not n.to_usual
-                       and n.shift and _applies(n, traits)), None)
+                       and not n.between and n.shift and _applies(n, traits)), None)
     extra = trait_note.shift if trait_note is not None else 0
     as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
     shift = 0 if as_usual else sizing.usual_shift
@@ -174,6 +178,14 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         if not holding:
             return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
         index = holding[0]
+    elif (half := re.fullmatch(r"(\d{2})\.5", usual)) and shift is not None and not has_half_labels(labels):
+        # 平时穿37.5 on whole sizes: between two of them, which the buyer's build or wish may settle.
+        below, above = str(int(half.group(1)) + shift), str(int(half.group(1)) + shift + 1)
+        if below not in labels or above not in labels:
+            return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
+        pair, picked = _one_of_two(sizing, traits, [labels.index(below), labels.index(above)])
+        return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in pair], note=picked, from_usual=True,
+                      runs=sizing.usual_shift, choose_by=_choose_by(sizing))
     elif usual.upper() not in labels or shift is None:
         return None
     else:
@@ -185,6 +197,10 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         note = trait_note  # the reply names the note that moved this buyer's size (脚宽选大一码)
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True,
                   runs=None if as_usual else sizing.usual_shift)
+
+
+def has_half_labels(labels: list[str]) -> bool:
+    return any(re.fullmatch(r"\d{2}\.5", label) for label in labels)
 
 
 def named_by_measure(chart: SizeChart) -> Measure | None:
@@ -344,7 +360,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
             chosen = [next(i for i, row in enumerate(chart.rows) if row.label.upper() == worn[0].upper())]
     elif len(chosen) == 1:
         shifts = [n for n in sizing.notes
-                  if not n.to_usual and not (chart.adjusted and n.condition is None)
+                  if not n.to_usual and not n.between
+                  and not ((chart.adjusted or sizing.shift_in_chart) and n.condition is None)
                   and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
         if shifts:
             note = shifts[0]
@@ -352,19 +369,37 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
             if not 0 <= index < len(chart.rows):
                 return Advice(AdviceKind.HUMAN, used=given, why="the fit note moves past the chart")
             chosen = [index]
-    elif shifts := [n for n in sizing.notes if not n.to_usual and n.shift and n.condition is not None
-                    and _applies(n, traits, measures.values)]:
-        # Between two sizes, a note for the buyer's build (脚胖的选大一码) picks one of the two, not a third.
-        note = shifts[0]
-        chosen = [max(chosen)] if note.shift > 0 else [min(chosen)]
-    elif (wish := implied(traits)) & {"loose", "fitted"}:
-        chosen = [max(chosen)] if "loose" in wish else [min(chosen)]
+    else:
+        chosen, note = _one_of_two(sizing, traits, chosen, measures.values)
     used = {decisive: given[decisive]} if said_by is not None and decisive is not None else given
     if derived:
         used = {**{m: v for m, v in used.items() if m not in derived}, Measure.FOOT: values[Measure.FOOT]}
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=used, note=note,
                   decisive=said_by, between=between if len(chosen) == 1 else None,
-                  longer_foot=measures.both_feet and Measure.FOOT in used)
+                  longer_foot=measures.both_feet and Measure.FOOT in used, choose_by=_choose_by(sizing))
+
+
+def _one_of_two(sizing: ProductSizing, traits: set[str], chosen: list[int],
+                values: dict[Measure, float] | None = None) -> tuple[list[int], FitNote | None]:
+    """Between two sizes, a note for the buyer's build (脚胖的选大一码) picks one of the two, not a third; so does
+    a wish (宽松/修身). Otherwise both stand."""
+    picking = [n for n in sizing.notes if not n.to_usual and n.shift and n.condition is not None
+               and _applies(n, traits, values)]
+    if picking:
+        note = next((n for n in picking if n.between), picking[0])
+        return ([max(chosen)] if note.shift > 0 else [min(chosen)]), note
+    if (wish := implied(traits)) & {"loose", "fitted"}:
+        return ([max(chosen)] if "loose" in wish else [min(chosen)]), None
+    return chosen, None
+
+
+def _choose_by(sizing: ProductSizing) -> tuple[str, str] | None:
+    """Whom the shop sends to the larger and to the smaller of two sizes (脚宽、脚背高的 / 脚瘦的), if it says."""
+    larger = next((n.text for n in sizing.notes if n.between and n.shift > 0), None)
+    smaller = next((n.text for n in sizing.notes if n.between and n.shift < 0), None)
+    if larger is None or smaller is None:
+        return None
+    return larger.removesuffix("选大的"), smaller.removesuffix("选小的")
 
 
 def _combine(per_measure: dict[Measure, list[int]], conflict: TieRule | None) -> list[int] | None:
@@ -436,14 +471,18 @@ def reply(advice: Advice) -> str:
         basis = f"这款尺码偏{way}{count}码，{basis}"
     if len(advice.sizes) == 2:
         small, large = (_label(size) for size in advice.sizes)
-        roomy, snug = WISHES.get(next((m for m in advice.used if m in WISHES), None), ("喜欢宽松", "喜欢合身"))
+        roomy, snug = advice.choose_by or WISHES.get(next((m for m in advice.used if m in WISHES), None),
+                                                     ("喜欢宽松", "喜欢合身"))
         return f"亲，{basis}，{small}和{large}都能穿：{roomy}选{large}，{snug}选{small}哦~"
     size = _label(advice.sizes[0])
     if advice.sizes == ["均码"]:
         return f"亲，这款是均码，{basis}是可以穿的哦~"
+    if advice.note is not None and advice.note.between:
+        return f"亲，{basis}，正好在两个码之间，这款{advice.note.text}，建议拍{size}哦~"
     if advice.note is not None:
         way = "大" if advice.note.shift > 0 else "小"
-        return f"亲，{basis}，结合这款的版型说明（建议拍{way}一码），推荐拍{size}哦~"
+        amount = "半码" if said_amount(advice.note.text) == "半" else "一码"
+        return f"亲，{basis}，结合这款的版型说明（建议拍{way}{amount}），推荐拍{size}哦~"
     if advice.caveat:
         return f"亲，{basis}，建议拍{size}哦~（{advice.caveat}）"
     return f"亲，{basis}，建议拍{size}哦~"

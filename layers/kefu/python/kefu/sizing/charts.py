@@ -235,6 +235,10 @@ def product_names(products: list[Product]) -> dict[str, list[str]]:
                    if len(b) == 1 and b in KIND_SUFFIXES and len(a.strip()) >= 2}
         if len(product.category.strip()) >= 2:
             tokens.add(product.category.strip())
+        if product.category.strip()[-1:] not in KIND_SUFFIXES:
+            # 小白鞋清洁剂 (鞋类护理): a kind joined to the noun after it says what the product is for, not what it is.
+            tokens -= {a for a, b in itertools.pairwise(pieces)
+                       if a[-1:] in KIND_SUFFIXES and len(b.strip()) >= 2 and b == b.strip()}
         words[product.goods_id] = tokens
     counts = Counter(word for tokens in words.values() for word in tokens)
     limit = max(1, len(products) // 2)
@@ -300,7 +304,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     charts: dict[str, tuple[SizeChart, _Found]] = {}
     named_by_title: set[str] = set()  # rules charts whose heading names their products (## 西裤（200103）)
     for found in scan.charts:
-        chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=found.rows,
+        chart = SizeChart(chart_id=_chart_id(found), source=found.source, title=found.title, rows=_distinct(found.rows),
                           notes=shop_notes.fit_notes(found.text, has_half_sizes(found.rows)),
                           variant=found.variant, adjusted=found.adjusted)
         if found.goods_id:
@@ -369,6 +373,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             chosen = _usual_size_chart(product)
             if chosen is not None:
                 guide.charts.append(chosen)
+        guide.wishes.update({w: kind for w, kind in shop_notes.wish_words(joined).items() if w not in guide.wishes})
         guide.products[goods_id] = ProductSizing(
             goods_id=goods_id,
             chart_id=chosen.chart_id if chosen is not None else None,
@@ -385,8 +390,18 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             usual_shift=shift,
             usual_sizes=shop_notes.usual_sizes(joined),
             single_shift=shop_notes.single_shift(joined),
+            shift_in_chart=shop_notes.shift_in_chart(joined),
         )
     return guide
+
+
+def _distinct(rows: list[SizeRow]) -> list[SizeRow]:
+    """The rows once each: two tables of one page (女款 35-40, 男款 39-45) may repeat the sizes they share."""
+    kept: list[SizeRow] = []
+    for row in rows:
+        if row not in kept:
+            kept.append(row)
+    return kept
 
 
 def _one_size(product: Product, text: str) -> bool:

@@ -71,7 +71,7 @@ class SizeAdvisor:
         if awaited == [Measure.FOOT] and found is not None and reads_usual_sizes(*found):
             awaited.append(Measure.USUAL)  # asked for the foot or the usual size: a bare 38 is the usual size
         heard = extract(text, awaited)
-        said_traits = traits_in(fold(text))
+        said_traits = traits_in(fold(text)) | self._wishes(fold(text))
         kept = set(state.size_traits) - ({"loose", "fitted"} if said_traits & {"loose", "fitted"} else set())
         traits = said_traits | kept  # a wish said now replaces the one said before
         asking = asks_size(text)
@@ -119,6 +119,11 @@ class SizeAdvisor:
         state.size_pending = advice.kind == AdviceKind.ASK
         state.size_advised = advice.kind == AdviceKind.SIZE
         return SizingTurn(goods_id, reply(advice), [chart.source], asked=advice.kind == AdviceKind.ASK)
+
+    def _wishes(self, text: str) -> set[str]:
+        """Wishes said in the shop's own words for them (合脚, when its notes say 喜欢合脚的选小一码)."""
+        return {kind for word, kind in self.guide.wishes.items()
+                if (at := text.find(word)) >= 0 and not re.search(r"[不没别]$", text[:at])}
 
     def _readings(self, goods_id: str | None, variants: list[str], known: BuyerMeasures,
                   traits: set[str]) -> set[tuple[str, tuple[str, ...]]]:

@@ -51,6 +51,7 @@ _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|"
                            r"(?:按|拍|选|买)(?:照)?(?:您|你)?(?:的)?(?:平时|平常|日常|正常)(?:穿)?(?:的)?(?:尺码|码数|鞋码|码|号)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
 _SENTENCES = re.compile(r"[。；;\n！!]")
+_STATEMENTS = re.compile(r"[。\n！!]")
 # Buyers whose trait needs no other size here (脚背高的一般不用拍大).
 _EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)")
 _AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大")
@@ -59,7 +60,7 @@ _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对�
                        # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
                        rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来)?选(?:码|最准|尺码|号)")
 _LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
-_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:选|拍|取|建议)(?:择)?(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
+_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往)(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
 _BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
 _LIMIT = re.compile(
     r"(?:适合|适用|只到|仅适合|范围|只适合|适穿)(?:的)?(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
@@ -71,6 +72,7 @@ _MORE_LIMIT = re.compile(
     r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
     re.IGNORECASE,
 )
+_ONE_SIZE = re.compile(r"(?<![\d.])(?:\d{2,3}(?:\.5)?|[2-6]?X{0,4}[SML])\s*(?:码|号)(?:的|鞋|衣服)?\s*$", re.IGNORECASE)
 # A sentence that sends some buyers to a person (身高175以上请联系客服): its thresholds bound the chart.
 _TO_PERSON = re.compile(r"联系客服|咨询客服|找客服|私聊|私信|联系在线客服|人工客服|单独咨询|咨询一下客服|问客服|联系我们")  # noqa: E501 (patterns read as one line)
 
@@ -88,9 +90,12 @@ BY_MEASURE = {Measure.WEIGHT: TieRule.BY_WEIGHT, Measure.HEIGHT: TieRule.BY_HEIG
               Measure.CHEST: TieRule.BY_CHEST, Measure.SHOE: TieRule.BY_SHOE, Measure.UNDERBUST: TieRule.BY_UNDERBUST}
 # A note for buyers past a measure (臀围100cm以上的亲 … 拍大一码): its condition is that threshold.
 _THRESHOLD = re.compile(
-    rf"(?P<measure>{NOTE_MEASURES})(?:在|超过|大于|≥|>|达到)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
+    rf"(?P<measure>{NOTE_MEASURES})(?P<word>在|超过|大于|≥|>|达到|小于|低于|不到|不足|少于|<|≤)?\s*(?P<value>\d+(?:\.\d+)?)\s*"
     r"(?P<unit>cm|厘米|公分|斤|kg|公斤|mm|毫米|m(?![a-z])|米)?\s*(?P<side>以上|及以上|或以上|以下|及以下)?"
 )
+
+
+_BELOW = ("小于", "低于", "不到", "不足", "少于", "<", "≤")
 
 
 def threshold_condition(text: str) -> str | None:
@@ -98,13 +103,15 @@ def threshold_condition(text: str) -> str | None:
     from kefu.sizing.tables import measure_of_heading, to_canonical
 
     match = _THRESHOLD.search(text)
-    if match is None or not (match.group("side") or re.search(r"超过|大于|≥|>", match.group(0))):
+    if match is None or not (match.group("side") or re.search(r"超过|大于|≥|>", match.group(0))
+                             or match.group("word") in _BELOW):
         return None
     measure = measure_of_heading(match.group("measure"))
     if measure is None:
         return None
     value = to_canonical(measure, float(match.group("value")), match.group("unit"))
-    side = "<=" if match.group("side") in ("以下", "及以下") else ">="
+    below = match.group("side") in ("以下", "及以下") or match.group("word") in _BELOW
+    side = "<=" if below else ">="
     return f"{measure.value}{side}{value:g}"
 
 
@@ -136,50 +143,101 @@ def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
     (拍大半码) is one row of a chart that has half sizes (36.5); on a chart of whole sizes it is quoted, not applied."""
     text = clean(text)
     notes: list[FitNote] = []
-    for sentence in _SENTENCES.split(text):
-        if _BETWEEN.search(sentence):
-            continue  # 正好在两个码交界的拍大一码: a tie rule (boundary_rule), not a shift for everyone
-        for match in _SHIFT.finditer(sentence):
-            if match.group("amount") == "半" and not half_sizes:
-                continue  # half a size on a chart of whole sizes: quoted, not applied
-            shift = _amount(match.group("amount")) * (1 if match.group("way") in ("大", "上") else -1)
-            before = sentence[:match.start()]
-            before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
-            traits = traits_in(before)
-            threshold = threshold_condition(before)
-            over = _OVER.search(before)
-            over_measure = measure_of_heading(over.group("measure")) if over else None
-            if threshold:
-                condition: str | None = threshold
-            elif over_measure is not None:
-                condition = f"over:{over_measure.value}"
-                if traits:
-                    condition += "," + ",".join(sorted(traits))
-            elif traits:
-                condition = ",".join(sorted(traits))
-            elif _USUAL.search(before) or _USUAL.search(sentence[match.end():]):
-                condition = "usual"  # 偏大一码，建议拍小一码（平时穿38的拍37）: about the usual size
-            elif _CONDITIONAL.search(before):
-                continue  # a condition we cannot read: never applied to everyone
+    for statement in _STATEMENTS.split(text):
+        between = _BETWEEN.search(statement)
+        for sentence in _SENTENCES.split(statement):
+            if between:
+                # 卡在两个码中间的：脚宽选大一码；脚瘦选小一码: notes for the buyer's build that pick one of the two.
+                notes.extend(_between_notes(sentence, half_sizes))
             else:
-                condition = None
-            notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=shift, condition=condition))
-        for part in re.split(r"[，,（）()]", sentence):
-            exempt = _EXEMPT.search(part)
-            traits = traits_in(part[:exempt.start()]) if exempt else set()
-            if _AGAINST_LARGER.search(part):
-                traits.add("loose")  # 学步鞋不建议买大: room to grow is not to be had by a larger size here
-            if traits:
-                notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
-                                     exempt=True))
-        for part in re.split(r"[，,]", sentence):
-            kept = _TRUE_TO_SIZE.search(part)
-            traits = traits_in(part[:kept.start()]) if kept else set()
-            if kept and traits:
-                # 脚宽的亲按平时码数拍: these buyers keep their usual size, whatever the product's own shift.
-                notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
-                                     to_usual=True))
+                notes.extend(_sentence_notes(sentence, half_sizes))
     return unique(notes)
+
+
+def said_amount(text: str) -> str | None:
+    """How much a note's instruction moves the size, as the note says it (拍小半码 → 半)."""
+    match = _SHIFT.search(clean(text))
+    return match.group("amount") if match else None
+
+
+def _between_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
+    """Trait notes of a sentence about a measure between two sizes; one without a trait is the tie rule."""
+    notes = []
+    for match in _SHIFT.finditer(sentence):
+        if match.group("amount") == "半" and not half_sizes:
+            continue
+        who = re.split(r"[：:，,）)]", sentence[:match.start()])[-1]
+        way = 1 if match.group("way") in ("大", "上") else -1
+        traits = traits_in(who) | said_wishes(who, way)
+        if traits:
+            notes.append(FitNote(text=f"{who.strip(' ，,·-*')}选{'大' if way > 0 else '小'}的", shift=way,
+                                 condition=",".join(sorted(traits)), between=True))
+    return notes
+
+
+_WISH = re.compile(r"(?:喜欢|想要|偏好|爱)(?:穿)?(?:得|着)?(?P<word>[\u4e00-\u9fff]{2})(?:一点|点|些)?(?:的|一些)")
+
+
+def said_wishes(phrase: str, way: int) -> set[str]:
+    """A wish the shop names in a note and answers with its shift (喜欢合脚的选小一码: 合脚 is a wish to fit)."""
+    return {"loose" if way > 0 else "fitted" for _ in _WISH.finditer(phrase)}
+
+
+def wish_words(text: str) -> dict[str, str]:
+    """The shop's words for a wish, read from its notes (喜欢合脚的选小一码 → 合脚: fitted)."""
+    words: dict[str, str] = {}
+    for sentence in _SENTENCES.split(clean(text)):
+        for match in _SHIFT.finditer(sentence):
+            way = 1 if match.group("way") in ("大", "上") else -1
+            for wish in _WISH.finditer(re.split(r"[：:，,、）)]", sentence[:match.start()])[-1]):
+                words.setdefault(wish.group("word"), "loose" if way > 0 else "fitted")
+    return words
+
+
+def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
+    """The shifts, exemptions and keep-the-usual-size notes of one sentence, each with whom it is for."""
+    notes: list[FitNote] = []
+    for match in _SHIFT.finditer(sentence):
+        if match.group("amount") == "半" and not half_sizes:
+            continue  # half a size on a chart of whole sizes: quoted, not applied
+        shift = _amount(match.group("amount")) * (1 if match.group("way") in ("大", "上") else -1)
+        before = sentence[:match.start()]
+        before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
+        traits = traits_in(before) | said_wishes(before, shift)
+        threshold = threshold_condition(before)
+        over = _OVER.search(before)
+        over_measure = measure_of_heading(over.group("measure")) if over else None
+        if threshold:
+            condition: str | None = threshold
+        elif over_measure is not None:
+            condition = f"over:{over_measure.value}"
+            if traits:
+                condition += "," + ",".join(sorted(traits))
+        elif traits:
+            condition = ",".join(sorted(traits))
+        elif _USUAL.search(before) or _USUAL.search(sentence[match.end():]):
+            condition = "usual"  # 偏大一码，建议拍小一码（平时穿38的拍37）: about the usual size
+        elif _CONDITIONAL.search(before):
+            continue  # a condition we cannot read: never applied to everyone
+        else:
+            condition = None
+        notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=shift, condition=condition))
+    for part in re.split(r"[，,（）()]", sentence):
+        exempt = _EXEMPT.search(part)
+        traits = traits_in(part[:exempt.start()]) if exempt else set()
+        if _AGAINST_LARGER.search(part):
+            traits.add("loose")  # 学步鞋不建议买大: room to grow is not to be had by a larger size here
+        if traits:
+            notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
+                                 exempt=True))
+    for part in re.split(r"[，,]", sentence):
+        kept = _TRUE_TO_SIZE.search(part)
+        traits = traits_in(part[:kept.start()]) if kept else set()
+        if kept and traits:
+            # 脚宽的亲按平时码数拍: these buyers keep their usual size, whatever the product's own shift.
+            notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
+                                 to_usual=True))
+    return notes
 
 
 def usual_shift(text: str, half_sizes: bool = False) -> int | None:
@@ -295,6 +353,16 @@ def usual_sizes(text: str) -> dict[str, str]:
 _SINGLE = re.compile(r"也(?:是|只)?(?:拍|选)?大(?:一|1)码就(?:够|行|可以)")
 
 
+# The chart's sizes already carry how the product runs (表里的脚长已经按偏大半码算好，按脚长对照直接拍，不用再减码).
+_SHIFT_IN_CHART = re.compile(r"已(?:经)?(?:按|根据|把)[^。；;\n]{0,16}?(?:算好|算进去|调整好|调好|换算好)|"
+                             r"(?:不用|不需要|无需|不必)再(?:加|减|拍大|拍小)(?:码|一码|半码|一个码)")
+
+
+def shift_in_chart(text: str) -> bool:
+    """The shop says its chart's sizes are what to order: its shift for everyone is for the usual size alone."""
+    return bool(_SHIFT_IN_CHART.search(clean(text)))
+
+
 def single_shift(text: str) -> bool:
     """The trait notes add nothing to the product's own shift (脚宽、穿厚袜的也是拍大1码就够了)."""
     return bool(_SINGLE.search(clean(text)))
@@ -336,6 +404,8 @@ def limits(text: str) -> dict[Measure, Span]:
     cleaned = clean(text)
     pairs: list[tuple[str, str]] = []
     for match in _LIMIT.finditer(cleaned):
+        if _ONE_SIZE.search(re.split(r"[。；;\n，,！!]", cleaned[:match.start()])[-1]):
+            continue  # 35码适合脚长220-225mm: one row of the chart said again, not the chart's range
         pairs.append((match.group("measure"), match.group("range")))
         end = match.end()
         # 适合身高155-172cm、体重85-135斤: the measures listed after the first are limits too.
@@ -352,10 +422,14 @@ def limits(text: str) -> dict[Measure, Span]:
     for sentence in _SENTENCES.split(clean(text)):
         if not _TO_PERSON.search(sentence):
             continue
-        for part in re.split(r"或|或者|、|，|,|及|和", sentence):
+        said = None  # 脚长小于220mm或者大于275mm: the measure said once serves the bound after it
+        for part in re.split(r"或者|或|、|，|,|及|和", sentence):
             condition = threshold_condition(part)
+            if condition is None and said is not None and re.match(r"\s*(?:超过|大于|小于|低于|不到|在)", part):
+                condition = threshold_condition(said + part)
             if condition is None:
                 continue
+            said = next(iter(re.findall(NOTE_MEASURES, part)), said)
             measure_name, side, value = re.fullmatch(r"(\w+)(>=|<=)([\d.]+)", condition).groups()  # type: ignore[union-attr]
             measure = Measure(measure_name)
             bound = float(value)
@@ -367,10 +441,10 @@ def limits(text: str) -> dict[Measure, Span]:
 
 
 def unique(notes: list[FitNote]) -> list[FitNote]:
-    seen: set[tuple[int, str | None, bool, bool]] = set()
+    seen: set[tuple[int, str | None, bool, bool, bool]] = set()
     kept = []
     for note in notes:
-        key = (note.shift, note.condition, note.to_usual, note.exempt)
+        key = (note.shift, note.condition, note.to_usual, note.exempt, note.between)
         if key not in seen:
             seen.add(key)
             kept.append(note)
