@@ -822,3 +822,50 @@ def test_a_kind_that_says_what_a_product_is_for_does_not_name_it(tmp_path: Path)
             encoding="utf-8")
     advisor = SizeAdvisor(learn_size_guide(shop))
     assert named_sizes(_ask(advisor, "小白鞋 脚长23.2 拍几码", goods="p2")) == {"37"}
+
+
+def test_bare_values_under_a_measure_heading_and_a_measure_word_said_once_for_a_block() -> None:
+    rows = read_lines("33码=21.5 34码=22.0 35码=22.5", heading="适合脚长(cm)")
+    assert [(row.label, row.spans[Measure.FOOT].low) for row in rows] == [("33", 215.0), ("34", 220.0), ("35", 225.0)]
+    assert read_lines("S 98 / M 102 / L 106", heading="胸围(cm)") == []  # a girth beside bare numbers: the garment's
+    rows = read_lines("尺码（单位mm）：\n35码：脚长226-229mm\n35.5码：230~231\n36码 232到234")
+    assert [(row.label, row.spans[Measure.FOOT].high) for row in rows] == [("35", 229.0), ("35.5", 231.0),
+                                                                           ("36", 234.0)]
+
+
+def test_notes_from_a_table_of_products_read_under_their_columns_and_for_whom(tmp_path: Path) -> None:
+    from kefu.models.sizing import FitNote
+
+    def kinds(notes: list[FitNote]) -> set[tuple[int, str | None, bool, bool]]:
+        return {(n.shift, n.condition, n.to_usual, n.exempt) for n in notes}
+
+    # 也一样: the product's own shift said for these buyers too, not one more.
+    assert kinds(fit_notes("偏大一码，建议拍小一码。脚窄的也一样拍小一码")) == {(-1, None, False, False)}
+    assert (0, "instep", True, False) in kinds(fit_notes("脚背高的亲不用拍小，按平时的码数拍"))
+    assert kinds(fit_notes("脚背高的把鞋带放松就行，按表选码")) == {(0, "instep", False, True)}
+    shop = tmp_path / "shop"
+    (shop / "rules").mkdir(parents=True)
+    (shop / "rules" / "size.md").write_text(
+        "| 款式 | 版型 | 脚背高/脚肥 | 脚瘦 |\n|---|---|---|---|\n| 牛津皮鞋 | 标准码 | 拍大一码 | 拍正常码 |\n",
+        encoding="utf-8")
+    advisor = _shop(tmp_path, "38码 脚长235-240mm\\n39码 脚长240-245mm\\n40码 脚长245-250mm", name="牛津皮鞋")
+    notes = advisor.guide.products["p1"].notes
+    assert (1, "instep,wide_foot", False, False) in kinds(notes) and all(n.condition for n in notes if n.shift)
+    assert named_sizes(_ask(advisor, "脚长237 脚背高 拍几码")) == {"39"}
+    assert named_sizes(_ask(advisor, "脚长237 拍几码")) == {"38"}
+
+
+def test_a_boots_shaft_girth_is_the_most_calf_a_size_takes(tmp_path: Path) -> None:
+    table = ("<table><tr><th>码数</th><th>脚长(cm)</th><th>靴筒围(cm)</th></tr>"
+             "<tr><td>36</td><td>22.6-23.0</td><td>32</td></tr><tr><td>37</td><td>23.1-23.5</td><td>33</td></tr>"
+             "<tr><td>38</td><td>23.6-24.0</td><td>34</td></tr></table>")
+    advisor = _shop(tmp_path, "标准码，按脚长选码。小腿围比靴筒围大的拍大一码，大一码还不够的请联系客服。", table,
+                    name="弹力短靴")
+    chart, _ = advisor.guide.chart_for("p1") or (None, None)
+    assert chart is not None and chart.rows[0].spans[Measure.CALF] == Span(low=0.0, high=32.0)
+    assert "小腿围" in _ask(advisor, "脚长23 拍几码")  # the shaft must take the calf: asked for
+    assert named_sizes(_ask(advisor, "脚长23 小腿围31.5")) == {"36"}
+    assert named_sizes(_ask(advisor, "脚长23 小腿围33")) == {"37"}  # one size up, by the shop's note
+    assert _ask(advisor, "脚长23 小腿围33.5") == "(person)"  # one size up is not enough
+    assert _ask(advisor, "平时穿37 拍几码", "小腿围33") != "(person)"
+    assert _ask(advisor, "平时穿37 拍几码", "小腿围34.5") == "(person)"

@@ -26,6 +26,7 @@ class Measure(StrEnum):
     FINGER = "finger"  # finger circumference (指围), mm: rings
     WRIST = "wrist"  # wrist circumference (手腕围), cm: bracelets
     BED = "bed"  # bed width, cm (1.8米床): bedding sold by spec (被套 200x230)
+    CALF = "calf"  # calf girth (小腿围), cm: a boot's shaft girth (靴筒围) is the most a size takes
     USUAL = "usual"  # the size the buyer usually wears elsewhere (a shoe size such as 38)
 
 
@@ -33,7 +34,7 @@ UNITS = {
     Measure.HEIGHT: "cm", Measure.WEIGHT: "斤", Measure.FOOT: "mm", Measure.CHEST: "cm", Measure.WAIST: "cm",
     Measure.HIP: "cm", Measure.AGE: "岁", Measure.MONTHS: "个月", Measure.USUAL: "码",
     Measure.FINGER: "mm", Measure.WRIST: "cm", Measure.BED: "cm", Measure.UNDERBUST: "cm",
-    Measure.BUST_DIFF: "cm", Measure.NECK: "cm", Measure.INNER: "mm", Measure.SHOE: "码",
+    Measure.BUST_DIFF: "cm", Measure.NECK: "cm", Measure.INNER: "mm", Measure.SHOE: "码", Measure.CALF: "cm",
 }  # fmt: skip
 
 NAMES = {
@@ -41,7 +42,7 @@ NAMES = {
     Measure.WAIST: "腰围", Measure.HIP: "臀围", Measure.AGE: "年龄", Measure.MONTHS: "月龄",
     Measure.USUAL: "平时穿的码", Measure.FINGER: "指围", Measure.WRIST: "手腕围", Measure.BED: "床宽",
     Measure.UNDERBUST: "下胸围", Measure.BUST_DIFF: "上下胸围差", Measure.NECK: "领围", Measure.INNER: "鞋内长",
-    Measure.SHOE: "鞋码",
+    Measure.SHOE: "鞋码", Measure.CALF: "小腿围",
 }  # fmt: skip
 
 
@@ -64,7 +65,11 @@ MEASURE_WORDS: dict[Measure, str] = {
     Measure.FINGER: r"指围|手指周长|手指围|指圈",
     Measure.WRIST: r"手腕围|腕围|手腕周长|手围",
     Measure.BED: r"床宽|床的宽度|床的尺寸|床尺寸|适用床|床型|床",
+    # A boot's shaft girth heads the column of the largest calf each size takes.
+    Measure.CALF: r"小腿围|小腿周长|腿围|靴筒围|筒围|靴口围",
 }
+# Measures a chart gives as the most a size takes (靴筒围 34: a calf up to 34cm), not as a range to fall in.
+CEILINGS = frozenset({Measure.CALF})
 
 
 class Span(BaseModel):

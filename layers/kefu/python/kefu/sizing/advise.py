@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
-from kefu.models.sizing import NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
+from kefu.models.sizing import CEILINGS, NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
 from kefu.sizing.measures import BuyerMeasures
 from kefu.sizing.notes import said_amount
 
@@ -81,7 +81,7 @@ def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True
     measures = [Measure.CHEST if m == Measure.BUST_DIFF else m for m in measures]
     decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
     if decisive_only and decisive in measures:
-        return [decisive]
+        return [decisive, *(m for m in measures if m in CEILINGS)]  # 按脚长选, and the boot's shaft must take the calf
     return measures
 
 
@@ -243,15 +243,19 @@ def _for_buyer(sizing: ProductSizing, traits: set[str]) -> tuple[ProductSizing, 
     rule = next((by for trait, by in sizing.conflict_for.items() if trait in wish), None)
     if rule is not None:
         sizing = sizing.model_copy(update={"conflict": rule})
+    # 不用拍小，按平时的码数拍: a trait that keeps the usual size is not dropped as one that moves nothing.
+    keeping = {trait for n in sizing.notes if n.to_usual and n.condition for trait in n.condition.split(",")}
     exempt = {trait for n in sizing.notes if n.exempt and n.condition and _applies(n, traits)
-              for trait in n.condition.split(",")}
+              for trait in n.condition.split(",")} - keeping
     # A wish implied by a trait (怕紧 → 宽松) goes with the trait it came from.
     kept = {t for t in traits if t not in exempt and not (IMPLIES.get(t, set()) and IMPLIES[t] <= exempt)}
     return sizing, kept if exempt & wish else traits
 
 
 def _caveat(sizing: ProductSizing, traits: set[str]) -> str | None:
-    note = next((n for n in sizing.notes if n.exempt and _applies(n, traits)), None)
+    """The shop's word for a trait of the buyer's that moves nothing here (脚瘦的拍正常码，觉得松可以垫个鞋垫)."""
+    note = next((n for n in sizing.notes if (n.exempt or (n.to_usual and sizing.usual_shift == 0))
+                 and n.condition and _applies(n, traits)), None)
     return note.text if note is not None else None
 
 
@@ -260,7 +264,7 @@ def _enough_without_decisive(chart: SizeChart, sizing: ProductSizing, given: dic
     (not the height, which says a length; not one the shop calls a reference), two measures (checked to agree), or
     an age on a chart without heights."""
     decisive = DECISIVE.get(sizing.conflict) if sizing.conflict else None
-    readable = [m for m in given if m in chart.measures]
+    readable = [m for m in given if m in chart.measures and m not in CEILINGS]  # a calf never chooses a size
     if decisive is None or decisive in given or not readable:
         return False
     if Measure.HEIGHT not in chart.measures and set(readable) <= REFERENCE:
@@ -275,7 +279,7 @@ def _enough_without_decisive(chart: SizeChart, sizing: ProductSizing, given: dic
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
     caveat = _caveat(sizing, traits)
     sizing, traits = _for_buyer(sizing, traits)
-    advice = _advise(chart, sizing, measures, traits)
+    advice = _within_ceilings(chart, sizing, _advise(chart, sizing, measures, traits), measures.values)
     if advice.kind == AdviceKind.SIZE and caveat is not None:
         advice.caveat = caveat
     return advice
@@ -316,7 +320,7 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     without_decisive = bool(missing) and _enough_without_decisive(chart, sizing, given)
     if without_decisive:
         missing = []
-    if missing and measures.usual:
+    if missing and measures.usual and not set(missing) & CEILINGS:
         usual = _from_usual(chart, sizing, measures.usual, traits)
         if usual is not None:
             usual.two_usual = measures.two_usual
@@ -325,11 +329,13 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
         # Ask for every measure the chart reads that is still unknown (身高和体重), though the decisive one alone
         # (以体重为准) would do: the buyer answers once.
         every = [m for m in required(chart, sizing, decisive_only=False) if m not in given]
+        if measures.usual and set(missing) & CEILINGS:
+            every = [m for m in every if m in CEILINGS]  # the usual size says the rest
         return Advice(AdviceKind.ASK, missing=every or missing, used=given,
                       or_usual=(every or missing) == [Measure.FOOT] and reads_usual_sizes(chart, sizing))
     per_measure: dict[Measure, list[int]] = {}
     between: TieRule | None = None
-    for measure in [m for m in chart.measures if m in given]:
+    for measure in [m for m in chart.measures if m in given and m not in CEILINGS]:
         if measure in REFERENCE and any(m not in REFERENCE for m in given):
             continue  # an age is a reference: a height or a foot length given decides
         boundary = sizing.boundary if sizing.boundary_measure in (None, measure) else None
@@ -377,6 +383,37 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=used, note=note,
                   decisive=said_by, between=between if len(chosen) == 1 else None,
                   longer_foot=measures.both_feet and Measure.FOOT in used, choose_by=_choose_by(sizing))
+
+
+def _within_ceilings(chart: SizeChart, sizing: ProductSizing, advice: Advice,
+                     values: dict[Measure, float]) -> Advice:
+    """The sizes whose most (a boot's 靴筒围) takes the buyer's measure; one too tight moves by the shop's note for
+    it (小腿围比靴筒围大的拍大一码) when the next size takes it, else a person answers."""
+    given = {m: v for m, v in values.items() if m in CEILINGS and m in chart.measures}
+    if advice.kind != AdviceKind.SIZE or not given:
+        return advice
+    labels = [row.label for row in chart.rows]
+
+    def fits(index: int) -> bool:
+        spans = chart.rows[index].spans
+        return all(m not in spans or v <= spans[m].high for m, v in given.items())
+
+    kept: list[str] = []
+    for size in advice.sizes:
+        index = labels.index(size) if size in labels else -1
+        if index < 0 or fits(index):
+            kept.append(size)
+            continue
+        over = next((n for n in sizing.notes if n.shift > 0 and n.condition and any(
+            part.removeprefix("over:") in {m.value for m in given} for part in n.condition.split(","))), None)
+        moved = index + over.shift if over is not None and advice.note is not over else -1
+        if 0 <= moved < len(labels) and fits(moved):
+            kept.append(labels[moved])
+            advice.note = over
+    if not kept:
+        return Advice(AdviceKind.HUMAN, used=advice.used, why="past the most the sizes take")
+    advice.sizes = list(dict.fromkeys(kept))
+    return advice
 
 
 def _one_of_two(sizing: ProductSizing, traits: set[str], chosen: list[int],

@@ -190,7 +190,7 @@ def _scan_rules(shop_dir: Path, scan: _Scan) -> None:
             for index, table in enumerate(tables):
                 _read_block(f"{anchor}/table{index + 1}", title, _markdown_table(table), scan, text, None,
                             intros[index])
-            rows = read_lines(text)
+            rows = read_lines(text, heading=heading)
             if rows:
                 scan.charts.append(_Found(f"{anchor}/lines", title, rows, text, None))
 
@@ -201,7 +201,7 @@ def _scan_product(shop_dir: Path, rel: str, product: Product, scan: _Scan) -> No
     for key, value in product.attributes.items():
         if GARMENT_WORDS.search(key):
             continue  # 裤长: 28-30码100cm is the garment's length
-        rows = read_lines(value)
+        rows = read_lines(value, heading=key)
         if rows:
             scan.charts.append(_Found(f"{rel}#attr/{key}", product.goods_name, rows, value, goods_id))
     rows = read_lines(product.detail)
@@ -320,6 +320,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     named_lines: dict[str, list[str]] = {}
     for path in sorted((shop_dir / "rules").glob("*.md")):
         section: str | None = None  # the product a heading names (## 冰丝防晒外套): its lines are about it
+        columns: list[str] | None = None  # the headings of the table being read
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             heading = _HEADING.match(line)
             if heading:
@@ -329,8 +330,17 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             if _SEPARATOR.match(line.replace(" ", "")):
                 continue
             table_row = bool(_TABLE_LINE.match(line))
-            if table_row:  # a table row about one product: | 马丁靴 | 偏小半码，建议拍大一码 |
-                line = "：".join(cell.strip() for cell in line.strip().strip("|").split("|"))
+            if not table_row:
+                columns = None
+            elif columns is None:
+                columns = [cell.strip() for cell in line.strip().strip("|").split("|")]
+                continue
+            else:
+                # A table row about one product, each cell under its column's heading, which says whom it is for:
+                # | 玛丽珍 | 标准码 | 拍大一码 | under | 款式 | 版型 | 脚背高/脚肥 | is 脚背高/脚肥：拍大一码.
+                cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+                line = "；".join(f"{column}：{cell}" if column else cell
+                                for column, cell in itertools.zip_longest(columns, cells, fillvalue=""))
             mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)

@@ -22,6 +22,7 @@ _COLLOQUIAL = {
     Measure.INNER: r"鞋里面|鞋里", Measure.SHOE: r"穿(?=\d{2}码的鞋)",
     Measure.WEIGHT: r"重量|重|称|胖到|瘦到", Measure.HEIGHT: r"个子|个头|高度|高|身长",
     Measure.FINGER: r"手指|无名指|中指|食指|小指|拇指|内直径|内径|直径", Measure.WRIST: r"手腕|腕", Measure.BED: r"床",
+    Measure.CALF: r"小腿",
 }  # fmt: skip
 _LEADING = {Measure.MONTHS: r"月龄", Measure.AGE: r"年龄|今年"}
 KEYWORDS: tuple[tuple[Measure, str], ...] = tuple(
@@ -161,7 +162,7 @@ def _convert(measure: Measure, value: float, unit: str | None) -> float | None:
         if unit in ("", "cm", "厘米", "公分"):
             return value
         return None
-    if measure in (Measure.CHEST, Measure.UNDERBUST, Measure.WAIST, Measure.HIP, Measure.NECK):
+    if measure in (Measure.CHEST, Measure.UNDERBUST, Measure.WAIST, Measure.HIP, Measure.NECK, Measure.CALF):
         if unit == "尺":
             return round(value * 100 / 3, 1)
         if unit in ("", "cm", "厘米", "公分"):
@@ -195,7 +196,7 @@ def _by_unit(value: float, unit: str | None) -> Measure | None:
 PLAUSIBLE = {Measure.FOOT: (120.0, 330.0), Measure.INNER: (100.0, 340.0), Measure.HEIGHT: (45.0, 210.0),
              Measure.WEIGHT: (10.0, 400.0),
              Measure.WAIST: (40.0, 150.0), Measure.UNDERBUST: (50.0, 130.0), Measure.HIP: (50.0, 160.0),
-             Measure.CHEST: (50.0, 160.0), Measure.NECK: (25.0, 60.0),
+             Measure.CHEST: (50.0, 160.0), Measure.NECK: (25.0, 60.0), Measure.CALF: (20.0, 60.0),
              Measure.AGE: (0.0, 18.0), Measure.MONTHS: (0.0, 48.0),
              Measure.FINGER: (35.0, 90.0), Measure.WRIST: (10.0, 30.0), Measure.BED: (80.0, 300.0)}
 

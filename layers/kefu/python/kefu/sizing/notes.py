@@ -13,8 +13,8 @@ from kefu.models.sizing import MEASURE_WORDS, FitNote, Measure, Span, TieRule
 from kefu.sizing.tables import clean, measure_of_heading, parse_span
 
 # The measures a note may go by or name a threshold of (以腰围为准, 领围44以上).
-_BODY = (Measure.SHOE, Measure.FOOT, Measure.UNDERBUST, Measure.CHEST, Measure.WAIST, Measure.HIP, Measure.NECK,
-         Measure.WEIGHT, Measure.HEIGHT)
+_BODY = (Measure.CALF, Measure.SHOE, Measure.FOOT, Measure.UNDERBUST, Measure.CHEST, Measure.WAIST, Measure.HIP,
+         Measure.NECK, Measure.WEIGHT, Measure.HEIGHT)
 NOTE_MEASURES = "|".join(sorted((w for m in _BODY for w in MEASURE_WORDS[m].split("|")), key=len, reverse=True))
 
 # The buyer's traits, as patterns over the buyer's (or the note's) words.
@@ -53,7 +53,9 @@ _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|
 _SENTENCES = re.compile(r"[。；;\n！!]")
 _STATEMENTS = re.compile(r"[。\n！!]")
 # Buyers whose trait needs no other size here (脚背高的一般不用拍大).
-_EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)")
+_EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)|"
+                     # 脚背高的把魔术贴调松一点就行，按表选码: the chart as it is, for them too.
+                     r"(?:按|照)(?:尺码)?表(?:格)?(?:选|拍|来)")
 _AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大")
 _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
@@ -78,7 +80,7 @@ _TO_PERSON = re.compile(r"联系客服|咨询客服|找客服|私聊|私信|联�
 
 
 # A note for the buyer whose other measure is past the size chosen (臀围超出所选码的范围 … 拍大一码).
-_OVER = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:[（(][^）)]{{0,6}}[）)])?(?:超出|超过|大于)(?:了)?"
+_OVER = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:[（(][^）)]{{0,6}}[）)])?(?:超出|超过|大于|比)(?:了)?"
                    r"(?:所选|对应|选的|所拍|这个)?(?:的)?"
                    r"(?:尺码|码数|码|号)?(?:的)?(?:范围|上限|数据|尺寸)?")
 
@@ -95,6 +97,7 @@ _THRESHOLD = re.compile(
 )
 
 
+_SAME_AS_ALL = re.compile(r"也一样|一样|同样|照样|照旧|也是|也都")
 _BELOW = ("小于", "低于", "不到", "不足", "少于", "<", "≤")
 
 
@@ -204,6 +207,8 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
         before = sentence[:match.start()]
         before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
         traits = traits_in(before) | said_wishes(before, shift)
+        if traits and _SAME_AS_ALL.search(before[-6:]):
+            continue  # 脚瘦的也一样拍小一码: the product's own shift, said for them too, not one more
         threshold = threshold_condition(before)
         over = _OVER.search(before)
         over_measure = measure_of_heading(over.group("measure")) if over else None
@@ -225,6 +230,8 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
     for part in re.split(r"[，,（）()]", sentence):
         exempt = _EXEMPT.search(part)
         traits = traits_in(part[:exempt.start()]) if exempt else set()
+        if exempt and not traits and not _SHIFT.search(sentence[:sentence.find(part)]):
+            traits = traits_in(sentence[:sentence.find(part)])  # 脚背高的…就行，按表选码: whom the sentence named
         if _AGAINST_LARGER.search(part):
             traits.add("loose")  # 学步鞋不建议买大: room to grow is not to be had by a larger size here
         if traits:
@@ -233,6 +240,9 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
     for part in re.split(r"[，,]", sentence):
         kept = _TRUE_TO_SIZE.search(part)
         traits = traits_in(part[:kept.start()]) if kept else set()
+        if kept and not traits and _EXEMPT.search(sentence[:sentence.find(part)]):
+            # 脚背高的亲不用拍小，按平时的码数拍: the buyers the first clause named keep their usual size.
+            traits = traits_in(sentence[:sentence.find(part)])
         if kept and traits:
             # 脚宽的亲按平时码数拍: these buyers keep their usual size, whatever the product's own shift.
             notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),

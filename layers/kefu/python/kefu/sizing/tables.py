@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-from kefu.models.sizing import MEASURE_WORDS, Measure, SizeRow, Span
+from kefu.models.sizing import CEILINGS, MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic, chi_to_cm
 
 LABEL = re.compile(
@@ -249,7 +249,7 @@ def read_table(rows: list[list[str]], keep: frozenset[Measure] = frozenset()) ->
                 if top is not None and span.low == span.high and top.high >= span.low:
                     span = Span(low=span.low, high=top.high)
             if span is not None:
-                spans[measure] = span
+                spans[measure] = Span(low=0.0, high=span.high) if measure in CEILINGS else span
         if spans:
             # A cell may name several (36码、37码: the usual sizes a 36-37 slipper is for).
             aliases = [alias for i in other_labels if i < len(row)
@@ -393,9 +393,11 @@ def _line_measure(keyword: str | None, value_text: str, chunk: str = "") -> Meas
     return None
 
 
-def read_lines(text: str) -> list[SizeRow]:
-    """Chart rows written as text: each size label followed by its measures, until the next label."""
+def read_lines(text: str, heading: str = "") -> list[SizeRow]:
+    """Chart rows written as text: each size label followed by its measures, until the next label. A heading
+    that names a measure (脚长对照(cm)) gives the bare numbers after each label (34码=22.0) that measure."""
     text = clean(text)
+    named = _named_measure(heading)
     # A size named as another's alias (（平时穿36码）) is not a row of its own.
     # Nor is a size in a line about the garment (裤长：25-28码 100cm): its numbers are the garment's.
     labels = [m for m in _LINE_LABEL.finditer(text)
@@ -407,12 +409,15 @@ def read_lines(text: str) -> list[SizeRow]:
         end = labels[position + 1].start() if position + 1 < len(labels) else len(text)
         chunk = text[match.end():end]
         chunk = re.split(r"[。\n]", chunk, maxsplit=1)[0]
-        same_line = position > 0 and "\n" not in text[labels[position - 1].end():match.start()]
+        gap = text[labels[position - 1].end():match.start()] if position > 0 else "\n\n"
+        # The measure word said once for a line of sizes, or for a block of lines (34码：脚长218-221mm,
+        # then 34.5码：222~224).
+        same_block = gap.count("\n") <= 1
         spans: dict[Measure, Span] = {}
         first = _LINE_PAIR.search(chunk)
         said = first.group("keyword") if first else None
-        keyword: str | None = carried if same_line and first and not said else None
-        carried = said if said and said not in ("适合", "参考") else carried if same_line else None
+        keyword: str | None = carried if same_block and first and not said else None
+        carried = said if said and said not in ("适合", "参考") else carried if same_block else None
         for pair in _LINE_PAIR.finditer(chunk):
             keyword = pair.group("keyword") or keyword
             measure = _line_measure(pair.group("keyword") or keyword, pair.group("range"), chunk)
@@ -422,6 +427,11 @@ def read_lines(text: str) -> list[SizeRow]:
             if span is not None:
                 spans[measure] = span
             keyword = None
+        bare = _BARE_VALUE.match(chunk) if named is not None and not spans else None
+        if bare is not None and named is not None:
+            span = parse_span(named[0], bare.group(1) + named[1], None)
+            if span is not None:
+                spans[named[0]] = span
         if spans:
             label = match.group("letter") or match.group("grade") or match.group("number") or match.group("bare")
             if match.group("cm"):
@@ -434,6 +444,22 @@ def read_lines(text: str) -> list[SizeRow]:
             rows.append(SizeRow(label=label if match.group("cm") else label.upper(), spans=spans, aliases=aliases))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
     return grade_heights(_without_examples(rows)) if len(rows) >= 2 else []
+
+
+_BARE_VALUE = re.compile(
+    r"\s*[:：=]?\s*(\d+(?:\.\d+)?(?:\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?)?)\s*(?:[/／、，,;；|]|$)")
+
+
+def _named_measure(heading: str) -> tuple[Measure, str] | None:
+    """The body measure and unit a heading or attribute name gives its values (脚长对照(cm) → foot, cm)."""
+    heading = clean(heading)
+    # Only the wearer's own measures: a girth beside bare numbers (胸围(cm): S 104) is mostly the garment's.
+    keyword = re.search(r"身高|体重|脚长|脚掌长", heading)
+    if keyword is None:
+        return None
+    measure = measure_of_heading(keyword.group(0))
+    unit = _HEADER_UNIT.search(heading)
+    return (measure, unit.group(1)) if measure is not None and unit is not None else None
 
 
 def _without_examples(rows: list[SizeRow]) -> list[SizeRow]:
