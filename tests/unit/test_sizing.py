@@ -869,3 +869,34 @@ def test_a_boots_shaft_girth_is_the_most_calf_a_size_takes(tmp_path: Path) -> No
     assert _ask(advisor, "脚长23 小腿围33.5") == "(person)"  # one size up is not enough
     assert _ask(advisor, "平时穿37 拍几码", "小腿围33") != "(person)"
     assert _ask(advisor, "平时穿37 拍几码", "小腿围34.5") == "(person)"
+
+
+def test_a_column_of_whom_each_row_is_for_splits_the_table_and_one_scale_needs_no_question(tmp_path: Path) -> None:
+    table = ("<table><tr><th>款式</th><th>码数</th><th>脚长(mm)</th><th>参考</th></tr>"
+             "<tr><td rowspan='2'>女款</td><td>36</td><td>226-230</td><td>常用</td></tr>"
+             "<tr><td>37</td><td>231-235</td><td>常用</td></tr>"
+             "<tr><td rowspan='2'>男款</td><td>37</td><td>231-235</td><td>少</td></tr>"
+             "<tr><td>38</td><td>236-240</td><td>常用</td></tr></table>")
+    advisor = _shop(tmp_path, "标准码", table, name="厚底休闲鞋")
+    assert set(advisor.guide.products["p1"].variants) == {"female", "male"}
+    # One scale split by whom: 228mm is read by the women's sizes alone, 238mm by the men's.
+    assert named_sizes(_ask(advisor, "脚长228 拍几码")) == {"36"}
+    assert named_sizes(_ask(advisor, "脚长238 拍几码")) == {"38"}
+
+
+def test_one_attribute_per_size_a_wish_said_twice_over_and_an_exact_figure_after_a_rough_one(tmp_path: Path) -> None:
+    import json
+
+    shop = tmp_path / "shop"
+    (shop / "products").mkdir(parents=True)
+    attributes = {"面料": "棉", "S码": "身高150-158cm 体重80-95斤", "M码": "身高158-165cm 体重95-110斤",
+                  "L码": "身高165-172cm 体重110-125斤", "版型": "宽松版型，建议拍小一码；喜欢松垮的直接按表拍"}
+    (shop / "products" / "p1.json").write_text(json.dumps(
+        {"goods_id": "p1", "goods_name": "纯棉家居服", "category": "家居服", "price_yuan": 59, "detail": "",
+         "attributes": attributes, "skus": [{"sku_id": "s1", "spec": "M", "price_yuan": 59, "stock": 3}]},
+        ensure_ascii=False), encoding="utf-8")
+    advisor = SizeAdvisor(learn_size_guide(shop))
+    assert named_sizes(_ask(advisor, "身高168 体重115斤 穿几码")) == {"M"}  # L, one smaller: 宽松版型
+    assert named_sizes(_ask(advisor, "身高168 体重115斤 我喜欢松松垮垮的")) == {"L"}  # 按表拍 for them
+    assert extract("一百斤出头 103斤").values == {Measure.WEIGHT: 103.0}
+    assert extract("身高160左右 体重100斤").values == {Measure.HEIGHT: 160.0, Measure.WEIGHT: 100.0}

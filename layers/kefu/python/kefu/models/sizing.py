@@ -100,6 +100,8 @@ class FitNote(BaseModel):
                            "(脚宽的亲按平时码数拍，不用拍小)")
     exempt: bool = Field(default=False, description="these traits move nothing on this product (凉鞋魔术贴可调，"
                          "脚背高不用拍大)")
+    as_charted: bool = Field(default=False, description="these buyers take the chart's size as it is, without "
+                             "the product's shift (喜欢宽大的直接按表拍)")
     between: bool = Field(default=False, description="it picks one of two sizes the measure falls between, and "
                           "moves no other (卡在两个码中间的：脚宽选大一码；脚瘦选小一码)")
 

@@ -278,6 +278,9 @@ def _enough_without_decisive(chart: SizeChart, sizing: ProductSizing, given: dic
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
     caveat = _caveat(sizing, traits)
+    if any(n.as_charted and _applies(n, traits) for n in sizing.notes):
+        # 喜欢宽大的直接按表拍: the chart's size for these buyers, without the product's shift for everyone.
+        sizing = sizing.model_copy(update={"notes": [n for n in sizing.notes if n.condition is not None]})
     sizing, traits = _for_buyer(sizing, traits)
     advice = _within_ceilings(chart, sizing, _advise(chart, sizing, measures, traits), measures.values)
     if advice.kind == AdviceKind.SIZE and caveat is not None:

@@ -138,6 +138,40 @@ def _markdown_table(lines: list[str]) -> list[list[str]]:
 
 def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, text: str,
                 goods_id: str | None, variant: str | None = None, context: str = "") -> None:
+    parts = _by_variant(table) if variant is None else []
+    if parts:
+        # One table with a column of whom each row is for (女款 / 男款): a chart for each.
+        for whom, rows in parts:
+            _read_one(f"{source}/{whom}", title, rows, scan, text, goods_id, whom, context)
+        return
+    _read_one(source, title, table, scan, text, goods_id, variant, context)
+
+
+_WHOM_CELL = re.compile(r"\s*(?:男|女|儿童|童)(?:款|士|装|生|式|鞋)?\s*(?:[（(][^）)]*[）)])?\s*")
+
+
+def _by_variant(table: list[list[str]]) -> list[tuple[str, list[list[str]]]]:
+    """The table split by a column that says whom each row is for, that column left out; [] when it has none."""
+    if len(table) < 3:
+        return []
+    for column in range(len(table[0])):
+        # A cell that is whom the row is for, and nothing else (女款, 男款（黑灰）), not a note (女款常用).
+        whom = [variant_of(row[column]) if column < len(row) and _WHOM_CELL.fullmatch(clean(row[column])) else None
+                for row in table[1:]]
+        said = [w for w in whom if w]
+        if len(set(said)) < 2 or len(said) * 2 < len(whom):
+            continue
+        header = [cell for i, cell in enumerate(table[0]) if i != column]
+        parts: dict[str, list[list[str]]] = {}
+        for row, who in zip(table[1:], whom, strict=True):
+            if who:
+                parts.setdefault(who, [header]).append([cell for i, cell in enumerate(row) if i != column])
+        return list(parts.items())
+    return []
+
+
+def _read_one(source: str, title: str, table: list[list[str]], scan: _Scan, text: str,
+              goods_id: str | None, variant: str | None, context: str) -> None:
     # A garment's waist column is the buyer's to compare when the shop sizes by it (以腰围为准).
     said = "\n".join([text, context, *(" ".join(row) for row in table)])
     decisive = shop_notes.decisive_measure(said)
@@ -204,6 +238,11 @@ def _scan_product(shop_dir: Path, rel: str, product: Product, scan: _Scan) -> No
         rows = read_lines(value, heading=key)
         if rows:
             scan.charts.append(_Found(f"{rel}#attr/{key}", product.goods_name, rows, value, goods_id))
+    # One attribute per size (M码: 身高150-158cm 体重80-100斤): the attributes together are the chart.
+    by_size = "\n".join(f"{key}：{value}" for key, value in product.attributes.items() if size_label(key))
+    rows = read_lines(by_size)
+    if rows:
+        scan.charts.append(_Found(f"{rel}#attributes", product.goods_name, rows, by_size, goods_id))
     rows = read_lines(product.detail)
     if rows:
         scan.charts.append(_Found(f"{rel}#detail", product.goods_name, rows, product.detail, goods_id))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kefu.models.conversation import ConversationState
 from kefu.models.sizing import Measure, SizeGuide
-from kefu.sizing.advise import AdviceKind, advise, readable_by, reads_usual_sizes, reply, required
+from kefu.sizing.advise import Advice, AdviceKind, advise, readable_by, reads_usual_sizes, reply, required
 from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
 from kefu.sizing.notes import traits_in, without_traits
@@ -104,7 +104,14 @@ class SizeAdvisor:
         if sizing.variants and state.size_variant not in sizing.variants and advice.kind != AdviceKind.ASK:
             # 男款/女款 tables: when they disagree for these measures, ask whom it is for instead of guessing.
             readings = self._readings(goods_id, list(sizing.variants), known, traits)
-            if len(readings) > 1:
+            sized = {variant: r for variant, r in readings.items() if r.kind == AdviceKind.SIZE}
+            if len(sized) == 1 and len(readings) > 1 and self._one_scale(goods_id, list(sizing.variants)):
+                # One scale of sizes split by whom (女款 35-40, 男款 39-45, the same 39 in both): only one variant's
+                # chart reads these measures at all (238mm: 女款 38), so that is the size.
+                (variant, advice), = sized.items()
+                readings = {variant: advice}
+                chart = (self.guide.chart_for(goods_id, variant) or found)[0]
+            if len({(r.kind.value, tuple(r.sizes)) for r in readings.values()}) > 1:
                 state.measures = dict(known.values)
                 state.size_goods_id, state.size_pending, state.size_advised = goods_id, True, False
                 whom = "、".join(VARIANT_NAMES[v] for v in sizing.variants if v in VARIANT_NAMES)
@@ -120,20 +127,31 @@ class SizeAdvisor:
         state.size_advised = advice.kind == AdviceKind.SIZE
         return SizingTurn(goods_id, reply(advice), [chart.source], asked=advice.kind == AdviceKind.ASK)
 
+    def _one_scale(self, goods_id: str | None, variants: list[str]) -> bool:
+        """The variants' charts give every size they share the same ranges (one scale, split by whom)."""
+        seen: dict[str, dict[Measure, tuple[float, float]]] = {}
+        for variant in variants:
+            found = self.guide.chart_for(goods_id, variant)
+            for row in found[0].rows if found is not None else []:
+                spans = {m: (s.low, s.high) for m, s in row.spans.items()}
+                if seen.setdefault(row.label, spans) != spans:
+                    return False
+        return True
+
     def _wishes(self, text: str) -> set[str]:
         """Wishes said in the shop's own words for them (合脚, when its notes say 喜欢合脚的选小一码)."""
         return {kind for word, kind in self.guide.wishes.items()
                 if (at := text.find(word)) >= 0 and not re.search(r"[不没别]$", text[:at])}
 
     def _readings(self, goods_id: str | None, variants: list[str], known: BuyerMeasures,
-                  traits: set[str]) -> set[tuple[str, tuple[str, ...]]]:
+                  traits: set[str]) -> dict[str, Advice]:
         """What each variant's chart says for these measures (a size, a question or a hand-over)."""
-        readings = set()
+        readings: dict[str, Advice] = {}
         for variant in variants:
             found = self.guide.chart_for(goods_id, variant)
             if found is not None:
                 reading = advise(found[0], found[1], known, traits)
-                readings.add((reading.kind.value, tuple(reading.sizes)))
+                readings[variant] = reading
         return readings
 
     def _product(self, text: str, state: ConversationState) -> str | None:

@@ -211,6 +211,7 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
     unread: list[str] = []
     both_feet = False
     two_usual = False
+    approximate: set[Measure] = set()
     for match in _USUAL.finditer(text):
         usual = match.group("value").upper()
         also = _ALSO_WORN.match(text, match.end("value"))
@@ -266,9 +267,18 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             if measure == Measure.FOOT and measure in values:
                 values[measure] = max(values[measure], converted)  # two feet: the longer one decides
                 both_feet = True
-            else:
-                values.setdefault(measure, converted)
+            elif measure in approximate and not _APPROXIMATE.match(text, match.end()):
+                values[measure] = converted  # 一百斤出头 103斤: the exact figure said after a rough one
+                approximate.discard(measure)
+            elif measure not in values:
+                values[measure] = converted
+                if _APPROXIMATE.match(text, match.end()):
+                    approximate.add(measure)
     return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet, two_usual=two_usual)
+
+
+# A figure given roughly (100斤出头, 160左右, 90多斤): an exact one said after it is the buyer's.
+_APPROXIMATE = re.compile(r"\s*(?:出头|多点|多一点|多|左右|上下|不到|的样子)")
 
 
 def _fits(measure: Measure, number: float, unit: str | None) -> bool:

@@ -56,6 +56,7 @@ _STATEMENTS = re.compile(r"[。\n！!]")
 _EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)|"
                      # 脚背高的把魔术贴调松一点就行，按表选码: the chart as it is, for them too.
                      r"(?:按|照)(?:尺码)?表(?:格)?(?:选|拍|来)")
+_AS_CHARTED = re.compile(r"(?:按|照)(?:尺码)?表")
 _AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大")
 _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
@@ -118,7 +119,12 @@ def threshold_condition(text: str) -> str | None:
     return f"{measure.value}{side}{value:g}"
 
 
+# An adjective said twice over (宽宽大大, 松松垮垮) is the adjective (宽大, 松垮): a rule of Chinese morphology.
+_AABB = re.compile(r"([\u4e00-\u9fff])\1([\u4e00-\u9fff])\2")
+
+
 def traits_in(text: str) -> set[str]:
+    text = _AABB.sub(r"\1\2", text)
     found: set[str] = set()
     for name, pattern in _TRAITS.items():
         for match in pattern.finditer(text):
@@ -236,7 +242,7 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
             traits.add("loose")  # 学步鞋不建议买大: room to grow is not to be had by a larger size here
         if traits:
             notes.append(FitNote(text=sentence.strip(" ，,·-"), shift=0, condition=",".join(sorted(traits)),
-                                 exempt=True))
+                                 exempt=True, as_charted=bool(exempt and _AS_CHARTED.match(exempt.group(0)))))
     for part in re.split(r"[，,]", sentence):
         kept = _TRUE_TO_SIZE.search(part)
         traits = traits_in(part[:kept.start()]) if kept else set()
