@@ -52,3 +52,12 @@ def test_answer_where_handoff_due_is_a_wrong_answer() -> None:
     assert figures["handoff_recall"] == 0.0
     assert figures["handoff_precision"] == 0.0
     assert figures["wrong_answer_rate"] == 0.5
+
+
+def test_a_size_expected_with_its_unit_is_the_number_the_reply_names() -> None:
+    from kefu_dev.evaluation.grade import named_sizes, size_label
+
+    assert size_label("21码") == "21" and size_label("36.5码") == "36.5" and size_label("165/88A") == "165/88A"
+    reply = "亲，按您脚长130mm，建议拍21码哦~"
+    assert named_sizes(reply, [size_label("21码")]) == {"21"}
+    assert named_sizes("亲，21码和22码都能穿", ["21"]) == {"21", "22"}  # naming two is not naming the one

@@ -900,3 +900,22 @@ def test_one_attribute_per_size_a_wish_said_twice_over_and_an_exact_figure_after
     assert named_sizes(_ask(advisor, "身高168 体重115斤 我喜欢松松垮垮的")) == {"L"}  # 按表拍 for them
     assert extract("一百斤出头 103斤").values == {Measure.WEIGHT: 103.0}
     assert extract("身高160左右 体重100斤").values == {Measure.HEIGHT: 160.0, Measure.WEIGHT: 100.0}
+
+
+def test_what_not_to_do_the_room_a_shop_gives_and_the_product_in_the_question(tmp_path: Path) -> None:
+    assert [(n.shift, n.condition) for n in fit_notes("想多穿一段时间可以拍大一码，不要大两码")] == [(1, "loose")]
+    assert fit_notes("鞋太大容易摔，不建议买大两码") == []
+    picks = fit_notes("脚长卡在两个码中间：脚瘦的选小的那个码，脚胖的选大的那个码")
+    assert {(n.shift, n.condition, n.between) for n in picks} == {(-1, "narrow_foot", True), (1, "wide_foot", True)}
+    from kefu.sizing.notes import allowance_span
+
+    assert allowance_span("内长比脚长长0.5-1cm") == Span(low=5.0, high=10.0)
+    assert extract("上回买的31码刚刚好").usual == "31"
+    advisor = _shop(tmp_path, "内长比脚长长0.5-1cm，脚胖的选大一码。", name="儿童板鞋",
+                    html="<table><tr><th>码数</th><th>内长(cm)</th><th>参考年龄</th></tr>"
+                    "<tr><td>28</td><td>18.0</td><td>5岁</td></tr><tr><td>29</td><td>18.6</td><td>5-6岁</td></tr>"
+                    "<tr><td>30</td><td>19.2</td><td>6岁</td></tr></table>")
+    # 174mm leaves 6mm in a 28 (18.0cm) and 12mm in a 29: the 28. No age asked for beside a foot length.
+    assert named_sizes(_ask(advisor, "脚长17.4 拍几码")) == {"28"}
+    assert named_sizes(_ask(advisor, "脚长17.4 脚胖 拍几码")) == {"29"}
+    assert "年龄" not in _ask(advisor, "拍几码")

@@ -49,6 +49,12 @@ _LETTER_SIZE = re.compile(r"(?<![a-z0-9])([2-6]?x{0,4}[sml]|x{1,4}[sl]|均码)(?
 _NUMBER_SIZE = re.compile(r"(?<![0-9.])(\d{2,3}(?:\.5)?)(?:码|号)")
 
 
+def size_label(label: str) -> str:
+    """An expected size as the reply names it: a number written with its 码/号 (21码) is that number."""
+    number = re.fullmatch(r"\s*(\d{2,3}(?:\.5)?)\s*(?:码|号)\s*", label)
+    return number.group(1) if number else label
+
+
 def named_sizes(reply: str | None, expected: list[str] | None = None) -> set[str]:
     """The sizes a reply names: letter sizes (S, M, 2XL), numbers followed by 码/号 (38码), and any expected
     label written as it is (165/88A). A reply that quotes a chart names all its sizes."""
@@ -156,9 +162,8 @@ def grade(cases: list[EvalCase], records: list[ReplayRecord]) -> Report:
             if record is None:
                 raise ValueError(f"replay output has no line for case {case.id} turn {index}")
             expect = turn.expect
-            sizes_ok = expect.sizes is None or named_sizes(record.reply, expect.sizes) == {
-                size.upper() for size in expect.sizes
-            }
+            labels = [size_label(size) for size in expect.sizes or []]
+            sizes_ok = expect.sizes is None or named_sizes(record.reply, labels) == {size.upper() for size in labels}
             if expect.action == Action.ANSWER:
                 correct = (record.action == Action.ANSWER and facts_present(record.reply, expect.facts)
                            and sizes_ok)

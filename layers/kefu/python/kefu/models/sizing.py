@@ -170,6 +170,8 @@ class ProductSizing(BaseModel):
     limits: dict[Measure, Span] = Field(default_factory=dict, description="ranges the chart is for")
     reference: list[Measure] = Field(default_factory=list, description="measures the shop says are only a "
                                      "reference (体重只作参考): never enough alone")
+    room: Span | None = Field(default=None, description="the least and most room, mm, when the shop gives a range "
+                              "(内长比脚长长0.5-1cm): the sizes whose inner length falls in it")
     allowance: float | None = Field(default=None, description="mm a shoe's inner length is over the foot, as the "
                                     "shop says (内长=脚长+1cm左右): a foot length reads an inner-length chart")
     fallback: Measure | None = Field(default=None, description="the measure to go by when the decisive one is not "

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import pairwise
 
-from kefu.models.sizing import CEILINGS, NAMES, UNITS, FitNote, Measure, ProductSizing, SizeChart, SizeRow, TieRule
+from kefu.models.sizing import (
+    CEILINGS,
+    NAMES,
+    UNITS,
+    FitNote,
+    Measure,
+    ProductSizing,
+    SizeChart,
+    SizeRow,
+    Span,
+    TieRule,
+)
 from kefu.sizing.measures import BuyerMeasures
 from kefu.sizing.notes import said_amount
 
@@ -75,7 +86,7 @@ def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True
     if not chart.measures:
         return [Measure.USUAL]  # the sizes on sale, read by the usual size alone
     measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
-    if Measure.HEIGHT in measures:
+    if {Measure.HEIGHT, Measure.FOOT, Measure.INNER} & set(measures):
         measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
     # A cup by 上下胸围差 is read from the buyer's 上胸围 (with the band's 下胸围).
     measures = [Measure.CHEST if m == Measure.BUST_DIFF else m for m in measures]
@@ -343,6 +354,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
             continue  # an age is a reference: a height or a foot length given decides
         boundary = sizing.boundary if sizing.boundary_measure in (None, measure) else None
         found = _candidates(chart, measure, given[measure], boundary)
+        if measure == Measure.INNER and measure in derived and sizing.room is not None:
+            found = _with_room(chart, values[Measure.FOOT], sizing.room) or found
         if boundary is not None and found is not None and found != _candidates(chart, measure, given[measure], None):
             between = boundary
         if found is None:
@@ -386,6 +399,13 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=used, note=note,
                   decisive=said_by, between=between if len(chosen) == 1 else None,
                   longer_foot=measures.both_feet and Measure.FOOT in used, choose_by=_choose_by(sizing))
+
+
+def _with_room(chart: SizeChart, foot: float, room: Span) -> list[int] | None:
+    """The sizes whose inner length leaves the foot the room the shop says (5-10mm), if any does."""
+    inner = {i: row.spans[Measure.INNER] for i, row in enumerate(chart.rows) if Measure.INNER in row.spans}
+    fitting = [i for i, span in inner.items() if foot + room.low <= span.low and span.high <= foot + room.high]
+    return fitting[:2] or None
 
 
 def _within_ceilings(chart: SizeChart, sizing: ProductSizing, advice: Advice,

@@ -20,7 +20,15 @@ from kefu.knowledge.sources.products import load_products
 from kefu.models.shop import Product
 from kefu.models.sizing import ChartProblem, ProductSizing, SizeChart, SizeGuide, SizeRow
 from kefu.sizing import notes as shop_notes
-from kefu.sizing.tables import GARMENT_WORDS, LABEL_HEADING, clean, read_lines, read_table, size_label
+from kefu.sizing.tables import (
+    GARMENT_WORDS,
+    LABEL_HEADING,
+    clean,
+    named_measure,
+    read_lines,
+    read_table,
+    size_label,
+)
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _TABLE_LINE = re.compile(r"^\s*\|.*\|\s*$")
@@ -233,7 +241,7 @@ def _scan_product(shop_dir: Path, rel: str, product: Product, scan: _Scan) -> No
     goods_id = product.goods_id
     own: list[str] = [product.detail, *(f"{k}：{v}" for k, v in product.attributes.items())]
     for key, value in product.attributes.items():
-        if GARMENT_WORDS.search(key):
+        if GARMENT_WORDS.search(key) and named_measure(key) is None:
             continue  # 裤长: 28-30码100cm is the garment's length
         rows = read_lines(value, heading=key)
         if rows:
@@ -436,6 +444,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             fallback=shop_notes.fallback_measure(joined),
             reference=shop_notes.reference_measures(joined),
             allowance=shop_notes.allowance(joined),
+            room=shop_notes.allowance_span(joined),
             usual_shift=shift,
             usual_sizes=shop_notes.usual_sizes(joined),
             single_shift=shop_notes.single_shift(joined),

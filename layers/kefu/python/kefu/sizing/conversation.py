@@ -163,6 +163,12 @@ class SizeAdvisor:
             # what the buyer wishes (修身), not which product.
             names = {gid: [w for w in ws if not _FIT_WORDS.search(w)] for gid, ws in self.guide.names.items()}
             named = mentioned_products(words, names)
+        parts = re.split(r"[\s，,。！!？?；;]+", words)
+        if len(parts) > 1 and named:
+            # 你家运动鞋买的30码刚好 棉鞋拍多少: the product in the part that asks for a size is the one asked about.
+            asked = {gid for part in parts if asks_size(part)
+                     for gid in mentioned_products(part, self.guide.names, kinds_only=True)}
+            named = sorted(asked) if len(asked) == 1 else named
         if len(named) == 1:
             return named[0]
         if state.goods_id in named or not named:

@@ -41,6 +41,8 @@ _USUAL = re.compile(
     re.IGNORECASE,
 )
 _WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)|"
+                   # 买的30码刚刚好: a size bought before that fit is the size worn.
+                   r"(?:买|拍)(?:的|了|过)?\s*(?P<bought>\d{2}(?:\.5)?)\s*(?:码|号)(?:的)?\s*(?:刚刚好|刚好|正好|合适|合脚|挺合适)|"
                    # 她穿36, 他穿41的: a size of two digits worn, nothing of another measure after it.
                    r"穿\s*(?P<bare>\d{2}(?:\.5)?)(?![\d.A-Za-z])\s*(?:码|号)?(?:的)?"
                    r"(?!\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m|天|次|年|件|块|元|度|分钟|小时|周))",
@@ -219,13 +221,13 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             usual = max(usual, also.group(1), key=float)  # 平时37、38都能穿: the larger of the two is safe
             two_usual = True
     for match in _WORN.finditer(text):
-        usual = match.group("value") or match.group("bare")
+        usual = match.group("value") or match.group("bare") or match.group("bought")
     if usual is None and awaited and Measure.USUAL in awaited:
         # Asked for the usual size, the buyer answers with a bare one (40, 40码, M码的).
         bare = _BARE_SIZE.search(text)
         usual = bare.group("value").upper() if bare else None
     taken: list[tuple[int, int]] = [m.span("value") for m in _USUAL.finditer(text)]
-    taken += [m.span("value" if m.group("value") else "bare") for m in _WORN.finditer(text)]
+    taken += [m.span(next(g for g in ("value", "bare", "bought") if m.group(g))) for m in _WORN.finditer(text)]
     for match in _VALUE.finditer(text):
         start = match.start("num")
         if any(a <= start < b for a, b in taken):

@@ -26,7 +26,7 @@ TRAITS: dict[str, str] = {
               r"(?:穿|穿着|穿得)(?:合身|修身|贴身|利落|精神)|(?:不喜欢|不要|不想|别|怕)(?:穿)?(?:太|穿得|穿着)?(?:太)?(?:宽松|宽大|松垮|肥大|拖沓|晃荡)",
     "loose": r"(?:喜欢|想|要|爱|习惯)(?:穿着|穿得|穿)?(?:得)?(?:宽松|宽大|大一号|大一点|松一点|松垮)|oversize|[ｏo]版|"
              # Room to grow into (想买大点, 能多穿一年, 留点余量): a wish for the larger size.
-             r"(?:想|要)(?:买|拍|选|穿)(?:得)?(?:大一点|大点|大一些|大些|大一号|大一码)|多穿(?:一|两|几|\d)?(?:年|季|阵)|留(?:点|些)?余量|长得(?:很|特别|比较)?快|长个(?:子)?快|"
+             r"(?:想|要)(?:买|拍|选|穿)(?:得)?(?:大一点|大点|大一些|大些|大一号|大一码)|多穿(?:一|两|几|\d)?(?:段时间|个月|年|季|阵)|留(?:点|些)?余量|长得(?:很|特别|比较)?快|长个(?:子)?快|"
              r"(?:想|要)?穿(?:得)?久(?:一点|点|些)?|"
              r"(?:宽松|宽大|松快)(?:一点|点|些|一些)|(?:穿|穿着|穿得)(?:宽松|松快|松)(?:一点|点|些)?|松松的",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
@@ -57,7 +57,8 @@ _EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?
                      # 脚背高的把魔术贴调松一点就行，按表选码: the chart as it is, for them too.
                      r"(?:按|照)(?:尺码)?表(?:格)?(?:选|拍|来)")
 _AS_CHARTED = re.compile(r"(?:按|照)(?:尺码)?表")
-_AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大")
+_AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大"
+                             r"(?!\s*(?:两|2|二)\s*(?:个)?(?:码|号))")  # 不要大两码 is about two sizes, not one
 _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
                        # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
@@ -98,6 +99,7 @@ _THRESHOLD = re.compile(
 )
 
 
+_NOT_SHIFT = re.compile(r"(?:不|别|没必要|不建议|不推荐)(?:要|用|能|可以)?(?:买|拍|选|穿)?(?:得)?(?:大|小)?$")
 _SAME_AS_ALL = re.compile(r"也一样|一样|同样|照样|照旧|也是|也都")
 _BELOW = ("小于", "低于", "不到", "不足", "少于", "<", "≤")
 
@@ -172,8 +174,10 @@ def said_amount(text: str) -> str | None:
 def _between_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
     """Trait notes of a sentence about a measure between two sizes; one without a trait is the tie rule."""
     notes = []
-    for match in _SHIFT.finditer(sentence):
-        if match.group("amount") == "半" and not half_sizes:
+    picks = [*_SHIFT.finditer(sentence),
+             *(m for m in _PICK.finditer(sentence) if not _SHIFT.match(sentence, m.start()))]
+    for match in sorted(picks, key=lambda m: m.start()):
+        if "amount" in match.re.groupindex and match.group("amount") == "半" and not half_sizes:
             continue
         who = re.split(r"[：:，,）)]", sentence[:match.start()])[-1]
         way = 1 if match.group("way") in ("大", "上") else -1
@@ -184,6 +188,8 @@ def _between_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
     return notes
 
 
+# Of two sizes, the larger or the smaller one (选小的那个码): a pick between them, said without an amount.
+_PICK = re.compile(r"(?:选|拍|买|穿|要)(?P<way>大|小)的(?:那个|那一个|一个)?(?:码|号)?")
 _WISH = re.compile(r"(?:喜欢|想要|偏好|爱)(?:穿)?(?:得|着)?(?P<word>[\u4e00-\u9fff]{2})(?:一点|点|些)?(?:的|一些)")
 
 
@@ -209,6 +215,8 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
     for match in _SHIFT.finditer(sentence):
         if match.group("amount") == "半" and not half_sizes:
             continue  # half a size on a chart of whole sizes: quoted, not applied
+        if _NOT_SHIFT.search(sentence[max(0, match.start() - 3):match.start() + 1]):
+            continue  # 不要大两码, 不建议买大: what not to do
         shift = _amount(match.group("amount")) * (1 if match.group("way") in ("大", "上") else -1)
         before = sentence[:match.start()]
         before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
@@ -334,20 +342,31 @@ def reference_measures(text: str) -> list[Measure]:
 
 _ROOM = (r"\s*[+＋加]\s*(?P<a{n}>\d+(?:\.\d+)?)\s*(?:[-~～到]\s*(?P<b{n}>\d+(?:\.\d+)?))?"
          r"\s*(?P<unit{n}>cm|厘米|mm|毫米)?")
+_BY = (r"\s*(?P<a{n}>\d+(?:\.\d+)?)\s*(?:[-~～到]\s*(?P<b{n}>\d+(?:\.\d+)?))?\s*(?P<unit{n}>cm|厘米|mm|毫米)?")
 _ALLOWANCE = re.compile(rf"内长\s*[=＝≈]\s*(?:宝宝的?)?脚长{_ROOM.format(n=1)}|"
-                        rf"脚长{_ROOM.format(n=2)}\s*[=＝≈]\s*(?:鞋)?内长", re.IGNORECASE)
+                        rf"脚长{_ROOM.format(n=2)}\s*[=＝≈]\s*(?:鞋)?内长|"
+                        # 内长比脚长长0.5-1cm; 脚长加0.5-1cm，对照下面的内长选码: the same room said in words.
+                        rf"内长(?:要|应该|应)?比(?:宝宝的?)?脚长(?:长|多|大)(?:出)?{_BY.format(n=3)}|"
+                        rf"脚长{_ROOM.format(n=4)}[，,]?\s*(?:再)?(?:对照|对应|看|选|比对)[^。；;\n]{{0,8}}内长",
+                        re.IGNORECASE)
 
 
 def allowance(text: str) -> float | None:
     """mm a shoe's inner length is over the foot (内长=脚长+1cm左右 → 10; 脚长+0.5-1cm=内长 → 7.5)."""
+    room = allowance_span(text)
+    return (room.low + room.high) / 2 if room is not None else None
+
+
+def allowance_span(text: str) -> Span | None:
+    """The room a shoe's inner length has over the foot, in mm, as the shop gives it (0.5-1cm → 5-10)."""
     match = _ALLOWANCE.search(clean(text))
     if match is None:
         return None
-    low = float(match.group("a1") or match.group("a2"))
-    high = float(match.group("b1") or match.group("b2") or low)
-    unit = (match.group("unit1") or match.group("unit2") or "").lower()
-    middle = (low + high) / 2
-    return middle if unit in ("mm", "毫米") or middle >= 4 else middle * 10
+    low = float(next(g for n in "1234" if (g := match.group(f"a{n}"))))
+    high = float(next((g for n in "1234" if (g := match.group(f"b{n}"))), low))
+    unit = next((g for n in "1234" if (g := match.group(f"unit{n}"))), "").lower()
+    scale = 1 if unit in ("mm", "毫米") or (low + high) / 2 >= 4 else 10
+    return Span(low=low * scale, high=high * scale)
 
 
 _USUAL_ITEM = r"(?:\d{2,3}[A-G]|\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])"

@@ -397,7 +397,7 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
     """Chart rows written as text: each size label followed by its measures, until the next label. A heading
     that names a measure (脚长对照(cm)) gives the bare numbers after each label (34码=22.0) that measure."""
     text = clean(text)
-    named = _named_measure(heading)
+    named = named_measure(heading)
     # A size named as another's alias (（平时穿36码）) is not a row of its own.
     # Nor is a size in a line about the garment (裤长：25-28码 100cm): its numbers are the garment's.
     labels = [m for m in _LINE_LABEL.finditer(text)
@@ -420,7 +420,10 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
         carried = said if said and said not in ("适合", "参考") else carried if same_block else None
         for pair in _LINE_PAIR.finditer(chunk):
             keyword = pair.group("keyword") or keyword
-            measure = _line_measure(pair.group("keyword") or keyword, pair.group("range"), chunk)
+            said_word = pair.group("keyword") or keyword
+            # Under a heading that names the measure (尺码内长: 27码=17.4cm), a value without a word is that one.
+            measure = named[0] if named is not None and not said_word else _line_measure(said_word,
+                                                                                         pair.group("range"), chunk)
             if measure is None or measure in spans:
                 continue
             span = parse_span(measure, pair.group("range"), None)
@@ -429,7 +432,7 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
             keyword = None
         bare = _BARE_VALUE.match(chunk) if named is not None and not spans else None
         if bare is not None and named is not None:
-            span = parse_span(named[0], bare.group(1) + named[1], None)
+            span = parse_span(named[0], bare.group(1) + (bare.group(2) or named[1]), None)
             if span is not None:
                 spans[named[0]] = span
         if spans:
@@ -447,19 +450,20 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
 
 
 _BARE_VALUE = re.compile(
-    r"\s*[:：=]?\s*(\d+(?:\.\d+)?(?:\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?)?)\s*(?:[/／、，,;；|]|$)")
+    r"\s*[:：=]?\s*(\d+(?:\.\d+)?(?:\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?)?)\s*(cm|厘米|mm|毫米|斤|kg)?\s*"
+    r"(?:[/／、，,;；|]|$)", re.IGNORECASE)
 
 
-def _named_measure(heading: str) -> tuple[Measure, str] | None:
+def named_measure(heading: str) -> tuple[Measure, str] | None:
     """The body measure and unit a heading or attribute name gives its values (脚长对照(cm) → foot, cm)."""
     heading = clean(heading)
     # Only the wearer's own measures: a girth beside bare numbers (胸围(cm): S 104) is mostly the garment's.
-    keyword = re.search(r"身高|体重|脚长|脚掌长", heading)
+    keyword = re.search(r"身高|体重|脚长|脚掌长|鞋内长|内长", heading)
     if keyword is None:
         return None
     measure = measure_of_heading(keyword.group(0))
     unit = _HEADER_UNIT.search(heading)
-    return (measure, unit.group(1)) if measure is not None and unit is not None else None
+    return (measure, unit.group(1) if unit else "") if measure is not None else None
 
 
 def _without_examples(rows: list[SizeRow]) -> list[SizeRow]:
