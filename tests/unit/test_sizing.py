@@ -919,3 +919,19 @@ def test_what_not_to_do_the_room_a_shop_gives_and_the_product_in_the_question(tm
     assert named_sizes(_ask(advisor, "脚长17.4 拍几码")) == {"28"}
     assert named_sizes(_ask(advisor, "脚长17.4 脚胖 拍几码")) == {"29"}
     assert "年龄" not in _ask(advisor, "拍几码")
+
+
+def test_the_products_own_cut_a_measure_put_first_and_girths_beside_a_garment_length(tmp_path: Path) -> None:
+    assert [(n.shift, n.condition) for n in fit_notes("本款是oversize宽松版，建议拍小一码")] == [(-1, None)]
+    assert conflict_rule("胸围和体重对应不同尺码时，优先按胸围") == TieRule.BY_CHEST
+    assert limits("体重90斤以下、220斤以上请联系客服") == {Measure.WEIGHT: Span(low=90.0, high=220.0)}
+    rows = read_lines("4XL：体重180~210斤，衣长76，胸围132\n5XL：体重210到240斤，衣长78，胸围138\n7XL：体重270-300斤")
+    assert [(row.label, set(row.spans)) for row in rows] == [("4XL", {Measure.WEIGHT}), ("5XL", {Measure.WEIGHT}),
+                                                             ("7XL", {Measure.WEIGHT})]
+    assert extract("臀围一米二 选哪个码").values == {Measure.HIP: 120.0}
+    advisor = _shop(tmp_path, "2XL：体重120-150斤\\n3XL：体重150-180斤\\n4XL：体重180-210斤\\n"
+                    "宽松版，建议拍小一码；想穿宽松一点的拍正常码。以体重为准。", name="大码垂感阔腿裤 200-300斤可穿")
+    assert named_sizes(_ask(advisor, "阔腿裤 体重160斤")) == {"2XL"}
+    assert named_sizes(_ask(advisor, "体重160斤 喜欢更宽松一点的")) == {"3XL"}  # 拍正常码: the chart's own size
+    assert "以体重为准" in _ask(advisor, "体重160斤 胸围118 穿几码")
+    assert "200" not in advisor.guide.names["p1"] and "阔腿裤" in advisor.guide.names["p1"]

@@ -45,7 +45,7 @@ def facts_present(reply: str | None, facts: list[list[str]]) -> bool:
     return all(any(fold(option) in folded for option in group) for group in facts)
 
 
-_LETTER_SIZE = re.compile(r"(?<![a-z0-9])([2-6]?x{0,4}[sml]|x{1,4}[sl]|均码)(?![a-z])")
+_LETTER_SIZE = re.compile(r"(?<![a-z0-9])([2-9]?x{0,4}[sml]|x{1,4}[sl]|均码)(?![a-z])")
 _NUMBER_SIZE = re.compile(r"(?<![0-9.])(\d{2,3}(?:\.5)?)(?:码|号)")
 
 

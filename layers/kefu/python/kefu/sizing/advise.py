@@ -289,7 +289,7 @@ def _enough_without_decisive(chart: SizeChart, sizing: ProductSizing, given: dic
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
     caveat = _caveat(sizing, traits)
-    if any(n.as_charted and _applies(n, traits) for n in sizing.notes):
+    if any((n.as_charted or n.to_usual) and _applies(n, traits) for n in sizing.notes):
         # 喜欢宽大的直接按表拍: the chart's size for these buyers, without the product's shift for everyone.
         sizing = sizing.model_copy(update={"notes": [n for n in sizing.notes if n.condition is not None]})
     sizing, traits = _for_buyer(sizing, traits)
@@ -372,7 +372,9 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     if chosen is None:
         return Advice(AdviceKind.HUMAN, used=given, why="the measures point at sizes far apart")
     # The reply says which measure chose when the shop names one and the buyer gave it with others.
-    said_by = decisive if decisive in per_measure and len(per_measure) > 1 else None
+    # So does it when the buyer gave a measure that decides nothing here (胸围118 for a dress 以体重为准).
+    said_by = (decisive if decisive in per_measure and (len(per_measure) > 1 or set(measures.values) - {decisive})
+               else None)
     note = None
     as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
     if len(chosen) == 1 and as_usual and chart.adjusted:

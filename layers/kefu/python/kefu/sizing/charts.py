@@ -276,12 +276,20 @@ def product_names(products: list[Product]) -> dict[str, list[str]]:
     words: dict[str, set[str]] = {}
     for product in products:
         pieces = jieba.lcut(clean(product.goods_name))
-        tokens = {t for t in pieces if len(t.strip()) >= 2}
+        # Numbers and sizes in a title (200-300斤, 2XL-7XL) say what it fits, not which product it is.
+        tokens = {t for t in pieces if len(t.strip()) >= 2 and not t.strip().isdigit() and not size_label(t)}
         # A kind the segmenter cut off (马丁 + 靴): the word with its kind.
         tokens |= {a + b for a, b in itertools.pairwise(pieces)
                    if len(b) == 1 and b in KIND_SUFFIXES and len(a.strip()) >= 2}
-        if len(product.category.strip()) >= 2:
-            tokens.add(product.category.strip())
+        # The kind ending a run of the title (垂感阔腿裤 → 阔腿裤, 腿裤), whatever the segmenter made of it; for a
+        # product that is no kind of wear, only a kind that ends the run (not 小白鞋 in 小白鞋清洁剂).
+        wear = product.category.strip()[-1:] in KIND_SUFFIXES
+        tokens |= {run[start:end + 1] for run in re.findall(r"[\u4e00-\u9fffA-Za-z]+", clean(product.goods_name))
+                   for end, char in enumerate(run) if char in KIND_SUFFIXES and (wear or end == len(run) - 1)
+                   for start in range(max(0, end - 3), end)}
+        for part in re.split(r"[/／、]", product.category):
+            if len(part.strip()) >= 2:
+                tokens.add(part.strip())
         if product.category.strip()[-1:] not in KIND_SUFFIXES:
             # 小白鞋清洁剂 (鞋类护理): a kind joined to the noun after it says what the product is for, not what it is.
             tokens -= {a for a, b in itertools.pairwise(pieces)
@@ -477,7 +485,7 @@ def _usual_size_chart(product: Product) -> SizeChart | None:
     for sku in product.skus:
         for token in re.split(r"[\s/、，,;；:：]+", clean(sku.spec)):
             label = size_label(token) if token else None
-            if label and re.fullmatch(r"\d{2}(?:\.5)?|[2-6]?X{0,4}[SML]", label) and label not in labels:
+            if label and re.fullmatch(r"\d{2}(?:\.5)?|[2-9]?X{0,4}[SML]", label) and label not in labels:
                 labels.append(label.replace("XXL", "2XL"))
     if len(labels) < 2:
         return None

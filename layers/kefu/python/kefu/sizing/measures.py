@@ -37,7 +37,7 @@ _VALUE = re.compile(
 _USUAL = re.compile(
     r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都|一直|向来|从来|常年)[^\d，,。;；]{0,10}?"
     r"(?P<value>\d{2,3}[A-G](?![a-z])|\d{2}(?:\.5)?(?![\d.]|\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m))|"
-    r"(?<![a-z])[2-6]?X{0,4}[SLM](?![a-z]))\s*(?:码|号|的|size)?",
+    r"(?<![a-z])[2-9]?X{0,4}[SLM](?![a-z]))\s*(?:码|号|的|size)?",
     re.IGNORECASE,
 )
 _WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)|"
@@ -59,7 +59,7 @@ _MEASURE_AFTER = {Measure.FOOT: re.compile(r"\s*(?:mm|毫米|cm|厘米)?\s*的?\
                   Measure.HEIGHT: re.compile(r"\s*(?:cm|厘米|公分)?\s*的\s*(?:身高|个子|个头)")}
 _DECISIVE_UNITS = frozenset({"斤", "kg", "公斤", "千克", "岁", "周岁", "个月"})
 _ROUNDS = re.compile(r"(?<![\d.])1(?=\s*(?:圈|周)(?!\s*岁))")
-_BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])(?![\d.A-Za-z])\s*(?:码|号|的)?(?!\s*(?:斤|kg|公斤|岁|cm|厘米|mm))",  # noqa: E501 (patterns read as one line)
+_BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-9]?X{0,4}[SML])(?![\d.A-Za-z])\s*(?:码|号|的)?(?!\s*(?:斤|kg|公斤|岁|cm|厘米|mm))",  # noqa: E501 (patterns read as one line)
                         re.IGNORECASE)
 _ALSO_WORN = re.compile(r"\s*(?:码|号)?\s*(?:、|和|或|跟|/)\s*(\d{2}(?:\.5)?)(?![\d.])"
                         r"(?!\s*(?:斤|kg|公斤|cm|厘米|mm|岁))")
@@ -239,8 +239,11 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             if number < 3:
                 after = None if "." in match.group("num") else after
                 centimetres = number * 100 + (float(after) * (10 if len(after) == 1 else 1) if after else 0)
-                bed = _BED_AFTER.match(text, match.end()) or _measure_before(text, start) == Measure.BED
-                values.setdefault(Measure.BED if bed else Measure.HEIGHT, round(centimetres, 1))
+                before = _measure_before(text, start)
+                bed = _BED_AFTER.match(text, match.end()) or before == Measure.BED
+                # 臀围一米二: a girth said in metres is that girth, not a height.
+                girth = before if before in (Measure.CHEST, Measure.WAIST, Measure.HIP) else None
+                values.setdefault(girth or (Measure.BED if bed else Measure.HEIGHT), round(centimetres, 1))
             continue
         unit = match.group("unit")
         if unit in ("码", "号", "寸"):

@@ -62,7 +62,9 @@ _AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|�
 _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
                        # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
-                       rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来)?选(?:码|最准|尺码|号)")
+                       rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来)?选(?:码|最准|尺码|号)|"
+                       # 对应不同尺码时，优先按胸围: the measure put first.
+                       rf"优先(?:按|以|看|参考)(?:照)?(?P<by4>{NOTE_MEASURES})")
 _LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
 _BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往)(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
 _BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
@@ -76,7 +78,7 @@ _MORE_LIMIT = re.compile(
     r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
     re.IGNORECASE,
 )
-_ONE_SIZE = re.compile(r"(?<![\d.])(?:\d{2,3}(?:\.5)?|[2-6]?X{0,4}[SML])\s*(?:码|号)(?:的|鞋|衣服)?\s*$", re.IGNORECASE)
+_ONE_SIZE = re.compile(r"(?<![\d.])(?:\d{2,3}(?:\.5)?|[2-9]?X{0,4}[SML])\s*(?:码|号)(?:的|鞋|衣服)?\s*$", re.IGNORECASE)
 # A sentence that sends some buyers to a person (身高175以上请联系客服): its thresholds bound the chart.
 _TO_PERSON = re.compile(r"联系客服|咨询客服|找客服|私聊|私信|联系在线客服|人工客服|单独咨询|咨询一下客服|问客服|联系我们")  # noqa: E501 (patterns read as one line)
 
@@ -99,6 +101,8 @@ _THRESHOLD = re.compile(
 )
 
 
+_PRODUCT_CUT = re.compile(r"(?:本款|这款|此款|该款|整体)?(?:是|为|属于|采用)?\s*(?:oversize|[ｏo]版)?\s*"
+                          r"(?:宽松|修身|紧身|oversize|落肩|收腰)\s*(?:款|版型|版|型)", re.IGNORECASE)
 _NOT_SHIFT = re.compile(r"(?:不|别|没必要|不建议|不推荐)(?:要|用|能|可以)?(?:买|拍|选|穿)?(?:得)?(?:大|小)?$")
 _SAME_AS_ALL = re.compile(r"也一样|一样|同样|照样|照旧|也是|也都")
 _BELOW = ("小于", "低于", "不到", "不足", "少于", "<", "≤")
@@ -220,6 +224,8 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
         shift = _amount(match.group("amount")) * (1 if match.group("way") in ("大", "上") else -1)
         before = sentence[:match.start()]
         before = re.split(r"[，,](?=[^，,]*(?:的话|如果|若))", before)[-1] if "的话" in before else before
+        # 本款是oversize宽松版，建议拍小一码: the product's cut, not the buyer's wish.
+        before = _PRODUCT_CUT.sub(" ", before)
         traits = traits_in(before) | said_wishes(before, shift)
         if traits and _SAME_AS_ALL.search(before[-6:]):
             continue  # 脚瘦的也一样拍小一码: the product's own shift, said for them too, not one more
@@ -323,7 +329,7 @@ def _conflicts(text: str) -> list[tuple[TieRule, set[str]]]:
     text = clean(text)
     found = []
     for match in _CONFLICT.finditer(text):
-        by = match.group("by") or match.group("by2") or match.group("by3")
+        by = match.group("by") or match.group("by2") or match.group("by3") or match.group("by4")
         measure = measure_of_heading(by)
         rule = BY_MEASURE.get(measure, TieRule.LARGER) if measure is not None else TieRule.LARGER
         clause = re.split(r"[。；;\n，,]", text[:match.start()])[-1]
@@ -369,10 +375,10 @@ def allowance_span(text: str) -> Span | None:
     return Span(low=low * scale, high=high * scale)
 
 
-_USUAL_ITEM = r"(?:\d{2,3}[A-G]|\d{2}(?:\.5)?|[2-6]?X{0,4}[SML])"
+_USUAL_ITEM = r"(?:\d{2,3}[A-G]|\d{2}(?:\.5)?|[2-9]?X{0,4}[SML])"
 _USUAL_MAP = re.compile(rf"(?<![\dA-Za-z])(?P<usual>{_USUAL_ITEM}(?:\s*[/、]\s*{_USUAL_ITEM})*)"
                         r"\s*(?:穿|选|拍|对应|=|→)\s*"
-                        r"(?P<size>[2-6]?X{0,4}[SML]|\d{2,3})(?![\dA-Za-z])(?!\s*(?:斤|kg|cm|mm|岁))", re.IGNORECASE)
+                        r"(?P<size>[2-9]?X{0,4}[SML]|\d{2,3})(?![\dA-Za-z])(?!\s*(?:斤|kg|cm|mm|岁))", re.IGNORECASE)
 
 
 def usual_sizes(text: str) -> dict[str, str]:
@@ -460,7 +466,7 @@ def limits(text: str) -> dict[Measure, Span]:
         said = None  # 脚长小于220mm或者大于275mm: the measure said once serves the bound after it
         for part in re.split(r"或者|或|、|，|,|及|和", sentence):
             condition = threshold_condition(part)
-            if condition is None and said is not None and re.match(r"\s*(?:超过|大于|小于|低于|不到|在)", part):
+            if condition is None and said is not None and re.match(r"\s*(?:超过|大于|小于|低于|不到|在|\d)", part):
                 condition = threshold_condition(said + part)
             if condition is None:
                 continue

@@ -16,7 +16,7 @@ from kefu.models.sizing import CEILINGS, MEASURE_WORDS, Measure, SizeRow, Span
 from kefu.sizing.numbers import arabic, chi_to_cm
 
 LABEL = re.compile(
-    r"^(?P<label>[2-6]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}[A-G](?![A-Za-z])|\d{2}[-/]\d{2}(?=\s*(?:码|号)?$)|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
+    r"^(?P<label>[2-9]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}[A-G](?![A-Za-z])|\d{2}[-/]\d{2}(?=\s*(?:码|号)?$)|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
     # A second name of the same size may follow (S/36, M(38), 36码/230): the first is the label.
     r"(?:\s*[/（(]\s*[0-9A-Za-z.]{1,6}\s*[)）]?)?$",
     re.IGNORECASE,
@@ -353,7 +353,7 @@ def _weights_in_kg(rows: list[SizeRow], columns: list[tuple[int, Measure, str | 
 
 # "S码：身高155-160 体重85-95斤；M码 …", "35码=脚长225mm", "M(160-165cm/95-110斤)"
 _LINE_LABEL = re.compile(
-    r"(?<![A-Za-z0-9.\-~～—到至])(?:(?P<letter>[2-6]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*(?:[:：=（(\s]|(?=适合|对应|参考))|"
+    r"(?<![A-Za-z0-9.\-~～—到至])(?:(?P<letter>[2-9]?X{0,4}[SML]|X{1,4}[SL]|均码)(?![A-Za-z])\s*(?:码|号)?\s*(?:[:：=（(\s]|(?=适合|对应|参考))|"
     # A size named by the height it is for (110cm：身高105-115).
     r"(?P<cm>\d{2,3}\s*cm)\s*[:：]|"
     # A 号型 (170/78A：腰围76-79cm).
@@ -426,6 +426,8 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
                                                                                          pair.group("range"), chunk)
             if measure is None or measure in spans:
                 continue
+            if measure in _LINE_GIRTHS and GARMENT_WORDS.search(chunk):
+                continue  # 衣长74 胸围126: beside the garment's length, a girth is the garment's too
             span = parse_span(measure, pair.group("range"), None)
             if span is not None:
                 spans[measure] = span
@@ -449,6 +451,7 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
     return grade_heights(_without_examples(rows)) if len(rows) >= 2 else []
 
 
+_LINE_GIRTHS = frozenset({Measure.CHEST, Measure.WAIST, Measure.HIP})
 _BARE_VALUE = re.compile(
     r"\s*[:：=]?\s*(\d+(?:\.\d+)?(?:\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?)?)\s*(cm|厘米|mm|毫米|斤|kg)?\s*"
     r"(?:[/／、，,;；|]|$)", re.IGNORECASE)
