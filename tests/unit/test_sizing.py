@@ -935,3 +935,19 @@ def test_the_products_own_cut_a_measure_put_first_and_girths_beside_a_garment_le
     assert named_sizes(_ask(advisor, "体重160斤 喜欢更宽松一点的")) == {"3XL"}  # 拍正常码: the chart's own size
     assert "以体重为准" in _ask(advisor, "体重160斤 胸围118 穿几码")
     assert "200" not in advisor.guide.names["p1"] and "阔腿裤" in advisor.guide.names["p1"]
+
+
+def test_sizes_given_as_upper_bounds_and_an_inner_length_read_from_the_foot(tmp_path: Path) -> None:
+    rows = read_lines("38码：脚长24以内\n39码：脚长24.5以内\n40码：脚长25以内")
+    assert [(row.label, row.spans[Measure.FOOT]) for row in rows] == [
+        ("38", Span(low=235.1, high=240.0)), ("39", Span(low=240.1, high=245.0)), ("40", Span(low=245.1, high=250.0))]
+    assert traits_in("冬天要套两双袜子") == {"layered"} and "layered" not in traits_in("就穿普通棉袜")
+    advisor = _shop(tmp_path, "本款偏小半码，不做半码，平时穿几码的建议拍大一码。内长 = 脚长 + 10mm 左右；"
+                    "脚长卡在两个码中间的选大的那个。\\n38码 内长245mm\\n39码 内长250mm\\n40码 内长255mm"
+                    "\\n41码 内长260mm",
+                    name="复古工装靴")
+    # The inner length read from the foot is the fit itself: no size more for how the sizes run.
+    assert named_sizes(_ask(advisor, "脚长24.5 拍几码")) == {"40"}
+    assert named_sizes(_ask(advisor, "脚长24.3 拍几码")) == {"40"}  # 253mm: between 39 and 40, the larger
+    assert named_sizes(_ask(advisor, "平时穿39 拍几码")) == {"40"}
+    assert "脚长" in _ask(advisor, "工装靴选多大的好")

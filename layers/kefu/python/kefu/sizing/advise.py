@@ -345,6 +345,10 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
         every = [m for m in required(chart, sizing, decisive_only=False) if m not in given]
         if measures.usual and set(missing) & CEILINGS:
             every = [m for m in every if m in CEILINGS]  # the usual size says the rest
+        if sizing.allowance:
+            # 内长 = 脚长 + 10mm: the buyer is asked for what they can measure, the foot.
+            every = list(dict.fromkeys(Measure.FOOT if m == Measure.INNER else m for m in every))
+            missing = [Measure.FOOT if m == Measure.INNER else m for m in missing]
         return Advice(AdviceKind.ASK, missing=every or missing, used=given,
                       or_usual=(every or missing) == [Measure.FOOT] and reads_usual_sizes(chart, sizing))
     per_measure: dict[Measure, list[int]] = {}
@@ -352,7 +356,9 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     for measure in [m for m in chart.measures if m in given and m not in CEILINGS]:
         if measure in REFERENCE and any(m not in REFERENCE for m in given):
             continue  # an age is a reference: a height or a foot length given decides
-        boundary = sizing.boundary if sizing.boundary_measure in (None, measure) else None
+        # A foot between two sizes is an inner length between two when the foot reads the inner lengths.
+        read_from = Measure.FOOT if measure in derived else None
+        boundary = sizing.boundary if sizing.boundary_measure in (None, measure, read_from) else None
         found = _candidates(chart, measure, given[measure], boundary)
         if measure == Measure.INNER and measure in derived and sizing.room is not None:
             found = _with_room(chart, values[Measure.FOOT], sizing.room) or found
@@ -385,7 +391,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     elif len(chosen) == 1:
         shifts = [n for n in sizing.notes
                   if not n.to_usual and not n.between
-                  and not ((chart.adjusted or sizing.shift_in_chart) and n.condition is None)
+                  # An inner length read from the foot is the fit itself: how the sizes run is for the usual one.
+                  and not ((chart.adjusted or sizing.shift_in_chart or derived) and n.condition is None)
                   and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
         if shifts:
             note = shifts[0]

@@ -40,7 +40,9 @@ TRAITS: dict[str, str] = {
     "wide_foot": r"脚(?:掌|型|板|丫子|丫)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
     "narrow_foot": r"瘦脚|窄脚|脚(?:掌|型|板)?{ADV}(?:窄|瘦)",
     "layered": r"(?:里面|里头|内搭|里边|里头|裡面)[^，,。]{0,4}?(?:穿|加|套)(?:件|个|一件)?(?:厚|加厚)?(?:毛衣|卫衣|羽绒服?|棉服|抓绒|衣服)?|(?:穿|加|套)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
-               r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛|棉)(?:的)?袜",
+               r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛)(?:的)?(?:棉)?袜|(?:两|2)双袜",
+    # Thin socks (表里的脚长是穿薄袜子的): the chart's own case, the smaller of two sizes.
+    "thin_socks": r"薄袜|薄的袜",
 }
 _TRAITS = {name: re.compile(pattern.replace("{ADV}", ADV), re.IGNORECASE) for name, pattern in TRAITS.items()}
 _NEGATION = re.compile(r"[不别没]\s*$")

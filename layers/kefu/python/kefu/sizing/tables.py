@@ -7,6 +7,7 @@ the heading says they are the wearer's (适合/参考/建议).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -365,10 +366,10 @@ _LINE_LABEL = re.compile(
     r"(?P<bare>\d{2,3})\s*[:：]\s*(?=身高|体重|脚长|适合|参考|年龄))\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
 )
 _LINE_PAIR = re.compile(
-    r"(?P<keyword>身高|体重|脚长|脚掌长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合鞋码|鞋码|适合|参考)?\s*[:：约为在]?\s*"
+    r"(?P<keyword>身高|体重|脚长|脚掌长|鞋内长|内长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合鞋码|鞋码|适合|参考)?\s*[:：约为在]?\s*"
     r"(?P<range>\d+(?:\.\d+)?\s*(?:cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*"
     r"(?:cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?|\d+(?:\.\d+)?\s*(?:cm|厘米|mm|毫米|kg|公斤|斤|岁|个月)"
-    r"\s*(?:以下|以内|以上|及以上)?)",
+    r"\s*(?:以下|以内|以上|及以上)?|\d+(?:\.\d+)?\s*(?:以内|以下))",
     re.IGNORECASE,
 )
 # Another name of the same size in a line (23码：脚长225—230mm（平时穿36码）, 对应欧码36).
@@ -432,6 +433,8 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
             if span is not None:
                 spans[measure] = span
             keyword = None
+        if Measure.FOOT in spans:
+            spans.pop(Measure.INNER, None)  # 内长13.5cm，脚长12.6-13.0cm: the foot is what the buyer measures
         bare = _BARE_VALUE.match(chunk) if named is not None and not spans else None
         if bare is not None and named is not None:
             span = parse_span(named[0], bare.group(1) + (bare.group(2) or named[1]), None)
@@ -448,7 +451,23 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
             aliases = [m.group(1) for m in _ALIAS.finditer(chunk)]
             rows.append(SizeRow(label=label if match.group("cm") else label.upper(), spans=spans, aliases=aliases))
     # A chart has at least two sizes; one labelled line is a sentence that mentions a size.
-    return grade_heights(_without_examples(rows)) if len(rows) >= 2 else []
+    return grade_heights(_without_examples(_stepped(rows))) if len(rows) >= 2 else []
+
+
+def _stepped(rows: list[SizeRow]) -> list[SizeRow]:
+    """Sizes each given as an upper bound (38码：脚长24以内, 39码：24.5以内): each starts past the one before."""
+    for measure in {m for row in rows for m in row.spans}:
+        spans = [row.spans.get(measure) for row in rows]
+        if not all(s is not None and s.low == 0 for s in spans):
+            continue
+        highs = [s.high for s in spans if s is not None]
+        if highs != sorted(highs) or len(set(highs)) != len(highs):
+            continue
+        for previous, row in reversed(list(itertools.pairwise(rows))):
+            row.spans[measure] = Span(low=round(previous.spans[measure].high + 0.1, 1), high=row.spans[measure].high)
+        # The smallest size takes a step below its bound, as the others do (not every foot under 24cm).
+        rows[0].spans[measure] = Span(low=round(2 * highs[0] - highs[1] + 0.1, 1), high=highs[0])
+    return rows
 
 
 _LINE_GIRTHS = frozenset({Measure.CHEST, Measure.WAIST, Measure.HIP})
