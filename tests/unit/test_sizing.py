@@ -951,3 +951,11 @@ def test_sizes_given_as_upper_bounds_and_an_inner_length_read_from_the_foot(tmp_
     assert named_sizes(_ask(advisor, "脚长24.3 拍几码")) == {"40"}  # 253mm: between 39 and 40, the larger
     assert named_sizes(_ask(advisor, "平时穿39 拍几码")) == {"40"}
     assert "脚长" in _ask(advisor, "工装靴选多大的好")
+
+
+def test_a_between_clause_with_its_own_instruction_leaves_the_next_clauses_their_own() -> None:
+    notes = fit_notes("净胸围在两个码之间的拍大一码；肩宽、手臂偏粗的拍大一码；喜欢宽松效果的拍大一码。")
+    assert {(n.shift, n.condition, n.between) for n in notes} == {(1, "broad_shoulder,thick_arm", False),
+                                                                  (1, "loose", False)}
+    listed = fit_notes("脚长卡在两个码中间的：脚宽的选大一码；脚瘦的选小一码。")
+    assert {(n.shift, n.between) for n in listed} == {(1, True), (-1, True)}

@@ -162,9 +162,11 @@ def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
     notes: list[FitNote] = []
     for statement in _STATEMENTS.split(text):
         between = _BETWEEN.search(statement)
+        # 卡在两个码中间的：脚宽选大一码；脚瘦选小一码: a list the colon opens is notes that pick one of the two; a
+        # between clause with its own instruction (净胸围在两个码之间的拍大一码；肩宽的拍大一码) is one clause.
+        opened = between is not None and re.match(r"[^：:。；;]*?[：:]", statement[between.end():]) is not None
         for sentence in _SENTENCES.split(statement):
-            if between:
-                # 卡在两个码中间的：脚宽选大一码；脚瘦选小一码: notes for the buyer's build that pick one of the two.
+            if between and (opened or _BETWEEN.search(sentence)):
                 notes.extend(_between_notes(sentence, half_sizes))
             else:
                 notes.extend(_sentence_notes(sentence, half_sizes))
