@@ -959,3 +959,10 @@ def test_a_between_clause_with_its_own_instruction_leaves_the_next_clauses_their
                                                                   (1, "loose", False)}
     listed = fit_notes("脚长卡在两个码中间的：脚宽的选大一码；脚瘦的选小一码。")
     assert {(n.shift, n.between) for n in listed} == {(1, True), (-1, True)}
+
+
+def test_waists_in_chi_without_the_word_and_an_awaited_measure_said_with_its_unit() -> None:
+    assert extract("两尺四的腰 买多大的").values == {Measure.WAIST: 80.0}
+    assert extract("我腰2尺35").values == {Measure.WAIST: 78.3}
+    assert extract("刚量了一下91公分", [Measure.WAIST]).values == {Measure.WAIST: 91.0}
+    assert extract("刚量了一下91公分").values == {Measure.HEIGHT: 91.0}  # nothing awaited: a child's height

@@ -32,7 +32,7 @@ _KEYWORD = re.compile("|".join(f"(?P<{measure.value}>{pattern})" for measure, pa
 # Number, then an optional unit.
 _VALUE = re.compile(
     rf"(?P<num>{NUMBER})\s*(?:(?P<metre>米|m(?![a-z]))(?P<after>\d{{1,2}}(?![\d.]))?|"
-    r"(?P<unit>cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|周岁|个月|月|尺|码|号|寸)(?P<tenths>(?<=尺)\d(?!\d))?|)"
+    r"(?P<unit>cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|周岁|个月|月|尺|码|号|寸)(?P<tenths>(?<=尺)\d{1,2}(?!\d))?|)"
 )
 _USUAL = re.compile(
     r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都|一直|向来|从来|常年)[^\d，,。;；]{0,10}?"
@@ -249,7 +249,8 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
         if unit in ("码", "号", "寸"):
             continue
         if unit == "尺" and match.group("tenths"):
-            number += float(match.group("tenths")) / 10  # 2尺1 = 2.1尺
+            tenths = match.group("tenths")
+            number += float(tenths) / 10 ** len(tenths)  # 2尺1 = 2.1尺, 2尺35 = 2.35尺
         other = _OTHER_MEASURE.search(text[max(0, start - 5):start])
         if other:
             unread.append(other.group(1))
@@ -257,10 +258,14 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
         # A unit that names one measure (98斤, 5岁) wins over a keyword before it (155的个子 85斤).
         by_unit = _by_unit(number, unit) if unit in _DECISIVE_UNITS else None
         after = next((m for m, pattern in _MEASURE_AFTER.items() if pattern.match(text, match.end("num"))), None)
-        measure = by_unit or _measure_before(text, start) or after or _by_unit(number, unit)
-        if measure is None and awaited:
+        named = by_unit or _measure_before(text, start) or after
+        measure = named or _by_unit(number, unit)
+        if awaited and (measure is None or (named is None and measure not in awaited)):
+            # The measure the agent asked for, said without its word (腰围? → 量了一下91公分): that one, when it fits.
             fitting = [m for m in awaited if m not in values and _fits(m, number, unit)]
-            measure = fitting[0] if len(fitting) == 1 else None
+            measure = fitting[0] if len(fitting) == 1 else measure
+        if measure is None and unit == "尺":
+            measure = Measure.WAIST  # 两尺四的腰, 2尺35: the 市尺 is the waist's unit
         if measure is None and not unit and 130 <= number <= 199:
             measure = Measure.HEIGHT  # "160 100斤": a bare adult height
         if measure is None:
