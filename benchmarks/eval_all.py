@@ -37,10 +37,17 @@ FLOOR_MARGIN = {"answer_accuracy": -0.05, "focused_accuracy": -0.05, "wrong_answ
 
 
 def write_floors(figures: dict[str, dict[str, Any]]) -> None:
-    floors: dict[str, Any] = {"_doc": json.loads(FLOORS.read_text(encoding="utf-8"))["_doc"]}
+    """Floors from these figures, never looser than the ones already set; case sets not measured keep theirs."""
+    floors: dict[str, Any] = json.loads(FLOORS.read_text(encoding="utf-8"))
     for name, measured in figures.items():
-        floors[name] = {f"{key}_{'max' if margin > 0 else 'min'}": round(measured[key] + margin, 3)
-                        for key, margin in FLOOR_MARGIN.items()}
+        old = floors.get(name, {})
+        floors[name] = {}
+        for key, margin in FLOOR_MARGIN.items():
+            field = f"{key}_{'max' if margin > 0 else 'min'}"
+            value = round(measured[key] + margin, 3)
+            if field in old:
+                value = min(value, old[field]) if margin > 0 else max(value, old[field])
+            floors[name][field] = value
     FLOORS.write_text(json.dumps(floors, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {FLOORS.relative_to(REPO)}", file=sys.stderr)
 
