@@ -966,3 +966,15 @@ def test_waists_in_chi_without_the_word_and_an_awaited_measure_said_with_its_uni
     assert extract("我腰2尺35").values == {Measure.WAIST: 78.3}
     assert extract("刚量了一下91公分", [Measure.WAIST]).values == {Measure.WAIST: 91.0}
     assert extract("刚量了一下91公分").values == {Measure.HEIGHT: 91.0}  # nothing awaited: a child's height
+
+
+def test_a_table_set_side_by_side_and_a_tie_rule_said_as_which_number_to_read(tmp_path: Path) -> None:
+    from kefu.sizing.charts import _unstacked
+    from kefu.sizing.notes import usual_sizes
+
+    side = [["码数", "脚长mm", "码数", "脚长mm"], ["36", "225", "37.5", "233"], ["36.5", "228", "", ""]]
+    assert _unstacked(side) == [["码数", "脚长mm"], ["36", "225"], ["36.5", "228"], ["37.5", "233"]]
+    title = [["尺码表", "尺码表", "尺码表", "尺码表"], ["码数", "脚长", "欧码", "参考"]]
+    assert _unstacked(title) == title  # one title over merged cells is no pair of groups
+    assert boundary_rule("脚长在两个数之间按大的数对照再拍小半码") == TieRule.LARGER
+    assert usual_sizes("偏大半码，例如平时40拍39.5") == {"40": "39.5"}

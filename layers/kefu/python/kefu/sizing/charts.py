@@ -146,6 +146,7 @@ def _markdown_table(lines: list[str]) -> list[list[str]]:
 
 def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, text: str,
                 goods_id: str | None, variant: str | None = None, context: str = "") -> None:
+    table = _unstacked(table)
     parts = _by_variant(table) if variant is None else []
     if parts:
         # One table with a column of whom each row is for (女款 / 男款): a chart for each.
@@ -153,6 +154,22 @@ def _read_block(source: str, title: str, table: list[list[str]], scan: _Scan, te
             _read_one(f"{source}/{whom}", title, rows, scan, text, goods_id, whom, context)
         return
     _read_one(source, title, table, scan, text, goods_id, variant, context)
+
+
+def _unstacked(table: list[list[str]]) -> list[list[str]]:
+    """A table set side by side to save room (| 码数 | 脚长 | 码数 | 脚长 |): its column groups one under another."""
+    if not table:
+        return table
+    header = [clean(cell) for cell in table[0]]
+    for width in range(2, len(header) // 2 + 1):
+        if len(header) % width:
+            continue
+        groups = [header[i:i + width] for i in range(0, len(header), width)]
+        # Distinct headings repeated (码数, 脚长 | 码数, 脚長), not one title spread over merged cells.
+        if all(group == groups[0] for group in groups) and len(set(groups[0])) == width and all(groups[0]):
+            rows = [row[i:i + width] for i in range(0, len(header), width) for row in table[1:]]
+            return [table[0][:width], *(row for row in rows if any(cell.strip() for cell in row))]
+    return table
 
 
 _WHOM_CELL = re.compile(r"\s*(?:男|女|儿童|童)(?:款|士|装|生|式|鞋)?\s*(?:[（(][^）)]*[）)])?\s*")

@@ -68,7 +68,7 @@ _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对�
                        # 对应不同尺码时，优先按胸围: the measure put first.
                        rf"优先(?:按|以|看|参考)(?:照)?(?P<by4>{NOTE_MEASURES})")
 _LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
-_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往)(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
+_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往|按)(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
 _BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
 _LIMIT = re.compile(
     r"(?:适合|适用|只到|仅适合|范围|只适合|适穿)(?:的)?(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
@@ -382,7 +382,8 @@ def allowance_span(text: str) -> Span | None:
 _USUAL_ITEM = r"(?:\d{2,3}[A-G]|\d{2}(?:\.5)?|[2-9]?X{0,4}[SML])"
 _USUAL_MAP = re.compile(rf"(?<![\dA-Za-z])(?P<usual>{_USUAL_ITEM}(?:\s*[/、]\s*{_USUAL_ITEM})*)"
                         r"\s*(?:穿|选|拍|对应|=|→)\s*"
-                        r"(?P<size>[2-9]?X{0,4}[SML]|\d{2,3})(?![\dA-Za-z])(?!\s*(?:斤|kg|cm|mm|岁))", re.IGNORECASE)
+                        r"(?P<size>[2-9]?X{0,4}[SML]|\d{2,3}(?:\.5)?)(?![\dA-Za-z.])(?!\s*(?:斤|kg|cm|mm|岁))",
+                        re.IGNORECASE)
 
 
 def usual_sizes(text: str) -> dict[str, str]:
