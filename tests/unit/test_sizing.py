@@ -978,3 +978,78 @@ def test_a_table_set_side_by_side_and_a_tie_rule_said_as_which_number_to_read(tm
     assert _unstacked(title) == title  # one title over merged cells is no pair of groups
     assert boundary_rule("脚长在两个数之间按大的数对照再拍小半码") == TieRule.LARGER
     assert usual_sizes("偏大半码，例如平时40拍39.5") == {"40": "39.5"}
+
+
+def _bottoms_shop(tmp_path: Path, attributes: str, detail: str, rules: str = "") -> SizeAdvisor:
+    shop = tmp_path / "bottoms"
+    (shop / "products").mkdir(parents=True)
+    (shop / "rules").mkdir()
+    (shop / "products" / "q1.json").write_text(
+        '{"goods_id": "q1", "goods_name": "宽松休闲束脚裤", "category": "休闲裤", "price_yuan": 49,'
+        ' "skus": [{"sku_id": "q1-1", "spec": "灰色 S", "price_yuan": 49, "stock": 3}],'
+        f' "attributes": {attributes}, "detail": "{detail}"}}', encoding="utf-8")
+    if rules:
+        (shop / "rules" / "size.md").write_text(rules, encoding="utf-8")
+    return SizeAdvisor(learn_size_guide(shop))
+
+
+def _said(advisor: SizeAdvisor, *texts: str) -> list[str | None]:
+    state = ConversationState(shop_id="s", conversation_id="c", buyer_id="b", goods_id="q1")
+    answers = []
+    for text in texts:
+        turn = advisor.consider(text, state)
+        answers.append(None if turn is None else turn.answer)
+    return answers
+
+
+def test_a_girth_attribute_and_lengths_in_chi_are_waists() -> None:
+    # 腰围 as the attribute's name: its bare cm values are waists, never heights.
+    assert spans(read_lines("S:62-66cm | M:67-71cm", heading="腰围")) == [
+        ("S", {"waist": (62, 66)}), ("M", {"waist": (67, 71)})]
+    # A chest heading over bare numbers is the garment's: nothing read, rather than heights.
+    assert read_lines("S:96-100cm | M:100-104cm", heading="胸围") == []
+    # 市尺 without a word is a waist (26码=1尺9); after a word or a range's dash it stays as said.
+    assert spans(read_lines("26码=1尺9、27码=2尺、28码=2尺1")) == [
+        ("26", {"waist": (63.3, 63.3)}), ("27", {"waist": (66.7, 66.7)}), ("28", {"waist": (70, 70)})]
+    assert spans(read_lines("S码 臀围2尺7-2尺8\nM码 臀围2尺9-3尺")) == [
+        ("S", {"hip": (90, 93.3)}), ("M", {"hip": (96.7, 100)})]
+
+
+def test_a_products_charts_read_together_without_asking_for_the_other_ones_measures(tmp_path: Path) -> None:
+    advisor = _bottoms_shop(
+        tmp_path, '{"腰围": "S:60-64cm | M:65-69cm | L:70-74cm"}', "以腰围为准，宽松版型。",
+        "## 束脚裤尺码表\n\n| 尺码 | 体重 |\n|---|---|\n| S | 85-100斤 |\n| M | 100-115斤 |\n| L | 115-130斤 |\n\n"
+        "束脚裤看上面的表。")
+    found = advisor.guide.chart_for("q1")
+    assert found is not None
+    chart, _ = found
+    assert {Measure.WAIST, Measure.WEIGHT} <= set(chart.measures) and chart.merged_from
+    waist, weight, neither = _said(advisor, "腰围67 穿几码"), _said(advisor, "108斤 穿几码"), _said(advisor, "穿几码")
+    assert named_sizes(waist[0]) == {"M"} and named_sizes(weight[0]) == {"M"}
+    # Asked with nothing given, the agent asks only for its own chart's measure, not for every merged one.
+    assert neither[0] is not None and "腰围" in neither[0] and "体重" not in neither[0]
+
+
+def test_lengths_a_product_comes_in_are_named_by_the_height() -> None:
+    from kefu.sizing.notes import length_versions
+
+    lengths = length_versions("九分款适合身高150-160cm，长款适合161-172cm。")
+    assert {name: (s.low, s.high) for name, s in lengths.items()} == {"九分款": (150, 160), "长款": (161, 172)}
+    assert length_versions("身高150-158cm建议拍九分版；身高159-170cm的选长版") .keys() == {"九分版", "长版"}
+    # A length's heights are which length to take, not a range of the product's sizes.
+    assert limits("九分款适合身高150-160cm，长款适合161-172cm。") == {}
+    assert limits("这款适合身高150-160cm") == {Measure.HEIGHT: Span(low=150, high=160)}
+
+
+def test_lengths_in_the_advice_and_one_size_read_by_any_measure(tmp_path: Path) -> None:
+    advisor = _bottoms_shop(
+        tmp_path, '{"腰围": "S:60-64cm | M:65-69cm | L:70-74cm"}',
+        "以腰围为准。七分款适合身高150-160cm，长款适合161-175cm。")
+    short, tall = _said(advisor, "身高155 腰围66 拍几码"), _said(advisor, "身高178 腰围66 拍几码")
+    assert named_sizes(short[0]) == {"M"} and "七分款" in (short[0] or "")
+    assert "长款" in (tall[0] or "")  # past every length's heights: the nearest length there is
+    one = SizeChart(chart_id="o", source="p#one-size", rows=[
+        SizeRow(label="均码", spans={Measure.HEIGHT: Span(low=150, high=170), Measure.WEIGHT: Span(low=90, high=135)})])
+    sizing = ProductSizing(goods_id="o", chart_id="o")
+    assert advise(one, sizing, extract("110斤能穿吗", None), set()).sizes == ["均码"]
+    assert advise(one, sizing, extract("140斤能穿吗", None), set()).kind == AdviceKind.HUMAN

@@ -133,6 +133,10 @@ class SizeChart(BaseModel):
     tie: TieRule | None = None
     adjusted: bool = Field(default=False, description="the sizes are what to order (建议拍): a note for everyone "
                            "on how the product runs is already in them")
+    merged_from: list[str] = Field(default_factory=list, description="the product's other charts whose measures "
+                                   "for the same sizes this one also carries")
+    merged_measures: list[Measure] = Field(default_factory=list, description="measures from those charts: they read "
+                                           "what the buyer gave, but are never asked for")
 
     @property
     def measures(self) -> list[Measure]:
@@ -178,6 +182,8 @@ class ProductSizing(BaseModel):
                                      "known (不知道腰围的按体重参考)")
     shift_in_chart: bool = Field(default=False, description="the shop says the chart's sizes already carry how "
                                  "the product runs (已按偏大半码算好，不用再减码): its shift is for the usual size")
+    lengths: dict[str, Span] = Field(default_factory=dict, description="lengths the product comes in, each with "
+                                      "the heights it is for (九分款适合身高150-162cm): named beside the size")
     single_shift: bool = Field(default=False, description="a trait's size more is the product's own shift, not "
                                "another on top (脚宽的也是拍大1码就够了)")
     usual_sizes: dict[str, str] = Field(default_factory=dict, description="the shop's own table of usual sizes to "

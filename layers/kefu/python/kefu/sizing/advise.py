@@ -85,7 +85,8 @@ def required(chart: SizeChart, sizing: ProductSizing, decisive_only: bool = True
     children's chart's age is a reference for its heights), and only the decisive one when the shop says which."""
     if not chart.measures:
         return [Measure.USUAL]  # the sizes on sale, read by the usual size alone
-    measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)]
+    measures = [m for m in chart.measures if sum(m in row.spans for row in chart.rows) * 2 >= len(chart.rows)
+                and m not in chart.merged_measures]
     if {Measure.HEIGHT, Measure.FOOT, Measure.INNER} & set(measures):
         measures = [m for m in measures if m not in (Measure.AGE, Measure.MONTHS)]
     # A cup by 上下胸围差 is read from the buyer's 上胸围 (with the band's 下胸围).
@@ -331,6 +332,10 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
     if missing and sizing.fallback in given:
         missing = []  # 不知道腰围的按体重参考: the fallback measure reads the chart
+    if missing and len(chart.rows) == 1 and set(given) - CEILINGS:
+        missing = []  # one size (均码, 适合身高150-170、体重90-135斤): what was given is inside its ranges or not
+    if missing and set(given) & set(chart.merged_measures) - CEILINGS:
+        missing = []  # a measure another chart of the product gives these sizes (腰围 beside a 体重 table) reads it
     without_decisive = bool(missing) and _enough_without_decisive(chart, sizing, given)
     if without_decisive:
         missing = []

@@ -440,6 +440,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         for text in [*scan.product_text.get(goods_id, []), *named_lines.get(goods_id, [])]:
             notes.extend(shop_notes.fit_notes(text, half))
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
+        if chosen is not None and not variants:
+            chosen = _merged(chosen, [*own, *shared], guide)
         shift = shop_notes.usual_shift(joined, half)
         bounds = shop_notes.limits(joined)
         if chosen is None and bounds and _one_size(product, joined):
@@ -474,8 +476,47 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             usual_sizes=shop_notes.usual_sizes(joined),
             single_shift=shop_notes.single_shift(joined),
             shift_in_chart=shop_notes.shift_in_chart(joined),
+            lengths=shop_notes.length_versions(joined),
         )
     return guide
+
+
+def _same_size(label: str) -> str:
+    return re.sub(r"^(X{2,5})L$", lambda m: f"{len(m.group(1))}XL", label.upper())
+
+
+def _merged(chosen: SizeChart, others: list[SizeChart], guide: SizeGuide) -> SizeChart:
+    """One product's charts as one: each size of the chosen chart also takes the measures the product's other
+    charts give that size (the page's 身高/体重 table, the rules' 腰围 table), so the buyer's measures read it
+    whichever chart they fit, and no measure is asked for that another chart reads."""
+    labels = {_same_size(label) for label in chosen.labels}
+    extra = [c for c in others if c.chart_id != chosen.chart_id and not c.variant
+             and labels <= {_same_size(label) for label in c.labels}]
+    if not extra:
+        return chosen
+    rows: list[SizeRow] = []
+    for row in chosen.rows:
+        spans = dict(row.spans)
+        for chart in extra:
+            same = next((r for r in chart.rows if _same_size(r.label) == _same_size(row.label)), None)
+            for measure, span in (same.spans.items() if same is not None else ()):
+                spans.setdefault(measure, span)
+        rows.append(row.model_copy(update={"spans": spans}))
+    if rows == chosen.rows:
+        return chosen
+    sources = [chosen.source, *(c.source for c in extra)]
+    source = " + ".join(dict.fromkeys(sources))
+    merged = chosen.model_copy(update={
+        "chart_id": hashlib.sha256(source.encode("utf-8")).hexdigest()[:12], "source": chosen.source,
+        "rows": rows, "merged_from": [c.source for c in extra],
+        "merged_measures": [m for m in {m: None for row in rows for m in row.spans} if m not in chosen.measures],
+        "goods_ids": [gid for gid in chosen.goods_ids if gid in {g for c in extra for g in c.goods_ids}]
+        or chosen.goods_ids})
+    known = next((c for c in guide.charts if c.chart_id == merged.chart_id), None)
+    if known is not None:
+        return known
+    guide.charts.append(merged)
+    return merged
 
 
 def _distinct(rows: list[SizeRow]) -> list[SizeRow]:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from kefu.models.conversation import ConversationState
-from kefu.models.sizing import Measure, SizeGuide
+from kefu.models.sizing import Measure, SizeGuide, Span
 from kefu.sizing.advise import Advice, AdviceKind, advise, readable_by, reads_usual_sizes, reply, required
 from kefu.sizing.charts import mentioned_products, variant_of
 from kefu.sizing.measures import BuyerMeasures, extract, fold
@@ -79,7 +79,9 @@ class SizeAdvisor:
         preference = state.size_advised and bool(said_traits) and not heard.values
         # Measures the product's chart reads (衬衫 1米7 62kg), or the size worn elsewhere, are a size question by
         # themselves; so is another product named right after a size advice (那帆布鞋呢), with the same measures.
-        measured = found is not None and (bool(set(heard.values) & readable_by(found[0])) or heard.usual is not None)
+        # A height for trousers sold in lengths (九分/长款) is size talk too, though the chart reads no height.
+        measured = found is not None and (bool(set(heard.values) & readable_by(found[0])) or heard.usual is not None
+                                          or (Measure.HEIGHT in heard.values and bool(found[1].lengths)))
         switched = (found is not None and (state.size_advised or state.size_pending)
                     and (bool(state.measures) or state.usual_size is not None) and goods_id != state.size_goods_id)
         # A measure no chart reads (头围62) for a product without a chart: a person answers whether it fits.
@@ -125,7 +127,10 @@ class SizeAdvisor:
             return SizingTurn(goods_id, None, [chart.source])
         state.size_pending = advice.kind == AdviceKind.ASK
         state.size_advised = advice.kind == AdviceKind.SIZE
-        return SizingTurn(goods_id, reply(advice), [chart.source], asked=advice.kind == AdviceKind.ASK)
+        answer = reply(advice)
+        if advice.kind == AdviceKind.SIZE:
+            answer = with_length(answer, sizing.lengths, known.values.get(Measure.HEIGHT))
+        return SizingTurn(goods_id, answer, [chart.source], asked=advice.kind == AdviceKind.ASK)
 
     def _one_scale(self, goods_id: str | None, variants: list[str]) -> bool:
         """The variants' charts give every size they share the same ranges (one scale, split by whom)."""
@@ -180,3 +185,14 @@ class SizeAdvisor:
 def _fits_question(text: str) -> bool:
     return bool(re.search(r"(?:穿|戴|系|扣|套|塞)(?:得|的)(?:下|上)|能(?:穿|戴|系上|扣上|套进)|"
                           r"会不会(?:太)?(?:大|小|紧|松)|合不合适|合适吗|够不够", fold(text)))
+
+
+def with_length(answer: str, lengths: dict[str, Span], height: float | None) -> str:
+    """The size advice with the length the buyer's height takes (长款), when the product comes in lengths."""
+    if height is None or not lengths:
+        return answer
+    # Past every length's heights, the nearest length (172以上长款穿着也是九分效果: still the longest there is).
+    version = next((name for name, span in lengths.items() if span.contains(height)), None) or min(
+        lengths, key=lambda name: min(abs(height - lengths[name].low), abs(height - lengths[name].high)))
+    said = f"身高{height:g}cm选{version}"
+    return f"{answer[:-2]}，{said}哦~" if answer.endswith("哦~") else f"{answer}（{said}）"

@@ -75,6 +75,8 @@ _LIMIT = re.compile(
     r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
     re.IGNORECASE,
 )
+# A length the product comes in (九分款, 长版, 加长款): a range said for it picks the length, not a size.
+_LENGTH_VERSION = re.compile(r"(?:[七八九7-9]分|长|短|加长|常规|标准)(?:款|版|裤|裙)\s*(?:的)?\s*$")
 _MORE_LIMIT = re.compile(
     r"\s*(?:、|，|,|和|及|\s)\s*(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
     r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
@@ -450,8 +452,11 @@ def limits(text: str) -> dict[Measure, Span]:
     cleaned = clean(text)
     pairs: list[tuple[str, str]] = []
     for match in _LIMIT.finditer(cleaned):
-        if _ONE_SIZE.search(re.split(r"[。；;\n，,！!]", cleaned[:match.start()])[-1]):
+        clause = re.split(r"[。；;\n，,！!]", cleaned[:match.start()])[-1]
+        if _ONE_SIZE.search(clause):
             continue  # 35码适合脚长220-225mm: one row of the chart said again, not the chart's range
+        if _LENGTH_VERSION.search(clause):
+            continue  # 九分款适合身高150-162cm: which length to take, not whom the sizes are for
         pairs.append((match.group("measure"), match.group("range")))
         end = match.end()
         # 适合身高155-172cm、体重85-135斤: the measures listed after the first are limits too.
@@ -495,3 +500,22 @@ def unique(notes: list[FitNote]) -> list[FitNote]:
             seen.add(key)
             kept.append(note)
     return kept
+
+
+# A length a product comes in (九分款, 长版, 加长款), and the heights the shop gives it, said either way round.
+_VERSION = r"(?:[七八九7-9]分|长|短|加长|常规|标准)(?:款|版)|[七八九7-9]分"
+_HEIGHTS = r"\d{3}(?:\.\d)?\s*(?:cm|厘米)?\s*(?:-|~|～|—|–|到|至)\s*\d{3}(?:\.\d)?\s*(?:cm|厘米)?"
+_LENGTH_FOR = re.compile(rf"(?P<version>{_VERSION})[^。；;\n，,]{{0,14}}?适合(?:身高)?\s*(?P<range>{_HEIGHTS})|"
+                         rf"身高\s*(?P<range2>{_HEIGHTS})\s*(?:的)?\s*(?:建议|推荐)?(?:拍|选|穿)(?P<version2>{_VERSION})",
+                         re.IGNORECASE)
+
+
+def length_versions(text: str) -> dict[str, Span]:
+    """The product's lengths and the heights each is for (九分款适合身高150-162cm，长款适合163-172cm)."""
+    found: dict[str, Span] = {}
+    for match in _LENGTH_FOR.finditer(clean(text)):
+        version = match.group("version") or match.group("version2")
+        span = parse_span(Measure.HEIGHT, match.group("range") or match.group("range2"), None)
+        if span is not None and span.high > span.low:
+            found.setdefault(re.sub(r"^9分", "九分", version).replace("7分", "七分").replace("8分", "八分"), span)
+    return found if len(found) >= 2 else {}

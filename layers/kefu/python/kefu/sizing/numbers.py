@@ -63,7 +63,7 @@ def arabic(text: str) -> str:
 
 
 # 市尺 (1尺 = 10寸 = 33.3 cm), how waists are said and written: 2尺4 = 2.4尺 = 80 cm, 3尺 = 100 cm, 2尺4寸.
-_CHI = re.compile(r"(?<![\d.])(?P<chi>\d(?:\.\d)?)\s*尺(?:\s*(?P<cun>\d)(?![\d.])\s*寸?)?(?!码|寸|子)")
+_CHI = re.compile(r"(?<![\d.])(?P<chi>\d(?:\.\d)?)\s*尺(?:\s*(?P<cun>\d)(?![\d.])(?:\s*寸)?)?(?!码|寸|子)")
 
 
 def chi_to_cm(text: str) -> str:
@@ -74,3 +74,19 @@ def chi_to_cm(text: str) -> str:
         return f"{round(chi * 100 / 3, 1):g}cm"
 
     return _CHI.sub(convert, text)
+
+
+_CHI_VALUE = re.compile(r"(?<![\d.])\d(?:\.\d)?\s*尺(?!码|寸|子)")
+
+
+def chi_as_waist(text: str) -> str:
+    """A length in 尺 said without its measure word is a waist, the one measure 市尺 is used for (26码=1尺9 reads
+    as 26码=腰围1尺9); after a word (臀围2尺9, 腰围：2尺1) or a range's dash it is left as said. Digits first."""
+
+    def word(match: re.Match[str]) -> str:
+        before = text[:match.start()].rstrip(" :：=为是")
+        last = before[-1:] or " "
+        said = last in "-~～—–到至" or ("\u4e00" <= last <= "\u9fff" and last not in "码号")
+        return match.group(0) if said else "腰围" + match.group(0)
+
+    return _CHI_VALUE.sub(word, text)

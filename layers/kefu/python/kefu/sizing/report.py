@@ -16,6 +16,7 @@ def _span_text(low: float, high: float, unit: str) -> str:
 def chart_lines(chart: SizeChart, guide: SizeGuide) -> list[str]:
     lines = [f"chart     {chart.chart_id}  ({chart.source})", f"title     {chart.title}",
              f"products  {', '.join(chart.goods_ids) or '- (no product matched)'}"]
+    lines.extend(f"merged    {source}" for source in chart.merged_from)
     measures = chart.measures
     lines.append("size      " + "  ".join(f"{NAMES[m]}({UNITS[m]})" for m in measures))
     for row in chart.rows:

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kefu.models.sizing import CEILINGS, MEASURE_WORDS, Measure, SizeRow, Span
-from kefu.sizing.numbers import arabic, chi_to_cm
+from kefu.sizing.numbers import arabic, chi_as_waist, chi_to_cm
 
 LABEL = re.compile(
     r"^(?P<label>[2-9]?X{0,4}[SML]|X{1,4}[SL]|\d{3}/\d{2,3}[AB]?|\d{2,3}[A-G](?![A-Za-z])|\d{2}[-/]\d{2}(?=\s*(?:码|号)?$)|\d{2,3}(?:\.5)?|\d{3}\s*[x×*]\s*\d{3}|\d(?=\s*(?:码|号|圈))|均码|F)\s*(?:码|号|圈)?"
@@ -397,8 +397,13 @@ def _line_measure(keyword: str | None, value_text: str, chunk: str = "") -> Meas
 def read_lines(text: str, heading: str = "") -> list[SizeRow]:
     """Chart rows written as text: each size label followed by its measures, until the next label. A heading
     that names a measure (脚长对照(cm)) gives the bare numbers after each label (34码=22.0) that measure."""
-    text = clean(text)
+    text = clean(chi_as_waist(arabic(unicodedata.normalize("NFKC", text))))
     named = named_measure(heading)
+    # A heading naming a girth (腰围: S:62-66cm) says what its unworded values are: a bottom's waist and hip
+    # follow the wearer's; a chest beside bare numbers is mostly the garment's, so it is not read at all.
+    headed = measure_of_heading(heading) if named is None and heading else None
+    if headed in (Measure.WAIST, Measure.HIP):
+        named = (headed, "")
     # A size named as another's alias (（平时穿36码）) is not a row of its own.
     # Nor is a size in a line about the garment (裤长：25-28码 100cm): its numbers are the garment's.
     labels = [m for m in _LINE_LABEL.finditer(text)
@@ -425,6 +430,8 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
             # Under a heading that names the measure (尺码内长: 27码=17.4cm), a value without a word is that one.
             measure = named[0] if named is not None and not said_word else _line_measure(said_word,
                                                                                          pair.group("range"), chunk)
+            if headed is not None and not said_word and measure != headed:
+                continue  # under 胸围 a bare 96-100cm is not a height, whatever its unit suggests
             if measure is None or measure in spans:
                 continue
             if measure in _LINE_GIRTHS and GARMENT_WORDS.search(chunk):
