@@ -1053,3 +1053,36 @@ def test_lengths_in_the_advice_and_one_size_read_by_any_measure(tmp_path: Path) 
     sizing = ProductSizing(goods_id="o", chart_id="o")
     assert advise(one, sizing, extract("110斤能穿吗", None), set()).sizes == ["均码"]
     assert advise(one, sizing, extract("140斤能穿吗", None), set()).kind == AdviceKind.HUMAN
+
+
+def test_one_value_per_size_after_its_word_and_metres_with_a_zero() -> None:
+    rows = read_lines("36码 内长232 适合脚长225\n37码 内长238 适合脚长230\n38码 内长244 适合脚长235")
+    assert spans(rows) == [("36", {"foot": (225, 225)}), ("37", {"foot": (230, 230)}), ("38", {"foot": (235, 235)})]
+    # A number without its word is still no measure (a price, a count).
+    assert read_lines("36码 59元\n37码 3双") == []
+    assert extract("宝宝一米零五 三十五斤", None).values == {Measure.HEIGHT: 105.0, Measure.WEIGHT: 35.0}
+
+
+def test_measures_the_buyer_does_not_know_and_a_slight_build() -> None:
+    assert extract("身高130 体重没称过", None).unknown == [Measure.WEIGHT]
+    assert extract("不知道腰围 160斤", None).unknown == [Measure.WAIST]
+    assert extract("腰围不清楚", None).unknown == [Measure.WAIST]
+    assert traits_in("比较瘦") == {"slim"} and traits_in("喜欢显瘦") == {"fitted"}
+    chart = SizeChart(chart_id="k", source="k", rows=[
+        SizeRow(label="120", spans={Measure.HEIGHT: Span(low=110, high=120), Measure.WEIGHT: Span(low=38, high=46)}),
+        SizeRow(label="130", spans={Measure.HEIGHT: Span(low=120, high=130), Measure.WEIGHT: Span(low=46, high=56)})])
+    sizing = ProductSizing(goods_id="k", chart_id="k")
+    assert advise(chart, sizing, extract("身高125", None), set()).kind == AdviceKind.ASK
+    assert advise(chart, sizing, extract("身高125 体重没称过", None), set()).sizes == ["130"]
+    # The product runs small (拍大一码) but slight children take the chart's size (偏瘦的按表格正常拍).
+    notes = fit_notes("按表格找到尺码后请再拍大一码。偏瘦的宝贝不用拍大，按表格正常拍就可以。")
+    sizing = ProductSizing(goods_id="k", chart_id="k", notes=notes)
+    assert advise(chart, sizing, extract("身高115 40斤", None), set()).sizes == ["130"]
+    assert advise(chart, sizing, extract("身高115 40斤", None), {"slim"}).sizes == ["120"]
+
+
+def test_the_measure_the_sizes_are_read_by_in_other_wordings() -> None:
+    assert conflict_rule("1. 按身高对表选码。") == TieRule.BY_HEIGHT
+    assert conflict_rule("我们家童装都是按身高标码的") == TieRule.BY_HEIGHT
+    assert conflict_rule("正常体型按身高拍") == TieRule.BY_HEIGHT
+    assert conflict_rule("按体重拍大一码") is None  # a shift said by a measure, not the measure that decides

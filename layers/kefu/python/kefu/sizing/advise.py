@@ -332,6 +332,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
     if missing and sizing.fallback in given:
         missing = []  # 不知道腰围的按体重参考: the fallback measure reads the chart
+    if missing and set(given) - CEILINGS and set(missing) <= set(measures.unknown):
+        missing = []  # 体重没称过: what the buyer can give is what reads the chart
     if missing and len(chart.rows) == 1 and set(given) - CEILINGS:
         missing = []  # one size (均码, 适合身高150-170、体重90-135斤): what was given is inside its ranges or not
     if missing and set(given) & set(chart.merged_measures) - CEILINGS:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from kefu.models.sizing import MEASURE_WORDS, Measure
 from kefu.sizing.numbers import arabic
+from kefu.sizing.tables import measure_of_heading
 from kefu.understanding.normalize import Normalizer
 
 NUMBER = r"\d+(?:\.\d+)?"
@@ -72,10 +73,13 @@ class BuyerMeasures(BaseModel):
     two_usual: bool = Field(default=False, description="two usual sizes given (平时37、38都能穿; the larger is kept)")
     usual: str | None = Field(default=None, description="the size the buyer says they usually wear: 38, M")
     unread: list[str] = Field(default_factory=list, description="measures given that no chart here reads (头围)")
+    unknown: list[Measure] = Field(default_factory=list, description="measures the buyer says they do not know "
+                                   "(体重没称过, 没量腰围): not asked for when what was given reads the chart")
 
     def merged(self, newer: BuyerMeasures) -> BuyerMeasures:
         return BuyerMeasures(values={**self.values, **newer.values}, usual=newer.usual or self.usual,
-                             both_feet=newer.both_feet, two_usual=newer.two_usual)
+                             both_feet=newer.both_feet, two_usual=newer.two_usual,
+                             unknown=[m for m in newer.unknown if m not in newer.values])
 
     @property
     def empty(self) -> bool:
@@ -284,7 +288,20 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
                 values[measure] = converted
                 if _APPROXIMATE.match(text, match.end()):
                     approximate.add(measure)
-    return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet, two_usual=two_usual)
+    unknown = [m for m in unknown_measures(text) if m not in values]
+    return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet, two_usual=two_usual,
+                         unknown=unknown)
+
+
+_NOT_KNOWN = r"(?:不知道|不清楚|不晓得|不记得|忘了|没(?:有)?(?:量|称|测|秤)(?:过)?|没法量|量不了)"
+_UNKNOWN = re.compile(rf"{_NOT_KNOWN}(?:的|一下|下)?(?:宝宝的?|孩子的?|我的?)?(?P<before>{'|'.join(SOUNDED_WORDS)})|"
+                      rf"(?P<after>{'|'.join(SOUNDED_WORDS)})(?:也|还|都)?{_NOT_KNOWN}")
+
+
+def unknown_measures(text: str) -> list[Measure]:
+    """Measures the buyer says they do not know (体重没称过, 没量腰围, 腰围不知道)."""
+    found = [measure_of_heading(m.group("before") or m.group("after")) for m in _UNKNOWN.finditer(text)]
+    return [m for m in dict.fromkeys(found) if m is not None]
 
 
 # A figure given roughly (100斤出头, 160左右, 90多斤): an exact one said after it is the buyer's.

@@ -32,6 +32,8 @@ TRAITS: dict[str, str] = {
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
     "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|腰{ADV}粗|水桶腰|小肚子|啤酒肚|大肚子|"
                r"有(?:个|点)?小?(?:肚子|肚腩)|微胖|偏胖|胖胖|胖乎乎|胖嘟嘟|肉嘟嘟|圆滚滚|(?:有点儿?|有些|比较|偏)小?(?:胖|壮|肉)|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}小?(?:胖|壮|肉)",
+    # A slight build (偏瘦, 比较瘦, 瘦小): said of the body with a degree word, so 显瘦 (a wish) is not it.
+    "slim": r"(?:偏|比较|有点儿?|有些|挺|很|太|特别|超|非常|较)瘦(?!脚|一点|点|些)|瘦瘦|瘦小|苗条|瘦高|瘦长|瘦弱|骨架小",  # noqa: E501 (patterns read as one line)
     "wide_hip": r"胯(?:部|骨)?{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽|翘)|屁股{ADV}(?:大|宽)|大腿{ADV}粗|大屁股|梨形",
     "full_chest": r"胸(?:部|口)?{ADV}(?:大|丰满|宽|厚)|大胸|胸(?:部)?比较?有料",
     "broad_shoulder": r"肩(?:膀|部)?{ADV}(?:宽|厚|圆)|宽肩|虎背",
@@ -57,14 +59,16 @@ _STATEMENTS = re.compile(r"[。\n！!]")
 # Buyers whose trait needs no other size here (脚背高的一般不用拍大).
 _EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)|"
                      # 脚背高的把魔术贴调松一点就行，按表选码: the chart as it is, for them too.
-                     r"(?:按|照)(?:尺码)?表(?:格)?(?:选|拍|来)")
+                     r"(?:按|照)(?:尺码)?表(?:格)?(?:正常|直接)?(?:选|拍|来)")
 _AS_CHARTED = re.compile(r"(?:按|照)(?:尺码)?表")
 _AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大"
                              r"(?!\s*(?:两|2|二)\s*(?:个)?(?:码|号))")  # 不要大两码 is about two sizes, not one
 _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对应不同|不同尺码|不同的码|对不上|冲突).{{0,12}}?(?:以|按)(?P<by>{NOTE_MEASURES})(?:为准|来选|选)|"  # noqa: E501 (patterns read as one line)
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
                        # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
-                       rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来)?选(?:码|最准|尺码|号)|"
+                       # 按身高对表选码, 按身高标码, 正常体型按身高拍: the measure the sizes are read by.
+                       rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来|对表|对照表?|查表)?(?:选(?:码|最准|尺码|号)|标码|"
+                       rf"(?:拍|选)(?:就行|就可以|即可)?(?![大小一\d]))|"
                        # 对应不同尺码时，优先按胸围: the measure put first.
                        rf"优先(?:按|以|看|参考)(?:照)?(?P<by4>{NOTE_MEASURES})")
 _LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
@@ -492,10 +496,10 @@ def limits(text: str) -> dict[Measure, Span]:
 
 
 def unique(notes: list[FitNote]) -> list[FitNote]:
-    seen: set[tuple[int, str | None, bool, bool, bool]] = set()
+    seen: set[tuple[int, str | None, bool, bool, bool, bool]] = set()
     kept = []
     for note in notes:
-        key = (note.shift, note.condition, note.to_usual, note.exempt, note.between)
+        key = (note.shift, note.condition, note.to_usual, note.exempt, note.between, note.as_charted)
         if key not in seen:
             seen.add(key)
             kept.append(note)

@@ -40,7 +40,7 @@ def _number(run: str) -> str:
 
 def arabic(text: str) -> str:
     """The text with Chinese numeral runs as digits; 半 after a number becomes .5 (两岁半 → 2.5岁)."""
-    protected = text
+    protected = re.sub(r"米零", "米0", text)  # 一米零五 is 1.05 m, not 1.5 m
     for index, word in enumerate(_WORDS):
         protected = protected.replace(word, f"\x00{index}\x01")
 
