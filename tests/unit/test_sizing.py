@@ -1086,3 +1086,16 @@ def test_the_measure_the_sizes_are_read_by_in_other_wordings() -> None:
     assert conflict_rule("我们家童装都是按身高标码的") == TieRule.BY_HEIGHT
     assert conflict_rule("正常体型按身高拍") == TieRule.BY_HEIGHT
     assert conflict_rule("按体重拍大一码") is None  # a shift said by a measure, not the measure that decides
+
+
+def test_late_pregnancy_the_verb_na_and_a_one_size_row_among_graded_sizes() -> None:
+    notes = fit_notes("孕晚期（7个月及以后）：建议在表上的码基础上拿大一码。")
+    assert [(n.shift, n.condition) for n in notes] == [(1, "late_pregnancy")]
+    assert "late_pregnancy" in traits_in(arabic("怀孕八个月了")) and traits_in(arabic("孕5个月")) == set()
+    assert conflict_rule("高腰款按现在体重（公斤）选 L / XL / 2XL") == TieRule.BY_WEIGHT
+    assert conflict_rule("按孕前体重选码") == TieRule.BY_WEIGHT
+    from kefu.sizing.charts import _distinct
+
+    rows = [SizeRow(label=label, spans={Measure.WEIGHT: Span(low=low, high=low + 10)})
+            for label, low in (("L", 90), ("XL", 101), ("均码", 90))]
+    assert [row.label for row in _distinct(rows)] == ["L", "XL"]

@@ -520,9 +520,13 @@ def _merged(chosen: SizeChart, others: list[SizeChart], guide: SizeGuide) -> Siz
 
 
 def _distinct(rows: list[SizeRow]) -> list[SizeRow]:
-    """The rows once each: two tables of one page (女款 35-40, 男款 39-45) may repeat the sizes they share."""
+    """The rows once each: two tables of one page (女款 35-40, 男款 39-45) may repeat the sizes they share. A one
+    size (均码) among graded sizes is another style's, sold in one size, not a step of this grading."""
     kept: list[SizeRow] = []
+    graded = sum(row.label != "均码" for row in rows) >= 2
     for row in rows:
+        if graded and row.label == "均码":
+            continue
         if row not in kept:
             kept.append(row)
     return kept

@@ -32,6 +32,8 @@ TRAITS: dict[str, str] = {
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
     "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|腰{ADV}粗|水桶腰|小肚子|啤酒肚|大肚子|"
                r"有(?:个|点)?小?(?:肚子|肚腩)|微胖|偏胖|胖胖|胖乎乎|胖嘟嘟|肉嘟嘟|圆滚滚|(?:有点儿?|有些|比较|偏)小?(?:胖|壮|肉)|肉肉|(?:孩子|宝宝|小孩|娃|儿子|女儿|闺女){ADV}小?(?:胖|壮|肉)",
+    # Late pregnancy (孕晚期, 孕7个月以后, 怀孕八个月): the belly grows, and shops size it up.
+    "late_pregnancy": r"孕晚期|(?:孕|怀孕|怀娃|怀宝宝|现在|已经)?(?<![\d.])[7-9](?:\.5)?个(?:半)?月(?:以后|以上|及以后)?",  # noqa: E501 (patterns read as one line)
     # A slight build (偏瘦, 比较瘦, 瘦小): said of the body with a degree word, so 显瘦 (a wish) is not it.
     "slim": r"(?:偏|比较|有点儿?|有些|挺|很|太|特别|超|非常|较)瘦(?!脚|一点|点|些)|瘦瘦|瘦小|苗条|瘦高|瘦长|瘦弱|骨架小",  # noqa: E501 (patterns read as one line)
     "wide_hip": r"胯(?:部|骨)?{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽|翘)|屁股{ADV}(?:大|宽)|大腿{ADV}粗|大屁股|梨形",
@@ -48,7 +50,7 @@ TRAITS: dict[str, str] = {
 }
 _TRAITS = {name: re.compile(pattern.replace("{ADV}", ADV), re.IGNORECASE) for name, pattern in TRAITS.items()}
 _NEGATION = re.compile(r"[不别没]\s*$")
-_SHIFT = re.compile(r"(?:拍|选|买|穿|要|建议|考虑|再|加|往)(?P<way>大|小|上|下)(?:拍|选|买)?(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")  # noqa: E501 (patterns read as one line)
+_SHIFT = re.compile(r"(?:拍|选|买|拿|穿|要|建议|考虑|再|加|往)(?P<way>大|小|上|下)(?:拍|选|买)?(?P<amount>一|1|两|2|半)(?:个)?(?:码|号|个码)")  # noqa: E501 (patterns read as one line)
 _RUNS = re.compile(r"(?:版型|尺码|码数|鞋码|这款|此款|整体)?(?:偏|会)(?P<way>大|小)(?P<amount>一|1|半|两|2)?(?:个)?(?:码|号)")  # noqa: E501 (patterns read as one line)
 # The usual size is this product's size (正码; 按平时尺码拍即可; 直接拍平时穿的码).
 _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|"
@@ -57,7 +59,7 @@ _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|
 _SENTENCES = re.compile(r"[。；;\n！!]")
 _STATEMENTS = re.compile(r"[。\n！!]")
 # Buyers whose trait needs no other size here (脚背高的一般不用拍大).
-_EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|加)?(?:大|小)|"
+_EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|拿|加)?(?:大|小)|"
                      # 脚背高的把魔术贴调松一点就行，按表选码: the chart as it is, for them too.
                      r"(?:按|照)(?:尺码)?表(?:格)?(?:正常|直接)?(?:选|拍|来)")
 _AS_CHARTED = re.compile(r"(?:按|照)(?:尺码)?表")
@@ -67,7 +69,8 @@ _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对�
                        rf"(?:以|按)(?P<by2>{NOTE_MEASURES})(?:尺寸|数据)?为(?:准|主)|"
                        # 按领围选码, 按领围选最准: the one measure the sizes are chosen by.
                        # 按身高对表选码, 按身高标码, 正常体型按身高拍: the measure the sizes are read by.
-                       rf"(?:以|按)(?P<by3>{NOTE_MEASURES})(?:来|对表|对照表?|查表)?(?:选(?:码|最准|尺码|号)|标码|"
+                       rf"(?:以|按)(?:现在的?|目前的?|孕前|实际|宝宝的?|孩子的?)?(?P<by3>{NOTE_MEASURES})"
+                       r"(?:[(（][^)）]{0,6}[)）])?(?:来|对表|对照表?|查表)?(?:选(?:码|最准|尺码|号|(?=[A-Za-z\d]))|标码|"
                        rf"(?:拍|选)(?:就行|就可以|即可)?(?![大小一\d]))|"
                        # 对应不同尺码时，优先按胸围: the measure put first.
                        rf"优先(?:按|以|看|参考)(?:照)?(?P<by4>{NOTE_MEASURES})")
