@@ -1099,3 +1099,18 @@ def test_late_pregnancy_the_verb_na_and_a_one_size_row_among_graded_sizes() -> N
     rows = [SizeRow(label=label, spans={Measure.WEIGHT: Span(low=low, high=low + 10)})
             for label, low in (("L", 90), ("XL", 101), ("均码", 90))]
     assert [row.label for row in _distinct(rows)] == ["L", "XL"]
+
+
+def test_a_sneaker_size_converted_by_the_shops_word() -> None:
+    from kefu.sizing.notes import sneaker_shift, usual_shift
+
+    text = "平时穿运动鞋的，皮鞋一般拍小一码（运动鞋码偏大）。本款标准码，平时穿皮鞋几码拍几码。"
+    assert sneaker_shift(text) == -1 and usual_shift(text) == 0
+    heard = extract("平时穿运动鞋43码的 这个拍啥码", None)
+    assert heard.usual == "43" and heard.in_sneakers
+    chart = SizeChart(chart_id="s", source="s", rows=[SizeRow(label=str(n), spans={
+        Measure.FOOT: Span(low=200 + 5 * n, high=204 + 5 * n)}) for n in range(39, 45)])
+    sizing = ProductSizing(goods_id="s", chart_id="s", usual_shift=0, sneaker_shift=-1)
+    advice = advise(chart, sizing, heard, set())
+    assert advice.sizes == ["42"] and "小一码" in reply(advice)
+    assert advise(chart, sizing, extract("平时皮鞋穿42", None), set()).sizes == ["42"]

@@ -182,6 +182,8 @@ class ProductSizing(BaseModel):
                                      "known (不知道腰围的按体重参考)")
     shift_in_chart: bool = Field(default=False, description="the shop says the chart's sizes already carry how "
                                  "the product runs (已按偏大半码算好，不用再减码): its shift is for the usual size")
+    sneaker_shift: int | None = Field(default=None, description="sizes from the buyer's sneaker size to this "
+                                      "product's, as the shop says (运动鞋码偏大，皮鞋拍小一码 → -1)")
     lengths: dict[str, Span] = Field(default_factory=dict, description="lengths the product comes in, each with "
                                       "the heights it is for (九分款适合身高150-162cm): named beside the size")
     single_shift: bool = Field(default=False, description="a trait's size more is the product's own shift, not "

@@ -62,6 +62,7 @@ class Advice:
     or_usual: bool = False  # asking for the foot length, the size worn elsewhere would do as well
     runs: int | None = None  # how the product runs against the usual size (+1: 偏小一码)
     choose_by: tuple[str, str] | None = None  # whom the shop sends to the larger / smaller of two sizes
+    from_sneakers: int | None = None  # the usual size was a sneaker size, moved this much to this kind of shoe
 
 
 def reads_usual_sizes(chart: SizeChart, sizing: ProductSizing) -> bool:
@@ -290,6 +291,12 @@ def _enough_without_decisive(chart: SizeChart, sizing: ProductSizing, given: dic
 
 def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
     caveat = _caveat(sizing, traits)
+    if measures.in_sneakers and sizing.sneaker_shift and measures.usual and measures.usual.isdigit():
+        # 穿运动鞋44码 in a shop that says 运动鞋码偏大，皮鞋拍小一码: the usual size in this kind of shoe is 43.
+        measures = measures.model_copy(update={"usual": str(int(measures.usual) + sizing.sneaker_shift)})
+        converted = advise(chart, sizing.model_copy(update={"sneaker_shift": None}), measures, traits)
+        converted.from_sneakers = sizing.sneaker_shift
+        return converted
     if any((n.as_charted or n.to_usual) and _applies(n, traits) for n in sizing.notes):
         # 喜欢宽大的直接按表拍: the chart's size for these buyers, without the product's shift for everyone.
         sizing = sizing.model_copy(update={"notes": [n for n in sizing.notes if n.condition is not None]})
@@ -542,6 +549,10 @@ def reply(advice: Advice) -> str:
         basis = f"平时两个码都能穿的选大的，{basis}"
     if advice.from_usual and advice.runs == 0 and not advice.note:
         basis = f"这款是标准码，{basis}"
+    if advice.from_usual and advice.from_sneakers:
+        way = "小" if advice.from_sneakers < 0 else "大"
+        count = _COUNT.get(abs(advice.from_sneakers), str(abs(advice.from_sneakers)))
+        basis = f"运动鞋码换成这款要{way}{count}码，{basis}"
     if advice.from_usual and advice.runs:
         way, count = "小" if advice.runs > 0 else "大", _COUNT.get(abs(advice.runs), str(abs(advice.runs)))
         basis = f"这款尺码偏{way}{count}码，{basis}"

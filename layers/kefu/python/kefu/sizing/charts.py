@@ -418,6 +418,9 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                 named_lines.setdefault(mentioned[0], []).append(line)
             elif not mentioned and section and not table_row and line.strip():
                 named_lines.setdefault(section, []).append(line)
+    # The shop's word on sneaker sizes (运动鞋码偏大，皮鞋拍小一码) serves every product its rules do not exempt.
+    shop_wide_sneaker_shift = shop_notes.sneaker_shift("\n".join(
+        path.read_text(encoding="utf-8", errors="replace") for path in sorted((shop_dir / "rules").glob("*.md"))))
     for product in products:
         goods_id = product.goods_id
         # Of a product's own charts, a table before lines, then the one with more sizes.
@@ -462,7 +465,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             goods_id=goods_id,
             chart_id=chosen.chart_id if chosen is not None else None,
             variants=variants,
-            notes=shop_notes.unique(notes),
+            notes=shop_notes.unique([n for n in notes if not shop_notes.is_sneaker_conversion(n.text)]),
             conflict=shop_notes.conflict_rule(joined),
             conflict_for=shop_notes.trait_conflicts(joined),
             boundary=shop_notes.boundary_rule(joined),
@@ -477,6 +480,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             single_shift=shop_notes.single_shift(joined),
             shift_in_chart=shop_notes.shift_in_chart(joined),
             lengths=shop_notes.length_versions(joined),
+            sneaker_shift=shop_notes.sneaker_shift(joined) if shop_notes.sneaker_shift(joined) is not None
+            else shop_wide_sneaker_shift,
         )
     return guide
 

@@ -41,11 +41,11 @@ _USUAL = re.compile(
     r"(?<![a-z])[2-9]?X{0,4}[SLM](?![a-z]))\s*(?:码|号|的|size)?",
     re.IGNORECASE,
 )
-_WORN = re.compile(rf"穿\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)|"
+_WORN = re.compile(rf"穿\s*(?:[\u4e00-\u9fff]{{1,3}}鞋)?\s*(?P<value>{NUMBER})\s*(?:码|号)?的?(?:鞋|鞋子|正好|刚好|合适|合脚)|"  # noqa: E501 (patterns read as one line)
                    # 买的30码刚刚好: a size bought before that fit is the size worn.
                    r"(?:买|拍)(?:的|了|过)?\s*(?P<bought>\d{2}(?:\.5)?)\s*(?:码|号)(?:的)?\s*(?:刚刚好|刚好|正好|合适|合脚|挺合适)|"
                    # 她穿36, 他穿41的: a size of two digits worn, nothing of another measure after it.
-                   r"穿\s*(?P<bare>\d{2}(?:\.5)?)(?![\d.A-Za-z])\s*(?:码|号)?(?:的)?"
+                   r"穿\s*(?:[\u4e00-\u9fff]{1,3}鞋)?\s*(?P<bare>\d{2}(?:\.5)?)(?![\d.A-Za-z])\s*(?:码|号)?(?:的)?"
                    r"(?!\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m|天|次|年|件|块|元|度|分钟|小时|周))",
                    re.IGNORECASE)
 _OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长)[^\d]{0,3}$")
@@ -73,13 +73,16 @@ class BuyerMeasures(BaseModel):
     two_usual: bool = Field(default=False, description="two usual sizes given (平时37、38都能穿; the larger is kept)")
     usual: str | None = Field(default=None, description="the size the buyer says they usually wear: 38, M")
     unread: list[str] = Field(default_factory=list, description="measures given that no chart here reads (头围)")
+    in_sneakers: bool = Field(default=False, description="the usual size is the buyer's sneakers' (穿运动鞋44码), "
+                              "which shops of other shoes convert (运动鞋码偏大，皮鞋拍小一码)")
     unknown: list[Measure] = Field(default_factory=list, description="measures the buyer says they do not know "
                                    "(体重没称过, 没量腰围): not asked for when what was given reads the chart")
 
     def merged(self, newer: BuyerMeasures) -> BuyerMeasures:
         return BuyerMeasures(values={**self.values, **newer.values}, usual=newer.usual or self.usual,
                              both_feet=newer.both_feet, two_usual=newer.two_usual,
-                             unknown=[m for m in newer.unknown if m not in newer.values])
+                             unknown=[m for m in newer.unknown if m not in newer.values],
+                             in_sneakers=newer.in_sneakers if newer.usual else self.in_sneakers)
 
     @property
     def empty(self) -> bool:
@@ -289,8 +292,9 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
                 if _APPROXIMATE.match(text, match.end()):
                     approximate.add(measure)
     unknown = [m for m in unknown_measures(text) if m not in values]
+    in_sneakers = usual is not None and bool(re.search(r"运动鞋|跑鞋|球鞋", text))
     return BuyerMeasures(values=values, usual=usual, unread=unread, both_feet=both_feet, two_usual=two_usual,
-                         unknown=unknown)
+                         unknown=unknown, in_sneakers=in_sneakers)
 
 
 _NOT_KNOWN = r"(?:不知道|不清楚|不晓得|不记得|忘了|没(?:有)?(?:量|称|测|秤)(?:过)?|没法量|量不了)"

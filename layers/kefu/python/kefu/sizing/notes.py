@@ -283,6 +283,28 @@ def _sentence_notes(sentence: str, half_sizes: bool) -> list[FitNote]:
     return notes
 
 
+# A sentence converting the buyer's sneaker size to this kind of shoe (平时穿运动鞋的，皮鞋一般拍小一码).
+_SNEAKERS = re.compile(r"运动鞋|跑鞋|球鞋")
+_OTHER_SHOES = re.compile(r"皮鞋|靴|单鞋|布鞋|休闲鞋|豆豆鞋|乐福鞋|高跟鞋|凉鞋|帆布鞋|板鞋")
+
+
+def is_sneaker_conversion(sentence: str) -> bool:
+    return bool(_SNEAKERS.search(sentence) and _OTHER_SHOES.search(sentence) and _SHIFT.search(sentence))
+
+
+def sneaker_shift(text: str) -> int | None:
+    """Sizes from the buyer's sneaker size to this product's (运动鞋码偏大，皮鞋拍小一码 → -1), if the shop says."""
+    for sentence in _SENTENCES.split(clean(text)):
+        shift = _SHIFT.search(sentence)
+        if shift is not None and is_sneaker_conversion(sentence):
+            return _amount(shift.group("amount")) * (1 if shift.group("way") in ("大", "上") else -1)
+    return None
+
+
+def without_sneaker_conversion(text: str) -> str:
+    return "。".join(s for s in _SENTENCES.split(clean(text)) if not is_sneaker_conversion(s))
+
+
 def usual_shift(text: str, half_sizes: bool = False) -> int | None:
     """How the shop's sizes relate to the buyer's usual size: 偏大一码 → -1, 偏小一码 → +1, 正码 → 0, unknown → None.
 
@@ -290,7 +312,7 @@ def usual_shift(text: str, half_sizes: bool = False) -> int | None:
     small is the next whole size up (the usual one would be tight); half a size large, with no instruction of the
     shop's, is unknown (the usual size or the one below both fit some feet): the chart's measure is asked for.
     """
-    text = clean(text)
+    text = without_sneaker_conversion(text)  # how the buyer's sneaker size converts is not how this one runs
     for note in fit_notes(text, half_sizes):
         if note.condition == "usual":
             return note.shift
