@@ -480,8 +480,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             single_shift=shop_notes.single_shift(joined),
             shift_in_chart=shop_notes.shift_in_chart(joined),
             lengths=shop_notes.length_versions(joined),
-            sneaker_shift=shop_notes.sneaker_shift(joined) if shop_notes.sneaker_shift(joined) is not None
-            else shop_wide_sneaker_shift,
+            sneaker_shift=next((s for s in (shop_notes.sneaker_shift(joined), shop_wide_sneaker_shift)
+                                if s is not None), None),
         )
     return guide
 
