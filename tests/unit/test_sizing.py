@@ -12,7 +12,7 @@ from kefu_dev.evaluation.grade import named_sizes
 from kefu.models.conversation import ConversationState
 from kefu.models.sizing import Measure, ProductSizing, SizeChart, SizeGuide, SizeRow, Span, TieRule
 from kefu.sizing.advise import AdviceKind, advise, reply
-from kefu.sizing.charts import learn_size_guide
+from kefu.sizing.charts import _listed_products, learn_size_guide
 from kefu.sizing.conversation import SizeAdvisor, asks_size
 from kefu.sizing.measures import extract
 from kefu.sizing.notes import (
@@ -22,6 +22,7 @@ from kefu.sizing.notes import (
     fallback_measure,
     fit_notes,
     limits,
+    smallest_stays,
     traits_in,
     usual_shift,
 )
@@ -1114,3 +1115,21 @@ def test_a_sneaker_size_converted_by_the_shops_word() -> None:
     advice = advise(chart, sizing, heard, set())
     assert advice.sizes == ["42"] and "小一码" in reply(advice)
     assert advise(chart, sizing, extract("平时皮鞋穿42", None), set()).sizes == ["42"]
+
+
+def test_ranked_fallback_and_the_smallest_size() -> None:
+    # The measure ranked second serves when the first is unknown; a measure called a reference is no fallback.
+    assert fallback_measure("腰围优先，其次看体重") is Measure.WEIGHT
+    assert fallback_measure("先看腰围，再看体重") is Measure.WEIGHT
+    assert fallback_measure("以腰围为准，体重仅供参考") is None
+    assert smallest_stays("26码是最小码，偏大的款也拍26")
+    assert smallest_stays("没有更小的码了")
+    assert not smallest_stays("偏大一码，建议拍小一码")
+
+
+def test_a_listed_head_names_its_products_item_by_item() -> None:
+    names = {"1": ["直筒牛仔裤", "直筒"], "2": ["阔腿牛仔裤", "阔腿"], "3": ["紧身牛仔裤", "紧身"],
+             "4": ["工装裤"]}
+    assert _listed_products("牛仔裤（直筒、紧身）、工装裤", names) == ["1", "3", "4"]
+    # 牛仔裤 alone names three products, so it names none.
+    assert _listed_products("牛仔裤", names) == []

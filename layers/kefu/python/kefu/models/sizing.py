@@ -186,6 +186,8 @@ class ProductSizing(BaseModel):
                                       "product's, as the shop says (运动鞋码偏大，皮鞋拍小一码 → -1)")
     lengths: dict[str, Span] = Field(default_factory=dict, description="lengths the product comes in, each with "
                                       "the heights it is for (九分款适合身高150-162cm): named beside the size")
+    smallest_stays: bool = Field(default=False, description="the shop says its smallest size is the least there "
+                                 "is (26码是最小码，对应26码的直接拍26码): a size down past it stays at it")
     single_shift: bool = Field(default=False, description="a trait's size more is the product's own shift, not "
                                "another on top (脚宽的也是拍大1码就够了)")
     usual_sizes: dict[str, str] = Field(default_factory=dict, description="the shop's own table of usual sizes to "

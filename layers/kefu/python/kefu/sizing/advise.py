@@ -63,6 +63,7 @@ class Advice:
     runs: int | None = None  # how the product runs against the usual size (+1: 偏小一码)
     choose_by: tuple[str, str] | None = None  # whom the shop sends to the larger / smaller of two sizes
     from_sneakers: int | None = None  # the usual size was a sneaker size, moved this much to this kind of shoe
+    smallest: bool = False  # the product runs large, and this is already its smallest size
 
 
 def reads_usual_sizes(chart: SizeChart, sizing: ProductSizing) -> bool:
@@ -395,7 +396,7 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     # So does it when the buyer gave a measure that decides nothing here (胸围118 for a dress 以体重为准).
     said_by = (decisive if decisive in per_measure and (len(per_measure) > 1 or set(measures.values) - {decisive})
                else None)
-    note = None
+    note, smallest = None, False
     as_usual = any(n.to_usual and _applies(n, traits) for n in sizing.notes)
     if len(chosen) == 1 and as_usual and chart.adjusted:
         # 脚背高的拍正码（平时穿几码就拍几码）: the usual size this row stands for, on a table of what to order.
@@ -411,6 +412,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
         if shifts:
             note = shifts[0]
             index = chosen[0] + note.shift
+            if index < 0 and sizing.smallest_stays:
+                index, note, smallest = 0, None, True  # the least size there is: nothing smaller to move to
             if not 0 <= index < len(chart.rows):
                 return Advice(AdviceKind.HUMAN, used=given, why="the fit note moves past the chart")
             chosen = [index]
@@ -421,7 +424,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
         used = {**{m: v for m, v in used.items() if m not in derived}, Measure.FOOT: values[Measure.FOOT]}
     return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in chosen], used=used, note=note,
                   decisive=said_by, between=between if len(chosen) == 1 else None,
-                  longer_foot=measures.both_feet and Measure.FOOT in used, choose_by=_choose_by(sizing))
+                  longer_foot=measures.both_feet and Measure.FOOT in used, choose_by=_choose_by(sizing),
+                  smallest=smallest)
 
 
 def _with_room(chart: SizeChart, foot: float, room: Span) -> list[int] | None:
@@ -570,6 +574,8 @@ def reply(advice: Advice) -> str:
         way = "大" if advice.note.shift > 0 else "小"
         amount = "半码" if said_amount(advice.note.text) == "半" else "一码"
         return f"亲，{basis}，结合这款的版型说明（建议拍{way}{amount}），推荐拍{size}哦~"
+    if advice.smallest:
+        return f"亲，{basis}，这款偏大，不过{size}已经是最小码了，建议拍{size}哦~"
     if advice.caveat:
         return f"亲，{basis}，建议拍{size}哦~（{advice.caveat}）"
     return f"亲，{basis}，建议拍{size}哦~"

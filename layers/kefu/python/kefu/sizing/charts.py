@@ -416,6 +416,11 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)
+            elif len(mentioned) > 1 and not table_row:
+                # 牛仔裤（直筒、紧身）、工装裤：腰围优先；阔腿裤按体重选: each clause to the products it names.
+                for clause in _CLAUSES.split(line):
+                    for goods_id in _clause_products(clause, names):
+                        named_lines.setdefault(goods_id, []).append(clause)
             elif not mentioned and section and not table_row and line.strip():
                 named_lines.setdefault(section, []).append(line)
     # The shop's word on sneaker sizes (运动鞋码偏大，皮鞋拍小一码) serves every product its rules do not exempt.
@@ -478,12 +483,45 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             usual_shift=shift,
             usual_sizes=shop_notes.usual_sizes(joined),
             single_shift=shop_notes.single_shift(joined),
+            smallest_stays=shop_notes.smallest_stays(joined),
             shift_in_chart=shop_notes.shift_in_chart(joined),
             lengths=shop_notes.length_versions(joined),
             sneaker_shift=next((s for s in (shop_notes.sneaker_shift(joined), shop_wide_sneaker_shift)
                                 if s is not None), None),
         )
     return guide
+
+
+_CLAUSES = re.compile(r"[；;。]")
+_LISTED = re.compile(r"^(?P<head>[^：:，,]{1,40})[：:](?P<body>.+)$")
+
+
+def _clause_products(clause: str, names: dict[str, list[str]]) -> list[str]:
+    """The products one clause of a rules line is about: those listed before its colon (直筒、紧身、工装裤：…) when
+    what follows names none, or the one product it names."""
+    listed = _LISTED.match(clause.strip().lstrip("-*").strip())
+    if listed and not mentioned_products(listed.group("body"), names, summed=True):
+        return _listed_products(listed.group("head"), names)
+    named = mentioned_products(clause, names, summed=True)
+    return named if len(named) == 1 else []
+
+
+_ITEM = re.compile(r"(?P<item>[^、，,/（(]+)(?:[（(](?P<kinds>[^）)]*)[）)])?")
+
+
+def _listed_products(head: str, names: dict[str, list[str]]) -> list[str]:
+    """The products a list names item by item (牛仔裤（直筒、紧身）、工装裤): the words in brackets narrow
+    their item to the products they name; an item, or a word, naming several products names none."""
+    found: list[str] = []
+    for item in _ITEM.finditer(head):
+        words = re.split(r"[、，,/]", item.group("kinds") or "") if item.group("kinds") else []
+        narrowed = [mentioned_products(word, names, summed=True) for word in words if word.strip()]
+        picked = [named[0] for named in narrowed if len(named) == 1]
+        if not picked:
+            named = mentioned_products(item.group("item"), names, summed=True)
+            picked = named if len(named) == 1 else []
+        found += [goods_id for goods_id in picked if goods_id not in found]
+    return found
 
 
 def _same_size(label: str) -> str:

@@ -100,7 +100,10 @@ _OVER = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:[（(][^）)]{{0,6}}[）)])
                    r"(?:尺码|码数|码|号)?(?:的)?(?:范围|上限|数据|尺寸)?")
 
 _FALLBACK = re.compile(rf"不知道(?:自己的)?(?:{NOTE_MEASURES})(?:的|多少)?(?:亲|话|朋友|宝宝)?[，,]?(?:也)?(?:可以)?(?:先)?"  # noqa: E501 (patterns read as one line)
-                       rf"(?:按|看|参考|用|对照)(?:着)?(?P<by>{NOTE_MEASURES})")
+                       rf"(?:按|看|参考|用|对照)(?:着)?(?P<by>{NOTE_MEASURES})|"
+                       # 腰围优先，其次看体重 / 先看腰围，再看体重: the second serves when the first is unknown.
+                       rf"(?:(?:{NOTE_MEASURES})优先|(?:首先|先)(?:看|按)(?:{NOTE_MEASURES}))[，,、]?\s*"
+                       rf"(?:其次|再)(?:是)?(?:看|按|参考)?(?P<second>{NOTE_MEASURES})")
 
 BY_MEASURE = {Measure.WEIGHT: TieRule.BY_WEIGHT, Measure.HEIGHT: TieRule.BY_HEIGHT, Measure.HIP: TieRule.BY_HIP,
               Measure.WAIST: TieRule.BY_WAIST, Measure.FOOT: TieRule.BY_FOOT, Measure.NECK: TieRule.BY_NECK,
@@ -440,6 +443,15 @@ def shift_in_chart(text: str) -> bool:
     return bool(_SHIFT_IN_CHART.search(clean(text)))
 
 
+# The smallest size is the least there is (26码是最小码; 没有更小的码了): a size down past it stays at it.
+_SMALLEST = re.compile(r"(?:是|为)(?:本款)?最小(?:的)?(?:码|号|尺码)|没有(?:再|更)?小(?:的)?(?:码|号|尺码)了?")
+
+
+def smallest_stays(text: str) -> bool:
+    """The shop says its smallest size is the least it makes, so a size down from it is that size."""
+    return bool(_SMALLEST.search(clean(text)))
+
+
 def single_shift(text: str) -> bool:
     """The trait notes add nothing to the product's own shift (脚宽、穿厚袜的也是拍大1码就够了)."""
     return bool(_SINGLE.search(clean(text)))
@@ -448,7 +460,7 @@ def single_shift(text: str) -> bool:
 def fallback_measure(text: str) -> Measure | None:
     """The measure the shop says to go by when the decisive one is not known (不知道腰围的亲可以按体重参考)."""
     match = _FALLBACK.search(clean(text))
-    return measure_of_heading(match.group("by")) if match else None
+    return measure_of_heading(match.group("by") or match.group("second")) if match else None
 
 
 def _boundary(text: str) -> re.Match[str] | None:
