@@ -30,10 +30,13 @@ COLUMNS = (
 
 
 FLOORS = REPO / "tests" / "evaluation" / "floors.json"
-# The gate's margin for honest noise: points of accuracy, right-and-short and handoff recall, points of wrong
-# answers, characters of the median reply.
-FLOOR_MARGIN = {"answer_accuracy": -0.05, "focused_accuracy": -0.05, "wrong_answer_rate": 0.04,
-                "handoff_recall": -0.05, "reply_chars_median": 10.0}
+# The gate's margin for honest noise: points of accuracy, right-and-short, handoff recall and size-turn accuracy,
+# points of wrong answers, characters of the median reply; no margin on sizes named where a hand-over was due.
+FLOOR_MARGIN = {"answer_accuracy": ("min", -0.05), "focused_accuracy": ("min", -0.05),
+                "wrong_answer_rate": ("max", 0.04), "handoff_recall": ("min", -0.05),
+                "reply_chars_median": ("max", 10.0), "size_accuracy": ("min", -0.05),
+                "sizes_given_when_handoff_due": ("max", 0.0)}
+SIZE_FIGURES = ("size_accuracy", "sizes_given_when_handoff_due")
 
 
 def write_floors(figures: dict[str, dict[str, Any]]) -> None:
@@ -42,11 +45,13 @@ def write_floors(figures: dict[str, dict[str, Any]]) -> None:
     for name, measured in figures.items():
         old = floors.get(name, {})
         floors[name] = {}
-        for key, margin in FLOOR_MARGIN.items():
-            field = f"{key}_{'max' if margin > 0 else 'min'}"
+        for key, (bound, margin) in FLOOR_MARGIN.items():
+            if key in SIZE_FIGURES and not measured.get("size_turns"):
+                continue
+            field = f"{key}_{bound}"
             value = round(measured[key] + margin, 3)
             if field in old:
-                value = min(value, old[field]) if margin > 0 else max(value, old[field])
+                value = min(value, old[field]) if bound == "max" else max(value, old[field])
             floors[name][field] = value
     FLOORS.write_text(json.dumps(floors, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {FLOORS.relative_to(REPO)}", file=sys.stderr)
@@ -73,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluating {shop.name} ({len(files)} case sets) …", file=sys.stderr)
         figures.update(evaluate_bundle(shop, files))
     print(f"{'case set':36} {'turns':>5} " + " ".join(f"{title:>11}" for _, title in COLUMNS)
-          + f" {'reply p50/p90':>14}")
+          + f" {'reply p50/p90':>14} {'size turns':>16}")
     for name, f in figures.items():
         print(f"{name:36} {f['turns']:5.0f} " + " ".join(f"{f[key]:11.1%}" for key, _ in COLUMNS)
-              + f" {f['reply_chars_median']:8.0f} / {f['reply_chars_p90']:.0f}")
+              + f" {f['reply_chars_median']:8.0f} / {f['reply_chars_p90']:<4.0f}"
+              + (f" {f['size_accuracy']:8.1%} of {f['size_turns']:3.0f}" if f.get("size_turns") else ""))
     print(f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     if args.write_floors:
         write_floors(figures)

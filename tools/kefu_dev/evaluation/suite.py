@@ -23,7 +23,8 @@ def evaluate_bundle(shop: Path, paths: list[Path]) -> dict[str, dict[str, Any]]:
         out = {}
         for path in paths:
             cases = load_cases(path)
-            out[f"{shop.name}/{path.name}"] = grade(cases, replayer.run(cases)).figures()
+            graded = grade(cases, replayer.run(cases))
+            out[f"{shop.name}/{path.name}"] = {**graded.figures(), **graded.size_figures()}
         return out
     finally:
         replayer.close()
