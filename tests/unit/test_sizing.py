@@ -1133,3 +1133,12 @@ def test_a_listed_head_names_its_products_item_by_item() -> None:
     assert _listed_products("牛仔裤（直筒、紧身）、工装裤", names) == ["1", "3", "4"]
     # 牛仔裤 alone names three products, so it names none.
     assert _listed_products("牛仔裤", names) == []
+
+
+def test_a_size_worn_in_another_product_does_not_name_that_product() -> None:
+    chart, sizing = _chart()
+    guide = SizeGuide(charts=[chart], products={"g1": sizing, "g2": sizing.model_copy(update={"goods_id": "g2"})},
+                      names={"g1": ["牛仔裤"], "g2": ["阔腿裤"]})
+    state = ConversationState(shop_id="s", buyer_id="b", goods_id="g2")
+    # The buyer is on the wide-leg trousers' page: the jeans are only where the usual size comes from.
+    assert SizeAdvisor(guide)._product("平时牛仔裤穿27 这条拍几码", state) in (None, "g2")
