@@ -84,9 +84,16 @@ def own_text() -> str:
     return _read(bundles + sorted((REPO / "training" / "corpus").glob("**/*.jsonl")))
 
 
+# Forms that were in the lists before any case file holding them was written (the commit that added each),
+# so they cannot have been copied from those sentences.
+PREDATE_THE_CASES = {
+    "一件代发": "64de5b6 (concepts.json, first version); maternity and women-jeans were written in round 12",
+}
+
+
 def lifted(forms: set[str]) -> list[str]:
     cases, own = case_text(), own_text()
-    return sorted(f for f in forms if _norm(f) in cases and _norm(f) not in own)
+    return sorted(f for f in forms if _norm(f) in cases and _norm(f) not in own and f not in PREDATE_THE_CASES)
 
 
 @pytest.mark.parametrize("name", sorted(lexicon_forms()))
