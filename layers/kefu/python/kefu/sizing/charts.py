@@ -502,7 +502,12 @@ def _clause_products(clause: str, names: dict[str, list[str]]) -> list[str]:
     listed = _LISTED.match(clause.strip().lstrip("-*").strip())
     if listed and not mentioned_products(listed.group("body"), names, summed=True):
         return _listed_products(listed.group("head"), names)
-    named = mentioned_products(clause, names, summed=True)
+    return _the_one_product(clause, names)
+
+
+def _the_one_product(text: str, names: dict[str, list[str]]) -> list[str]:
+    """The product a text names when it names exactly one; a text naming several names none."""
+    named = mentioned_products(text, names, summed=True)
     return named if len(named) == 1 else []
 
 
@@ -514,12 +519,9 @@ def _listed_products(head: str, names: dict[str, list[str]]) -> list[str]:
     their item to the products they name; an item, or a word, naming several products names none."""
     found: list[str] = []
     for item in _ITEM.finditer(head):
-        words = re.split(r"[、，,/]", item.group("kinds") or "") if item.group("kinds") else []
-        narrowed = [mentioned_products(word, names, summed=True) for word in words if word.strip()]
-        picked = [named[0] for named in narrowed if len(named) == 1]
-        if not picked:
-            named = mentioned_products(item.group("item"), names, summed=True)
-            picked = named if len(named) == 1 else []
+        words = re.split(r"[、，,/]", item.group("kinds")) if item.group("kinds") else []
+        picked = [goods_id for word in words if word.strip() for goods_id in _the_one_product(word, names)]
+        picked = picked or _the_one_product(item.group("item"), names)
         found += [goods_id for goods_id in picked if goods_id not in found]
     return found
 
