@@ -193,6 +193,9 @@ class ProductSizing(BaseModel):
     usual_sizes: dict[str, str] = Field(default_factory=dict, description="the shop's own table of usual sizes to "
                                         "this product's (常规内衣尺码对应：75B/75C/80A穿M): usual → size")
     usual_shift: int | None = Field(default=None, description="this product's size minus the buyer's usual one")
+    on_sale: list[str] = Field(default_factory=list, description="the sizes the product's SKUs sell (34码 … 40码)")
+    versions: list[str] = Field(default_factory=list, description="versions the product is sold in, read from its "
+                                "SKUs (单里/加绒): a note naming one (加绒版偏小一码) is for the buyer who names it")
 
 
 class SizeGuide(BaseModel):

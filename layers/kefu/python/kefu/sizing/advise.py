@@ -144,6 +144,8 @@ def _applies(note: FitNote, traits: set[str], values: dict[Measure, float] | Non
             if value is not None and row is not None and measure in row.spans and value > row.spans[measure].high:
                 return True
         return bool(set(p for p in parts if not p.startswith("over:")) & implied(traits))
+    if note.condition.startswith("version:"):
+        return note.condition in traits  # the buyer named this version (加绒的)
     threshold = re.fullmatch(r"(\w+)(>=|<=)([\d.]+)", note.condition)
     if threshold:
         measure, side, limit = Measure(threshold.group(1)), threshold.group(2), float(threshold.group(3))
@@ -175,15 +177,17 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         extra = 0  # 也只加一码: the product's own shift already gives the one size more
     if shift is None and named_by_measure(chart):
         shift = 0  # sizes named by the body measure itself (衬衫 40码 = 领围40): the usual size is that measure
+    if shift is None and trait_note is not None:
+        shift = 0  # the shop's note for this buyer (脚瘦的拍小一码) is said against the usual size
     pairs = [_pair(label) for label in labels]
     mapped = sizing.usual_sizes.get(usual.upper())
-    if as_usual and by_alias and usual.upper() in labels:
+    if as_usual and usual.upper() in labels:
         index = labels.index(usual.upper())  # 拍正码: the usual size itself, not the row it would be moved to
     elif mapped in labels:
         index = labels.index(mapped) + extra  # the shop's own table (75B/75C/80A穿M)
     elif by_alias:
         index = by_alias[0] + extra
-    elif _past_the_sizes(chart, usual):
+    elif _past_the_sizes(chart, usual, shift or 0):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size past the sizes the chart names")
     elif all(pairs) and re.fullmatch(r"\d{2}", usual) and shift is not None:
         # Two sizes sold as one (36-37): the usual size moved by how the product runs, then the pair holding it.
@@ -200,17 +204,30 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
         pair, picked = _one_of_two(sizing, traits, [labels.index(below), labels.index(above)])
         return Advice(AdviceKind.SIZE, sizes=[chart.rows[i].label for i in pair], note=picked, from_usual=True,
                       runs=sizing.usual_shift, choose_by=_choose_by(sizing))
+    elif usual.upper() not in labels and shift is not None and re.fullmatch(r"\d{2}", usual) and _numbered(labels):
+        # 平时41 on a chart of 34-40 that runs a size large: 41 less one is 40.
+        step = 0.5 if has_half_labels(labels) else 1.0  # on a chart of half sizes a size's shift is a row
+        moved = f"{float(usual) + (shift + extra) * step:g}"
+        if moved not in labels:
+            return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
+        index = labels.index(moved)
     elif usual.upper() not in labels or shift is None:
         return None
     else:
         index = labels.index(usual.upper()) + shift + (0 if as_usual else extra)
+    smallest = index < 0 and sizing.smallest_stays
+    index = 0 if smallest else index  # 平时穿34码的亲，脚瘦也拍34（没有33码）
     if not 0 <= index < len(labels):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size outside the chart")
     note = None if as_usual else next((n for n in sizing.notes if n.condition == "usual"), None)
     if extra and trait_note is not None:
         note = trait_note  # the reply names the note that moved this buyer's size (脚宽选大一码)
-    return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=note, from_usual=True,
-                  runs=None if as_usual else sizing.usual_shift)
+    return Advice(AdviceKind.SIZE, sizes=[chart.rows[index].label], note=None if smallest else note,
+                  from_usual=True, runs=None if as_usual else sizing.usual_shift, smallest=smallest)
+
+
+def _numbered(labels: list[str]) -> bool:
+    return len(labels) >= 2 and all(re.fullmatch(r"\d{2}(?:\.5)?", label) for label in labels)
 
 
 def has_half_labels(labels: list[str]) -> bool:
@@ -236,12 +253,12 @@ def _numbers(names: list[str]) -> list[float]:
     return [float(name) for name in names if re.fullmatch(r"\d{2}(?:\.5)?", name)]
 
 
-def _past_the_sizes(chart: SizeChart, usual: str) -> bool:
+def _past_the_sizes(chart: SizeChart, usual: str, shift: int = 0) -> bool:
     """A numeric usual size (40) past every size of the same system the chart names (its labels 35-39, or the
     row's other names 36-39 beside 脚长码 23-25): no row of this chart is that size."""
     if not re.fullmatch(r"\d{2}(?:\.5)?", usual):
         return False
-    value = float(usual)
+    value = float(usual) + shift  # 平时41 on a chart to 40 that runs a size large: 40 is its size
     for names in ([row.label for row in chart.rows], [a for row in chart.rows for a in row.aliases]):
         numbers = _numbers(names)
         # The same system: sizes within a few steps of the usual one (36-39 for 40, not 220-250 or 23-25).
@@ -302,10 +319,36 @@ def advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tra
         # 喜欢宽大的直接按表拍: the chart's size for these buyers, without the product's shift for everyone.
         sizing = sizing.model_copy(update={"notes": [n for n in sizing.notes if n.condition is not None]})
     sizing, traits = _for_buyer(sizing, traits)
+    measures = _china_size_as_foot(chart, measures)
     advice = _within_ceilings(chart, sizing, _advise(chart, sizing, measures, traits), measures.values)
     if advice.kind == AdviceKind.SIZE and caveat is not None:
         advice.caveat = caveat
-    return advice
+    return _on_sale(chart, sizing, advice)
+
+
+def _on_sale(chart: SizeChart, sizing: ProductSizing, advice: Advice) -> Advice:
+    """A size the chart gives but the product is not sold in (the shop's table runs to 41, the SKUs to 40): a
+    person answers, as for a buyer past the chart."""
+    sold = {size.upper() for size in sizing.on_sale}
+    if advice.kind != AdviceKind.SIZE or len(sold & {label.upper() for label in chart.labels}) < 2:
+        return advice
+    if all(size.upper() in sold for size in advice.sizes):
+        return advice
+    return Advice(AdviceKind.HUMAN, used=advice.used, from_usual=advice.from_usual, why="size not on sale")
+
+
+def _china_size_as_foot(chart: SizeChart, measures: BuyerMeasures) -> BuyerMeasures:
+    """A usual shoe size of three digits (平时穿235) is the 中国码, the foot length in mm, on a chart by foot length
+    whose sizes are not so named."""
+    usual = measures.usual
+    if (usual is None or not re.fullmatch(r"\d{3}", usual) or not 150 <= int(usual) <= 300
+            or Measure.FOOT not in chart.measures or Measure.FOOT in measures.values
+            or usual in chart.labels
+            or any(usual in row.aliases and not (Measure.FOOT in row.spans and row.spans[Measure.FOOT].low
+                                                 <= float(usual) <= row.spans[Measure.FOOT].high)
+                   for row in chart.rows)):
+        return measures
+    return measures.model_copy(update={"values": {**measures.values, Measure.FOOT: float(usual)}, "usual": None})
 
 
 def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, traits: set[str]) -> Advice:
@@ -335,7 +378,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
     # A foot length and a shoe size say the same thing (袜子 by 鞋码 or 脚长): either one reads the chart.
     missing = [m for m in needed if m not in given and not (ALTERNATIVES.get(m, set()) & set(given))]
     for measure, value in given.items():
-        if measure not in REFERENCE and measure in chart.measures and _candidates(chart, measure, value, None) is None:
+        if (measure not in REFERENCE and measure not in CEILINGS and measure in chart.measures
+                and _candidates(chart, measure, value, None) is None):
             # Past the chart on what was given (孩子130高 for a chart from 150): a person, before asking more.
             return Advice(AdviceKind.HUMAN, used=given, why=f"{measure.value} outside the chart")
     if missing and sizing.fallback in given:
@@ -410,8 +454,8 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
                   and not ((chart.adjusted or sizing.shift_in_chart or derived) and n.condition is None)
                   and _applies(n, traits, measures.values, chart.rows[chosen[0]])]
         if shifts:
-            note = shifts[0]
-            index = chosen[0] + note.shift
+            note, moved = _the_shift(shifts)
+            index = chosen[0] + moved
             if index < 0 and sizing.smallest_stays:
                 index, note, smallest = 0, None, True  # the least size there is: nothing smaller to move to
             if not 0 <= index < len(chart.rows):
@@ -426,6 +470,23 @@ def _advise(chart: SizeChart, sizing: ProductSizing, measures: BuyerMeasures, tr
                   decisive=said_by, between=between if len(chosen) == 1 else None,
                   longer_foot=measures.both_feet and Measure.FOOT in used, choose_by=_choose_by(sizing),
                   smallest=smallest)
+
+
+# 在此基础上再大1码: a note for some buyers on top of the product's shift for everyone, not instead of it.
+_ON_TOP = re.compile(r"基础上|再(?:拍|选|买)?(?:大|小)")
+_TOTAL = re.compile(r"共|总共|一共|合计")
+
+
+def _the_shift(shifts: list[FitNote]) -> tuple[FitNote, int]:
+    """The note that moves this buyer's size, and by how much: a note for one of their traits before the one for
+    everyone (the larger move when the shop states the total, 即共拍大2码); added to it when said on top of it."""
+    for_some = [n for n in shifts if n.condition is not None]
+    if not for_some:
+        return shifts[0], shifts[0].shift
+    note = max(for_some, key=lambda n: abs(n.shift))
+    everyone = next((n.shift for n in shifts if n.condition is None), 0)
+    on_top = _ON_TOP.search(note.text) is not None and _TOTAL.search(note.text) is None
+    return note, note.shift + (everyone if on_top else 0)
 
 
 def _with_room(chart: SizeChart, foot: float, room: Span) -> list[int] | None:

@@ -18,7 +18,7 @@ import jieba
 
 from kefu.knowledge.sources.products import load_products
 from kefu.models.shop import Product
-from kefu.models.sizing import ChartProblem, ProductSizing, SizeChart, SizeGuide, SizeRow
+from kefu.models.sizing import ChartProblem, FitNote, ProductSizing, SizeChart, SizeGuide, SizeRow
 from kefu.sizing import notes as shop_notes
 from kefu.sizing.tables import (
     GARMENT_WORDS,
@@ -382,7 +382,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         if found.goods_id:
             chart.goods_ids = [found.goods_id]
         else:
-            named = mentioned_products(found.title, names, summed=True)
+            named = mentioned_products(found.title, names, summed=True) or _said_to_apply(found.text, names)
             chart.goods_ids = named or [p.goods_id for p in products if _sells_labels(p, found.rows)]
             if named:
                 named_by_title.add(chart.chart_id)
@@ -390,14 +390,22 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     guide.charts = [chart for chart, _ in charts.values()]
     # Notes of the rules that name one product (版型提示: - 连衣裙：…建议拍大一码) belong to that product.
     named_lines: dict[str, list[str]] = {}
+    # Lines of a rules file that name no product (腰围在两个码之间的选大一码): its sizing rules for the products of
+    # the charts it holds, whichever section they are in.
+    general: dict[str, list[str]] = {}
     for path in sorted((shop_dir / "rules").glob("*.md")):
+        rel = path.relative_to(shop_dir).as_posix()
         section: str | None = None  # the product a heading names (## 冰丝防晒外套): its lines are about it
+        scoped = False  # the heading names products: its lines are not the whole file's
+        kinds: list[str] = []  # the products of the kinds a heading lists in brackets (上衣（T恤、卫衣）)
         columns: list[str] | None = None  # the headings of the table being read
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             heading = _HEADING.match(line)
             if heading:
                 named = mentioned_products(heading.group(2), names, summed=True)
                 section = named[0] if len(named) == 1 else None
+                kinds = _kinds_listed(heading.group(2), names)
+                scoped = bool(named)
                 continue
             if _SEPARATOR.match(line.replace(" ", "")):
                 continue
@@ -413,6 +421,10 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                 cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
                 line = "；".join(f"{column}：{cell}" if column else cell
                                 for column, cell in itertools.zip_longest(columns, cells, fillvalue=""))
+            if not table_row:
+                # 男款派克棉服（330104）例外: the clause that names a product as the exception is not about it.
+                line = "。".join(c for c in re.split(r"(?<=[。；;])", line)
+                                if not (_EXCEPTED.search(c) and mentioned_products(c, names, summed=True)))
             mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)
@@ -421,8 +433,13 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                 for clause in _CLAUSES.split(line):
                     for goods_id in _clause_products(clause, names):
                         named_lines.setdefault(goods_id, []).append(clause)
+            elif not mentioned and len(kinds) > 1 and not table_row and line.strip():
+                for goods_id in kinds:  # 上衣（T恤、卫衣）怎么选码: its lines are for every product of those kinds
+                    named_lines.setdefault(goods_id, []).append(line)
             elif not mentioned and section and not table_row and line.strip():
                 named_lines.setdefault(section, []).append(line)
+            elif not mentioned and not scoped and not table_row and line.strip():
+                general.setdefault(rel, []).append(line)
     # The shop's word on sneaker sizes (运动鞋码偏大，皮鞋拍小一码) serves every product its rules do not exempt.
     shop_wide_sneaker_shift = shop_notes.sneaker_shift("\n".join(
         path.read_text(encoding="utf-8", errors="replace") for path in sorted((shop_dir / "rules").glob("*.md"))))
@@ -441,6 +458,9 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                  *(charts[c.chart_id][1].text for c in sections)]
         if chosen is not None:
             texts.insert(0, charts[chosen.chart_id][1].text)
+        if chosen is not None:
+            files = {source.split("#")[0] for source in [chosen.source, *chosen.merged_from]}
+            texts += [line for rel in sorted(files) for line in general.get(rel, [])]
         joined = "\n".join(texts)
         half = chosen is not None and has_half_sizes(chosen.rows)
         notes = list(chosen.notes) if chosen is not None else []
@@ -450,7 +470,9 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
         if chosen is not None and not variants:
             chosen = _merged(chosen, [*own, *shared], guide)
-        shift = shop_notes.usual_shift(joined, half)
+        versions = _versions(product)
+        notes = [_for_version(note, versions) for note in notes]
+        shift = shop_notes.usual_shift(_without_version_shifts(joined, versions), half)
         bounds = shop_notes.limits(joined)
         if chosen is None and bounds and _one_size(product, joined):
             # 均码, 适合身高155-170cm、体重85-130斤: the one size is a chart of those ranges.
@@ -481,6 +503,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             allowance=shop_notes.allowance(joined),
             room=shop_notes.allowance_span(joined),
             usual_shift=shift,
+            versions=versions,
+            on_sale=_sizes_on_sale(product),
             usual_sizes=shop_notes.usual_sizes(joined),
             single_shift=shop_notes.single_shift(joined),
             smallest_stays=shop_notes.smallest_stays(joined),
@@ -492,6 +516,78 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     return guide
 
 
+# 适用款式：经典直筒牛仔裤、加绒加厚牛仔裤 — the products a chart's section says it is for.
+_APPLIES = re.compile(r"^\s*[-*]?\s*(?:适用|适合|适用于)(?:款式|商品|产品|宝贝|范围|于)?\s*[：:](?P<which>[^。\n]+)",
+                      re.MULTILINE)
+
+
+def _said_to_apply(text: str, names: dict[str, list[str]]) -> list[str]:
+    match = _APPLIES.search(text)
+    if match is None:
+        return []
+    which = re.split(r"[（(]", match.group("which"))[0]
+    items = [item for item in re.split(r"[、，,/]|和|及", which) if item.strip(" *")]
+    found = _listed_products(which, names)
+    # Each item must name its product: a list read only in part would take the chart from the others.
+    return found if len(found) >= len(items) else []
+
+
+def _kinds_listed(heading: str, names: dict[str, list[str]]) -> list[str]:
+    """The products of each kind a heading lists in brackets (上衣（T恤、卫衣）怎么选码 → every T恤 and 卫衣)."""
+    listed = re.search(r"[（(]([^）)]*[、/，,和及][^）)]*)[）)]", heading)
+    if listed is None:
+        return []
+    found: dict[str, None] = {}
+    for item in re.split(r"[、/，,]|和|及", listed.group(1)):
+        for goods_id in mentioned_products(item, names, kinds_only=True) if len(item.strip()) >= 2 else []:
+            found.setdefault(goods_id)
+    return list(found)
+
+
+_SKU_SIZE = re.compile(r"(?<![\dA-Za-z])(?:\d{2,3}(?:\.5)?|[2-9]?X{0,4}[SML]|均码)\s*(?:码|号)?(?![\dA-Za-z])",
+                       re.IGNORECASE)
+_COLOUR = re.compile(r"[\u4e00-\u9fff]{0,3}色")
+
+
+def _sizes_on_sale(product: Product) -> list[str]:
+    found: dict[str, None] = {}
+    for sku in product.skus:
+        for match in _SKU_SIZE.finditer(sku.spec):
+            found.setdefault(re.sub(r"\s*(?:码|号)$", "", match.group(0)).upper())
+    return list(found)
+
+
+def _versions(product: Product) -> list[str]:
+    """The versions a product's SKUs name besides colour and size (黑色单里 34码, 黑色加绒 34码 → 单里, 加绒)."""
+    found: dict[str, None] = {}
+    for sku in product.skus:
+        rest = _COLOUR.sub(" ", _SKU_SIZE.sub(" ", sku.spec))
+        for word in re.findall(r"[\u4e00-\u9fff]{2,4}", rest):
+            found.setdefault(word)
+    return list(found) if len(found) >= 2 else []
+
+
+def _version_named(text: str, versions: list[str]) -> str | None:
+    named = [v for v in versions if v in text]
+    return named[0] if len(named) == 1 else None
+
+
+def _for_version(note: FitNote, versions: list[str]) -> FitNote:
+    """A note for everyone that names one version (加绒版内里有绒，偏小一码，拍大一码) is for that version."""
+    version = _version_named(note.text, versions) if note.condition is None and note.shift else None
+    return note.model_copy(update={"condition": f"version:{version}"}) if version else note
+
+
+def _without_version_shifts(text: str, versions: list[str]) -> str:
+    """The text less its clauses that move one version's size: how the product runs is the other versions'."""
+    if not versions:
+        return text
+    kept = [c for c in re.split(r"(?<=[。；;\n])", text)
+            if not (_version_named(c, versions) and shop_notes.fit_notes(c))]
+    return "".join(kept)
+
+
+_EXCEPTED = re.compile(r"例外|除外|不适用|不包括|不在此列")
 _CLAUSES = re.compile(r"[；;。]")
 _LISTED = re.compile(r"^(?P<head>[^：:，,]{1,40})[：:](?P<body>.+)$")
 

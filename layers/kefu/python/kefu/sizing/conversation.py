@@ -74,7 +74,8 @@ class SizeAdvisor:
         if awaited == [Measure.FOOT] and found is not None and reads_usual_sizes(*found):
             awaited.append(Measure.USUAL)  # asked for the foot or the usual size: a bare 38 is the usual size
         heard = extract(text, awaited)
-        said_traits = traits_in(fold(text)) | self._wishes(fold(text))
+        spoken = self._without_cut_names(fold(text), goods_id)
+        said_traits = traits_in(spoken) | self._wishes(spoken) | self._versions(spoken, goods_id)
         kept = set(state.size_traits) - ({"loose", "fitted"} if said_traits & {"loose", "fitted"} else set())
         traits = said_traits | kept  # a wish said now replaces the one said before
         asking = asks_size(text)
@@ -92,13 +93,17 @@ class SizeAdvisor:
         # A measure and whether it fits, for a product without a chart (腰围120的能系上吗): a person's call too.
         unread = unread or (found is None and goods_id in self.guide.products and bool(heard.values)
                             and _fits_question(text))
+        # Another product named after size talk, one without a chart (那渔夫鞋呢): a person sizes it.
+        switched = switched or (found is None and goods_id in self.guide.products and goods_id != state.size_goods_id
+                                and (state.size_advised or state.size_pending)
+                                and (bool(state.measures) or state.usual_size is not None))
         if not (asking or continuing or preference or measured or switched or unread):
             return None
         known = BuyerMeasures(values=state.measures, usual=state.usual_size).merged(heard)
         if found is None:
             # A product without a chart: a size for it is a person's call, when the buyer gave something to go
             # on or asks whether it fits; a bare 什么尺码 is left to the product's own knowledge (均码 …).
-            if goods_id in self.guide.products and (not heard.empty or heard.unread or said_traits
+            if goods_id in self.guide.products and (not heard.empty or heard.unread or said_traits or switched
                                                      or _fits_question(text)):
                 return SizingTurn(goods_id, None, [])
             return None
@@ -146,6 +151,22 @@ class SizeAdvisor:
                     return False
         return True
 
+    def _versions(self, text: str, goods_id: str | None) -> set[str]:
+        """The product's version the buyer names (单里的, 加绒款), as a trait its notes may be for."""
+        sizing = self.guide.products.get(goods_id or "")
+        return {f"version:{v}" for v in (sizing.versions if sizing else []) if v in text}
+
+    def _without_cut_names(self, text: str, goods_id: str | None) -> str:
+        """The text less the words of a cut that name the product asked about (那oversize那款面包服呢): the
+        product's name, not the buyer's wish."""
+        words = self.guide.names.get(goods_id or "", [])
+        if goods_id not in mentioned_products(without_traits(text), self.guide.names):
+            return text
+        for word in sorted(words, key=len, reverse=True):
+            if word in text and traits_in(word):
+                text = text.replace(word, " ")
+        return text
+
     def _wishes(self, text: str) -> set[str]:
         """Wishes said in the shop's own words for them (合脚, when its notes say 喜欢合脚的选小一码)."""
         return {kind for word, kind in self.guide.wishes.items()
@@ -171,6 +192,14 @@ class SizeAdvisor:
             # what the buyer wishes (修身), not which product.
             names = {gid: [w for w in ws if not _FIT_WORDS.search(w)] for gid, ws in self.guide.names.items()}
             named = mentioned_products(words, names)
+        if len(named) > 1:
+            # Several products of the kind (牛仔裤): the other words of one of them settle it (加绒加厚的牛仔裤).
+            lowered = words.lower()
+            said = {gid: sum(len(w) for w in ws if w.lower() in lowered and not _FIT_WORDS.search(w))
+                    for gid, ws in self.guide.names.items() if gid in named}
+            best = max(said.values(), default=0)
+            if best and sum(score == best for score in said.values()) == 1:
+                named = [gid for gid, score in said.items() if score == best]
         parts = re.split(r"[\s，,。！!？?；;]+", words)
         if len(parts) > 1 and named:
             # 你家运动鞋买的30码刚好 棉鞋拍多少: the product in the part that asks for a size is the one asked about.

@@ -32,8 +32,9 @@ KEYWORDS: tuple[tuple[Measure, str], ...] = tuple(
 _KEYWORD = re.compile("|".join(f"(?P<{measure.value}>{pattern})" for measure, pattern in KEYWORDS))
 # Number, then an optional unit.
 _VALUE = re.compile(
+    # A rough figure (130来斤, 90多斤, 二百余斤): the words between the number and its unit say "about".
     rf"(?P<num>{NUMBER})\s*(?:(?P<metre>米|m(?![a-z]))(?P<after>\d{{1,2}}(?![\d.]))?|"
-    r"(?P<unit>cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|周岁|个月|月|尺|码|号|寸)(?P<tenths>(?<=尺)\d{1,2}(?!\d))?|)"
+    r"(?:来|多|余)?(?P<unit>cm|厘米|公分|mm|毫米|kg|公斤|千克|斤|岁|周岁|个月|月|尺|码|号|寸)(?P<tenths>(?<=尺)\d{1,2}(?!\d))?|)"
 )
 _USUAL = re.compile(
     r"(?:平时|平常|一般|日常|正常|以前|别家|别的|其他|其它|之前|都|一直|向来|从来|常年)[^\d，,。;；]{0,10}?"
@@ -273,8 +274,11 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             measure = fitting[0] if len(fitting) == 1 else measure
         if measure is None and unit == "尺":
             measure = Measure.WAIST  # 两尺四的腰, 2尺35: the 市尺 is the waist's unit
-        if measure is None and not unit and 130 <= number <= 199:
+        if measure is None and not unit and 130 <= number <= 199 and Measure.HEIGHT not in values:
             measure = Measure.HEIGHT  # "160 100斤": a bare adult height
+        elif (measure is None and not unit and values.get(Measure.HEIGHT, 0) >= 130 and Measure.WEIGHT not in values
+              and 35 <= number <= 250):
+            measure = Measure.WEIGHT  # "175 140", "一米八二 一百五": height, then weight, as buyers pair them
         if measure is None:
             continue
         converted = _convert(measure, number, unit)

@@ -28,6 +28,8 @@ TRAITS: dict[str, str] = {
              # Room to grow into (想买大点, 能多穿一年, 留点余量): a wish for the larger size.
              r"(?:想|要)(?:买|拍|选|穿)(?:得)?(?:大一点|大点|大一些|大些|大一号|大一码)|多穿(?:一|两|几|\d)?(?:段时间|个月|年|季|阵)|留(?:点|些)?余量|长得(?:很|特别|比较)?快|长个(?:子)?快|"
              r"(?:想|要)?穿(?:得)?久(?:一点|点|些)?|"
+             # 明年还能穿, 穿到明年: the same wish, said by the season to come.
+             r"(?:明年|下一?年|来年|下一?季)(?:还|接着|继续|也)?(?:能|可以|要|想)?(?:接着|继续)?穿|穿到(?:明年|来年|下一?年)|"
              r"(?:宽松|宽大|松快)(?:一点|点|些|一些)|(?:穿|穿着|穿得)(?:宽松|松快|松)(?:一点|点|些)?|松松的",
     "tight_averse": r"(?:怕|介意|不喜欢|不想|担心|不要)(?:太|穿着|穿得)?(?:紧|勒|绷|箍|束缚)",
     "heavier": r"(?:肚子|腰腹|小腹|肚腩|腹部|腰上|腰部){ADV}(?:肉|大|胖|凸|鼓)|腰{ADV}粗|水桶腰|小肚子|啤酒肚|大肚子|"
@@ -36,13 +38,17 @@ TRAITS: dict[str, str] = {
     "late_pregnancy": r"孕晚期|(?:孕|怀孕|怀娃|怀宝宝|现在|已经)?(?<![\d.])[7-9](?:\.5)?个(?:半)?月(?:以后|以上|及以后)?",  # noqa: E501 (patterns read as one line)
     # A slight build (偏瘦, 比较瘦, 瘦小): said of the body with a degree word, so 显瘦 (a wish) is not it.
     "slim": r"(?:偏|比较|有点儿?|有些|挺|很|太|特别|超|非常|较)瘦(?!脚|一点|点|些)|瘦瘦|瘦小|苗条|瘦高|瘦长|瘦弱|骨架小",  # noqa: E501 (patterns read as one line)
-    "wide_hip": r"胯(?:部|骨)?{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽|翘)|屁股{ADV}(?:大|宽)|大腿{ADV}粗|大屁股|梨形",
+    "wide_hip": r"胯(?:部|骨)?{ADV}(?:宽|大)|臀(?:部)?{ADV}(?:大|宽|翘)|屁股{ADV}(?:大|宽)|大腿{ADV}粗|大屁股|梨形|"
+                # 臀部肉多, 屁股肉肉的: flesh said of the hips is their size.
+                r"(?:臀(?:部)?|屁股|大腿){ADV}(?:肉多|肉肉|多肉|有肉)",
     "full_chest": r"胸(?:部|口)?{ADV}(?:大|丰满|宽|厚)|大胸|胸(?:部)?比较?有料",
     "broad_shoulder": r"肩(?:膀|部)?{ADV}(?:宽|厚|圆)|宽肩|虎背",
     "thick_arm": r"(?:手臂|胳膊|大臂|上臂){ADV}(?:粗|肉|胖)|拜拜肉",
     "instep": r"脚背子?{ADV}(?:高|厚)|脚面子?{ADV}(?:高|厚)|高脚背|脚(?:[^，,。背面]{0,3}?又)(?:高|厚)",
     "wide_foot": r"脚(?:掌|型|板|丫子|丫)?{ADV}(?:宽|肥|胖|肉)|宽脚|肉脚",
     "narrow_foot": r"瘦脚|窄脚|脚(?:掌|型|板)?{ADV}(?:窄|瘦)",
+    # A foot the buyer calls ordinary (脚正常, 脚型标准): shops name it beside 脚宽 in a note to keep the usual size.
+    "normal_foot": r"脚(?:型|掌)?(?:比较|挺|很)?(?:正常|标准|一般|普通)",
     "layered": r"(?:里面|里头|内搭|里边|里头|裡面)[^，,。]{0,4}?(?:穿|加|套)(?:件|个|一件)?(?:厚|加厚)?(?:毛衣|卫衣|羽绒服?|棉服|抓绒|衣服)?|(?:穿|加|套)(?:件|个|一件)?(?:厚)?(?:毛衣|卫衣|羽绒|棉服|抓绒)|"  # noqa: E501 (patterns read as one line)
                r"穿得厚|叠穿|(?:厚|加厚|毛|羊毛)(?:的)?(?:棉)?袜|(?:两|2)双袜",
     # Thin socks (表里的脚长是穿薄袜子的): the chart's own case, the smaller of two sizes.
@@ -54,6 +60,8 @@ _SHIFT = re.compile(r"(?:拍|选|买|拿|穿|要|建议|考虑|再|加|往)(?P<w
 _RUNS = re.compile(r"(?:版型|尺码|码数|鞋码|这款|此款|整体)?(?:偏|会)(?P<way>大|小)(?P<amount>一|1|半|两|2)?(?:个)?(?:码|号)")  # noqa: E501 (patterns read as one line)
 # The usual size is this product's size (正码; 按平时尺码拍即可; 直接拍平时穿的码).
 _TRUE_TO_SIZE = re.compile(r"正码|标准码|尺码标准|码数标准|"
+                           # 平时穿几码拍几码, 平时穿多少码的牛仔裤就拍多少码: the usual size as it is.
+                           r"(?:多少|几)(?:码|号)[^，,。；;]{0,12}?(?:就)?(?:拍|选|买)(?:多少|几)(?:码|号)|"
                            r"(?:按|拍|选|买)(?:照)?(?:您|你)?(?:的)?(?:平时|平常|日常|正常)(?:穿)?(?:的)?(?:尺码|码数|鞋码|码|号)")
 _USUAL = re.compile(r"平时|平常|日常|一般穿|习惯穿|别家|其他家|其它家|以前穿|之前穿|别的牌子|其他品牌")
 _SENTENCES = re.compile(r"[。；;\n！!]")
@@ -61,7 +69,7 @@ _STATEMENTS = re.compile(r"[。\n！!]")
 # Buyers whose trait needs no other size here (脚背高的一般不用拍大).
 _EXEMPT = re.compile(r"(?:一般)?(?:不用|不必|无需|不需要|没必要)(?:再)?(?:拍|选|买|拿|加)?(?:大|小)|"
                      # 脚背高的把魔术贴调松一点就行，按表选码: the chart as it is, for them too.
-                     r"(?:按|照)(?:尺码)?表(?:格)?(?:正常|直接)?(?:选|拍|来)")
+                     r"(?:按|照)(?:尺码)?表(?:格)?(?:中|里|上)?(?:的)?(?:对应)?(?:的)?(?:尺码|码)?(?:正常|直接)?(?:选|拍|来)(?!\s*(?:大|小)\s*(?:一|1|两|2|半))")
 _AS_CHARTED = re.compile(r"(?:按|照)(?:尺码)?表")
 _AGAINST_LARGER = re.compile(r"(?:不建议|不要|别|不宜|不推荐)(?:买|拍|选)(?:得)?大"
                              r"(?!\s*(?:两|2|二)\s*(?:个)?(?:码|号))")  # 不要大两码 is about two sizes, not one
@@ -74,9 +82,9 @@ _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对�
                        rf"(?:拍|选)(?:就行|就可以|即可)?(?![大小一\d]))|"
                        # 对应不同尺码时，优先按胸围: the measure put first.
                        rf"优先(?:按|以|看|参考)(?:照)?(?P<by4>{NOTE_MEASURES})")
-_LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
+_LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中|两者中|二者中|两者|两个中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
 _BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往|按)(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
-_BETWEEN = re.compile(r"交界|分界|两个码之间|两码之间|2个码之间|中间|卡在|压线|介于")
+_BETWEEN = re.compile(r"交界|分界|(?:两|2|二)\s*(?:个)?\s*(?:尺码|码|号)\s*之间|中间|卡在|压线|介于")
 _LIMIT = re.compile(
     r"(?:适合|适用|只到|仅适合|范围|只适合|适穿)(?:的)?(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
     r"(?:cm|kg|斤|mm|岁|m(?![a-z])|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*(?:cm|厘米|kg|公斤|斤|mm|岁|m(?![a-z])|米)?)",
@@ -116,7 +124,10 @@ _THRESHOLD = re.compile(
 
 
 _PRODUCT_CUT = re.compile(r"(?:本款|这款|此款|该款|整体)?(?:是|为|属于|采用)?\s*(?:oversize|[ｏo]版)?\s*"
-                          r"(?:宽松|修身|紧身|oversize|落肩|收腰)\s*(?:款|版型|版|型)", re.IGNORECASE)
+                          r"(?:宽松|修身|紧身|oversize|落肩|收腰)\s*(?:款|版型|版|型)|"
+                          # oversize面包服, 宽松卫衣: a cut word naming the garment is the product's, not a wish.
+                          r"(?:oversize|宽松|修身|紧身)\s*(?=[\u4e00-\u9fff]{0,3}(?:服|衣|裤|裙|外套|夹克|衫|恤))",
+                          re.IGNORECASE)
 _NOT_SHIFT = re.compile(r"(?:不|别|没必要|不建议|不推荐)(?:要|用|能|可以)?(?:买|拍|选|穿)?(?:得)?(?:大|小)?$")
 _SAME_AS_ALL = re.compile(r"也一样|一样|同样|照样|照旧|也是|也都")
 _BELOW = ("小于", "低于", "不到", "不足", "少于", "<", "≤")
@@ -170,7 +181,8 @@ def _amount(word: str | None) -> int:
 def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
     """Instructions that move the size (拍小一码, 脚背高选大一码), each with the traits it is for. Half a size
     (拍大半码) is one row of a chart that has half sizes (36.5); on a chart of whole sizes it is quoted, not applied."""
-    text = clean(text)
+    # (喜欢宽松拍大1码、肚子大拍大1码等): instructions listed as examples of what a product's note may say.
+    text = _EXAMPLES_LISTED.sub(" ", clean(text))
     notes: list[FitNote] = []
     for statement in _STATEMENTS.split(text):
         between = _BETWEEN.search(statement)
@@ -183,6 +195,9 @@ def fit_notes(text: str, half_sizes: bool = False) -> list[FitNote]:
             else:
                 notes.extend(_sentence_notes(sentence, half_sizes))
     return unique(notes)
+
+
+_EXAMPLES_LISTED = re.compile(r"[（(][^）)]*等[）)]")
 
 
 def said_amount(text: str) -> str | None:
@@ -375,12 +390,17 @@ def _conflicts(text: str) -> list[tuple[TieRule, set[str]]]:
     return found
 
 
-_REFERENCE = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:只|仅)?(?:作|做|供|能|是)(?:为)?参考")
+_REFERENCE = re.compile(rf"(?P<measure>{NOTE_MEASURES})(?:只|仅)?(?:作|做|供|能|是)(?:为)?参考|"
+                        # 不看体重, 不按体重推荐尺码: a measure the shop does not size this product by.
+                        rf"(?:不看|不按|不以|不参考)(?P<not>{NOTE_MEASURES})|"
+                        # （参考体重30-40斤）: a figure given for reference beside the chart's measure.
+                        rf"参考(?P<ref>{NOTE_MEASURES})\s*[:：]?\s*\d")
 
 
 def reference_measures(text: str) -> list[Measure]:
     """Measures the shop calls a reference only (体重只作参考, 身高作参考, 仅供参考)."""
-    found = [measure_of_heading(m.group("measure")) for m in _REFERENCE.finditer(clean(text))]
+    found = [measure_of_heading(m.group("measure") or m.group("not") or m.group("ref"))
+             for m in _REFERENCE.finditer(clean(text))]
     return list(dict.fromkeys(m for m in found if m is not None))
 
 
@@ -430,7 +450,9 @@ def usual_sizes(text: str) -> dict[str, str]:
 
 
 # 脚宽、穿厚袜的也是拍大1码就够了: these buyers' one size more is the product's own, not another on top.
-_SINGLE = re.compile(r"也(?:是|只)?(?:拍|选)?大(?:一|1)码就(?:够|行|可以)")
+_SINGLE = re.compile(r"也(?:是|只)?(?:拍|选)?大(?:一|1)码就(?:够|行|可以)|"
+                     # 拍大一码就够了，不用再额外加码: one size more in all, not one on top of the product's own.
+                     r"大(?:一|1)码就(?:够|行|可以)(?:了)?\s*[,，]?\s*(?:不用|无需|不必|不需要)(?:再)?(?:额外)?(?:加|拍大)")
 
 
 # The chart's sizes already carry how the product runs (表里的脚长已经按偏大半码算好，按脚长对照直接拍，不用再减码).
@@ -444,7 +466,11 @@ def shift_in_chart(text: str) -> bool:
 
 
 # The smallest size is the least there is (26码是最小码; 没有更小的码了): a size down past it stays at it.
-_SMALLEST = re.compile(r"(?:是|为)(?:本款)?最小(?:的)?(?:码|号|尺码)|没有(?:再|更)?小(?:的)?(?:码|号|尺码)了?")
+_SMALLEST = re.compile(r"(?:是|为)(?:本款)?最小(?:的)?(?:码|号|尺码)|没有(?:再|更)?小(?:的)?(?:码|号|尺码)了?|"
+                       # 本款最小29码; 最小码是S: the least size named.
+                       r"最小(?:的)?(?:码|号|尺码)?(?:是|为|只有|到)?\s*(?:\d{2,3}|[2-9]?X{0,3}S|M)\s*(?:码|号)?|"
+                       # 脚瘦也拍34（没有33码）: the size below the least is not made.
+                       r"[（(]\s*没有\s*\d{2}\s*(?:码|号)", re.IGNORECASE)
 
 
 def smallest_stays(text: str) -> bool:
@@ -477,13 +503,18 @@ def boundary_rule(text: str) -> TieRule | None:
 
 
 def boundary_measure(text: str) -> Measure | None:
-    """The measure a boundary rule names just before it (领围卡两个码中间选大一码): it applies to that one alone."""
+    """The measure a boundary rule names just before it (领围卡两个码中间选大一码): it applies to that one alone.
+    Rules the same way for several measures (腰围在两个码之间的选大一码 … 体重正好在分界处选大一码) serve them all."""
     text = clean(text)
-    match = _boundary(text)
-    if match is None:
+    first = _boundary(text)
+    if first is None:
         return None
-    before = re.split(r"[。；;\n，,：:]", text[:match.start()])[-1]
-    named = {measure_of_heading(word) for word in re.findall(NOTE_MEASURES, before)}
+    named: set[Measure | None] = set()
+    for match in _BOUNDARY.finditer(text):
+        if traits_in(match.group(0)) or match.group("way") != first.group("way"):
+            continue
+        before = re.split(r"[。；;\n，,：:]", text[:match.start()])[-1]
+        named |= {measure_of_heading(word) for word in re.findall(NOTE_MEASURES, before)} or {None}
     return named.pop() if len(named) == 1 else None  # 身高或体重正好在两个码交界: both measures
 
 

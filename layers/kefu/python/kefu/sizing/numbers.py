@@ -9,8 +9,8 @@ DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, 
 UNITS = {"十": 10, "百": 100, "千": 1000}
 _RUN = re.compile(r"[零〇一幺二两三四五六七八九十百千]+(?:点[零〇一二三四五六七八九]+)?")
 # 一 in ordinary words is not a number; these runs are left as they are.
-_WORDS = ("一下", "一般", "一样", "一点", "一些", "一直", "一起", "一定", "一共", "一致", "万一", "统一", "同一",
-          "唯一", "第一", "不一")
+_WORDS = ("两者", "二者", "一下", "一般", "一样", "一点", "一些", "一直", "一起", "一定", "一共", "一致", "万一",
+          "统一", "同一", "唯一", "第一", "不一")
 
 
 def _integer(run: str) -> int:
@@ -41,6 +41,8 @@ def _number(run: str) -> str:
 def arabic(text: str) -> str:
     """The text with Chinese numeral runs as digits; 半 after a number becomes .5 (两岁半 → 2.5岁)."""
     protected = re.sub(r"米零", "米0", text)  # 一米零五 is 1.05 m, not 1.5 m
+    # 白/佰 typed for 百 inside a numeral (一白三十斤): a homophone, read as the numeral it sounds.
+    protected = re.sub(r"(?<=[一二两三四五六七八九])[白佰](?=[零一二两三四五六七八九十来多斤])", "百", protected)
     for index, word in enumerate(_WORDS):
         protected = protected.replace(word, f"\x00{index}\x01")
 
@@ -55,6 +57,8 @@ def arabic(text: str) -> str:
 
     converted = _RUN.sub(convert, protected)
     converted = re.sub(r"\x00(\d+)\x01", lambda m: _WORDS[int(m.group(1))], converted)
+    # 2尺4半 is 2尺4寸半, 2.45 尺; 2尺半 is 2.5 尺.
+    converted = re.sub(r"(?<![\d.])(\d)尺(\d)半", r"\1尺\g<2>5", converted)
     converted = re.sub(r"(\d+)(岁|个月|码|尺|公分|厘米|cm)半", lambda m: f"{m.group(1)}.5{m.group(2)}", converted)
     # 15公分8 is 15.8 cm, as 1米6 is 1.6 m (a single digit after the unit, not a number of its own: 8岁, 8斤).
     converted = re.sub(r"(?<![\d.])(\d{1,2})(公分|厘米)(\d)(?![\d.]|\s*(?:斤|kg|公斤|岁|码|个|月|号|mm|cm))",

@@ -366,7 +366,7 @@ _LINE_LABEL = re.compile(
     r"(?P<bare>\d{2,3})\s*[:：]\s*(?=身高|体重|脚长|适合|参考|年龄))\s*(?=[^\d]{0,8}\d)", re.IGNORECASE,
 )
 _LINE_PAIR = re.compile(
-    r"(?P<keyword>身高|体重|脚长|脚掌长|鞋内长|内长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合鞋码|鞋码|适合|参考)?\s*[:：约为在]?\s*"
+    r"(?P<keyword>靴筒围|靴口围|小腿围|身高|体重|脚长|脚掌长|鞋内长|内长|胸围|腰围|臀围|领围|颈围|年龄|月龄|适合鞋码|鞋码|适合|参考)?\s*[:：约为在]?\s*"
     r"(?P<range>\d+(?:\.\d+)?\s*(?:cm|mm|kg|斤|公斤|岁|个月|m|米)?\s*(?:-|~|～|—|–|到|至)+\s*\d+(?:\.\d+)?\s*"
     r"(?:cm|厘米|mm|毫米|kg|公斤|千克|斤|岁|个月|月|m|米)?|\d+(?:\.\d+)?\s*(?:cm|厘米|mm|毫米|kg|公斤|斤|岁|个月)"
     r"\s*(?:以下|以内|以上|及以上)?|\d+(?:\.\d+)?\s*(?:以内|以下)|"
@@ -396,6 +396,10 @@ def _line_measure(keyword: str | None, value_text: str, chunk: str = "") -> Meas
     return None
 
 
+# A worked example (例：腰围79cm，在30码77cm和31码80cm之间，选31码) names sizes with measures, but is no chart row.
+_IN_EXAMPLE = re.compile(r"例[:：如]|例子|比如|举例|[（(]如[:：]?")
+
+
 def read_lines(text: str, heading: str = "") -> list[SizeRow]:
     """Chart rows written as text: each size label followed by its measures, until the next label. A heading
     that names a measure (脚长对照(cm)) gives the bare numbers after each label (34码=22.0) that measure."""
@@ -410,6 +414,7 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
     # Nor is a size in a line about the garment (裤长：25-28码 100cm): its numbers are the garment's.
     labels = [m for m in _LINE_LABEL.finditer(text)
               if not _ALIAS_BEFORE.search(text[max(0, m.start() - 6):m.start()])
+              and not _IN_EXAMPLE.search(re.split(r"[。\n]", text[:m.start()])[-1])
               and not GARMENT_WORDS.search(text[text.rfind("\n", 0, m.start()) + 1:m.start()])]
     rows: list[SizeRow] = []
     carried: str | None = None  # 29码 腰围2尺2 / 30码 2尺3: the measure word said once for a line of sizes
@@ -427,6 +432,8 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
         keyword: str | None = carried if same_block and first and not said else None
         carried = said if said and said not in ("适合", "参考") else carried if same_block else None
         for pair in _LINE_PAIR.finditer(chunk):
+            if spans and not pair.group("keyword") and re.search(r"[（(]\s*$", chunk[:pair.start()]):
+                continue  # 腰围2尺0-2尺1（67-70cm）: the value before it, said again in another unit
             keyword = pair.group("keyword") or keyword
             said_word = pair.group("keyword") or keyword
             # Under a heading that names the measure (尺码内长: 27码=17.4cm), a value without a word is that one.
