@@ -88,6 +88,7 @@ def own_text() -> str:
 # so they cannot have been copied from those sentences.
 PREDATE_THE_CASES = {
     "一件代发": "64de5b6 (concepts.json, first version); maternity and women-jeans were written in round 12",
+    "钱多久到": "9d601bc (concepts.json, 2026-11-25); mens-casual and women-shoes were written in round 13",
 }
 
 

@@ -392,7 +392,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
     named_lines: dict[str, list[str]] = {}
     # Lines of a rules file that name no product (腰围在两个码之间的选大一码): its sizing rules for the products of
     # the charts it holds, whichever section they are in.
-    general: dict[str, list[str]] = {}
+    general: dict[str, list[tuple[str, set[str]]]] = {}
     for path in sorted((shop_dir / "rules").glob("*.md")):
         rel = path.relative_to(shop_dir).as_posix()
         section: str | None = None  # the product a heading names (## 冰丝防晒外套): its lines are about it
@@ -421,10 +421,15 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
                 cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
                 line = "；".join(f"{column}：{cell}" if column else cell
                                 for column, cell in itertools.zip_longest(columns, cells, fillvalue=""))
+            excepted: set[str] = set()
             if not table_row:
                 # 男款派克棉服（330104）例外: the clause that names a product as the exception is not about it.
-                line = "。".join(c for c in re.split(r"(?<=[。；;])", line)
-                                if not (_EXCEPTED.search(c) and mentioned_products(c, names, summed=True)))
+                kept: list[str] = []
+                for clause in re.split(r"(?<=[。；;，,])", line):
+                    named_here = mentioned_products(clause, names, summed=True) if _EXCEPTED.search(clause) else []
+                    excepted.update(named_here)
+                    kept += [] if named_here else [clause]
+                line = "".join(kept)
             mentioned = mentioned_products(line, names, summed=True)
             if len(mentioned) == 1:
                 named_lines.setdefault(mentioned[0], []).append(line)
@@ -439,7 +444,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             elif not mentioned and section and not table_row and line.strip():
                 named_lines.setdefault(section, []).append(line)
             elif not mentioned and not scoped and not table_row and line.strip():
-                general.setdefault(rel, []).append(line)
+                general.setdefault(rel, []).append((line, excepted))
     # The shop's word on sneaker sizes (运动鞋码偏大，皮鞋拍小一码) serves every product its rules do not exempt.
     shop_wide_sneaker_shift = shop_notes.sneaker_shift("\n".join(
         path.read_text(encoding="utf-8", errors="replace") for path in sorted((shop_dir / "rules").glob("*.md"))))
@@ -460,7 +465,8 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
             texts.insert(0, charts[chosen.chart_id][1].text)
         if chosen is not None:
             files = {source.split("#")[0] for source in [chosen.source, *chosen.merged_from]}
-            texts += [line for rel in sorted(files) for line in general.get(rel, [])]
+            texts += [line for rel in sorted(files) for line, excepted in general.get(rel, [])
+                      if goods_id not in excepted]
         joined = "\n".join(texts)
         half = chosen is not None and has_half_sizes(chosen.rows)
         notes = list(chosen.notes) if chosen is not None else []

@@ -47,7 +47,9 @@ _WORN = re.compile(rf"穿\s*(?:[\u4e00-\u9fff]{{1,3}}鞋)?\s*(?P<value>{NUMBER})
                    r"(?:买|拍)(?:的|了|过)?\s*(?P<bought>\d{2}(?:\.5)?)\s*(?:码|号)(?:的)?\s*(?:刚刚好|刚好|正好|合适|合脚|挺合适)|"
                    # 她穿36, 他穿41的: a size of two digits worn, nothing of another measure after it.
                    r"穿\s*(?:[\u4e00-\u9fff]{1,3}鞋)?\s*(?P<bare>\d{2}(?:\.5)?)(?![\d.A-Za-z])\s*(?:码|号)?(?:的)?"
-                   r"(?!\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m|天|次|年|件|块|元|度|分钟|小时|周))",
+                   r"(?!\s*(?:斤|kg|公斤|千克|cm|厘米|公分|mm|毫米|岁|个月|米|m|天|次|年|件|块|元|度|分钟|小时|周))|"
+                   # 我38, 我是37码的: a size said of oneself, two digits and nothing after it.
+                   r"我(?:是|一般)?\s*(?P<mine>\d{2}(?:\.5)?)\s*(?:码|号)?(?:的)?(?=$|[\s，,。？?！!~])",
                    re.IGNORECASE)
 _OTHER_MEASURE = re.compile(r"(脚宽|脚掌宽|头围|肩宽|衣长|裤长|袖长|腿长|臂长)[^\d]{0,3}$")
 # A ring's inner diameter (内径/内直径 17mm) is the finger's circumference over π.
@@ -65,6 +67,8 @@ _BARE_SIZE = re.compile(r"(?<![\d.A-Za-z])(?P<value>\d{2}(?:\.5)?|[2-9]?X{0,4}[S
                         re.IGNORECASE)
 _ALSO_WORN = re.compile(r"\s*(?:码|号)?\s*(?:、|和|或|跟|/)\s*(\d{2}(?:\.5)?)(?![\d.])"
                         r"(?!\s*(?:斤|kg|公斤|cm|厘米|mm|岁))")
+_ORDERED = re.compile(r"(?:买|拍|下单|选)(?:的|了|过)\s*(\d{2,3}(?:\.5)?)"
+                      r"(?![\d.]|\s*(?:斤|kg|公斤|cm|厘米|公分|mm|岁))")
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -229,13 +233,14 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             usual = max(usual, also.group(1), key=float)  # 平时37、38都能穿: the larger of the two is safe
             two_usual = True
     for match in _WORN.finditer(text):
-        usual = match.group("value") or match.group("bare") or match.group("bought")
+        usual = match.group("value") or match.group("bare") or match.group("bought") or match.group("mine")
     if usual is None and awaited and Measure.USUAL in awaited:
         # Asked for the usual size, the buyer answers with a bare one (40, 40码, M码的).
         bare = _BARE_SIZE.search(text)
         usual = bare.group("value").upper() if bare else None
     taken: list[tuple[int, int]] = [m.span("value") for m in _USUAL.finditer(text)]
-    taken += [m.span(next(g for g in ("value", "bare", "bought") if m.group(g))) for m in _WORN.finditer(text)]
+    taken += [m.span(next(g for g in ("value", "bare", "bought", "mine") if m.group(g))) for m in _WORN.finditer(text)]
+    taken += [m.span(1) for m in _ORDERED.finditer(text)]  # 我拍的150运动服: a size ordered, not a measure
     for match in _VALUE.finditer(text):
         start = match.start("num")
         if any(a <= start < b for a, b in taken):
