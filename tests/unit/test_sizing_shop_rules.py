@@ -105,3 +105,11 @@ def test_versions_from_the_skus_and_sizes_the_skus_do_not_sell(tmp_path: Path) -
     assert _ask(advisor, "1", "薄款的 平时穿37") == {"37"}
     assert _ask(advisor, "1", "加厚的 平时穿37") == {"38"}
     assert _ask(advisor, "1", "加厚的 平时穿39") == {"handoff"}  # 40 is in the table, not on sale
+
+
+def test_the_idiom_for_the_larger_of_two() -> None:
+    from kefu.sizing.notes import boundary_rule, conflict_rule
+
+    assert boundary_rule("脚长卡在两个码中间的，宁大勿小") == TieRule.LARGER
+    assert conflict_rule("身高和体重对应的码不一样时，宁大勿小") == TieRule.LARGER
+    assert boundary_rule("两个码之间选小码") == TieRule.SMALLER

@@ -476,7 +476,7 @@ def learn_size_guide(shop_dir: Path) -> SizeGuide:
         variants = {c.variant: c.chart_id for c in candidates if c.variant} if len(candidates) > 1 else {}
         if chosen is not None and not variants:
             chosen = _merged(chosen, [*own, *shared], guide)
-        versions = _versions(product)
+        versions = _versions(product, "\n".join(texts))
         notes = [_for_version(note, versions) for note in notes]
         shift = shop_notes.usual_shift(_without_version_shifts(joined, versions), half)
         bounds = shop_notes.limits(joined)
@@ -553,6 +553,8 @@ def _kinds_listed(heading: str, names: dict[str, list[str]]) -> list[str]:
 _SKU_SIZE = re.compile(r"(?<![\dA-Za-z])(?:\d{2,3}(?:\.5)?|[2-9]?X{0,4}[SML]|均码)\s*(?:码|号)?(?![\dA-Za-z])",
                        re.IGNORECASE)
 _COLOUR = re.compile(r"[\u4e00-\u9fff]{0,3}色")
+# A colour said without 色 (雾霾蓝, 米白): its hue morpheme.
+_COLOUR_WORD = re.compile(r"[红橙黄绿青蓝紫黑白灰粉棕咖褐杏驼银金藏卡]")
 
 
 def _sizes_on_sale(product: Product) -> list[str]:
@@ -563,14 +565,16 @@ def _sizes_on_sale(product: Product) -> list[str]:
     return list(found)
 
 
-def _versions(product: Product) -> list[str]:
-    """The versions a product's SKUs name besides colour and size (黑色单里 34码, 黑色加绒 34码 → 单里, 加绒)."""
+def _versions(product: Product, text: str) -> list[str]:
+    """The versions a product's SKUs name besides colour and size (黑色单里 34码, 黑色加绒 34码 → 单里, 加绒), when
+    its size text names one of them."""
     found: dict[str, None] = {}
     for sku in product.skus:
         rest = _COLOUR.sub(" ", _SKU_SIZE.sub(" ", sku.spec))
         for word in re.findall(r"[\u4e00-\u9fff]{2,4}", rest):
-            found.setdefault(word)
-    return list(found) if len(found) >= 2 else []
+            if not _COLOUR_WORD.search(word):
+                found.setdefault(word)
+    return list(found) if len(found) >= 2 and any(word in text for word in found) else []
 
 
 def _version_named(text: str, versions: list[str]) -> str | None:

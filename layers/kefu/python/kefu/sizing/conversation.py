@@ -37,7 +37,8 @@ _WORN_ELSEWHERE = re.compile(r"(?:平时|平常|一般|日常|别家|其他|以�
                              r"[^，,。\s]{0,4}?(?:鞋|靴)|"
                              # 平时牛仔裤穿27: the kind before the verb is what the buyer wears, too.
                              r"(?:平时|平常|一般|日常|别家|其他|以前|之前)[^，,。\d\s]{0,6}?(?:穿|拍|买)(?:的)?\s*"
-                             r"\d{2}(?:\.5)?\s*(?:码|号)?")
+                             # … and the kind after the size (平常穿41码常规衬衫) is the one worn, too.
+                             r"\d{2}(?:\.5)?\s*(?:码|号)?(?:的)?(?:[^，,。\s\d]{0,4}?(?:衫|衣|裤|裙|鞋|靴))?")
 # A follow-up about another product (那碎花的呢, 这件格子的): only then do words other than kinds name one.
 _FOLLOW_UP = re.compile(r"^\s*(?:那|这)|呢\s*[?？]?\s*$|(?:那|这)(?:条|件|双|款|个|套)")
 _FIT_WORDS = re.compile(r"宽松|修身|显瘦|合身|贴身|紧身|大码|小码|oversize|均码|加大|加肥", re.IGNORECASE)

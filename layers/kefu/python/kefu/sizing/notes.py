@@ -82,8 +82,10 @@ _CONFLICT = re.compile(rf"(?:不在同一|不是同一|不一致|不一样|对�
                        rf"(?:拍|选)(?:就行|就可以|即可)?(?![大小一\d]))|"
                        # 对应不同尺码时，优先按胸围: the measure put first.
                        rf"优先(?:按|以|看|参考)(?:照)?(?P<by4>{NOTE_MEASURES})")
-_LARGER_OF = re.compile(r"(?:取|选|按|以|拍|买)(?:其中|两者中|二者中|两者|两个中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
-_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往|按)(?P<way>大|小)")  # noqa: E501 (patterns read as one line)
+_LARGER_OF = re.compile(r"宁大勿小|宁大不小|就大不就小|(?:取|选|按|以|拍|买)(?:其中|两者中|二者中|两者|两个中)?(?:较大|大的|更大|偏大)(?:的)?(?:那个|一个)?(?:尺码|码|号)?(?:为准)?")  # noqa: E501 (patterns read as one line)
+_BOUNDARY = re.compile(r"(?:分界|中间|之间|交界|临界|卡在|正好在|刚好在|压线|两个码)[^。；;喜宽合]{0,28}?(?:(?:选|拍|取|建议)(?:择)?|往|按)(?P<way>大|小)|"  # noqa: E501 (patterns read as one line)
+                       # 卡在两个码中间的宁大勿小: the idiom for the larger of two.
+                       r"(?:分界|中间|之间|交界|临界|卡在|压线|两个码)[^。；;喜宽合]{0,28}?(?:宁大勿小|宁大不小|就大不就小|宁可大)")
 _BETWEEN = re.compile(r"交界|分界|(?:两|2|二)\s*(?:个)?\s*(?:尺码|码|号)\s*之间|中间|卡在|压线|介于")
 _LIMIT = re.compile(
     r"(?:适合|适用|只到|仅适合|范围|只适合|适穿)(?:的)?(?P<measure>身高|体重|脚长|年龄)[:：在为]?\s*(?P<range>\d+(?:\.\d+)?\s*"
@@ -499,7 +501,7 @@ def boundary_rule(text: str) -> TieRule | None:
     match = _boundary(clean(text))
     if match is None:
         return None
-    return TieRule.LARGER if match.group("way") == "大" else TieRule.SMALLER
+    return TieRule.LARGER if match.group("way") in ("大", None) else TieRule.SMALLER
 
 
 def boundary_measure(text: str) -> Measure | None:

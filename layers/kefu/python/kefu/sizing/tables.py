@@ -432,8 +432,9 @@ def read_lines(text: str, heading: str = "") -> list[SizeRow]:
         keyword: str | None = carried if same_block and first and not said else None
         carried = said if said and said not in ("适合", "参考") else carried if same_block else None
         for pair in _LINE_PAIR.finditer(chunk):
-            if spans and not pair.group("keyword") and re.search(r"[（(]\s*$", chunk[:pair.start()]):
-                continue  # 腰围2尺0-2尺1（67-70cm）: the value before it, said again in another unit
+            if (spans and not pair.group("keyword") and re.search(r"[（(]\s*$", chunk[:pair.start()])
+                    and not re.search(r"岁|月|斤|kg|公斤|千克", pair.group("range"), re.IGNORECASE)):
+                continue  # 腰围2尺0-2尺1（67-70cm）: the length before it, said again in another unit
             keyword = pair.group("keyword") or keyword
             said_word = pair.group("keyword") or keyword
             # Under a heading that names the measure (尺码内长: 27码=17.4cm), a value without a word is that one.
