@@ -113,3 +113,12 @@ def test_the_idiom_for_the_larger_of_two() -> None:
     assert boundary_rule("脚长卡在两个码中间的，宁大勿小") == TieRule.LARGER
     assert conflict_rule("身高和体重对应的码不一样时，宁大勿小") == TieRule.LARGER
     assert boundary_rule("两个码之间选小码") == TieRule.SMALLER
+
+
+def test_a_usual_size_in_another_system_reads_its_column(tmp_path: Path) -> None:
+    rules = ("## 跑步鞋尺码\n\n| 欧码 | 美码 | 脚长(mm) |\n|---|---|---|\n| 40 | 7 | 250 |\n| 41 | 8 | 255 |\n"
+             "| 42 | 8.5 | 260 |\n| 43 | 9.5 | 265 |\n\n本款偏小一码，建议拍大一码。\n")
+    products = {"1": ("轻便跑步鞋 男", ["白色 40码", "白色 41码", "白色 42码", "白色 43码"])}
+    advisor = SizeAdvisor(learn_size_guide(_shop(tmp_path, rules, products)))
+    assert extract("我穿美码8的").usual == "US8"
+    assert _ask(advisor, "1", "我穿美码8的 拍多少") == {"42"}  # US 8 is 41 here, and the shoe runs a size small

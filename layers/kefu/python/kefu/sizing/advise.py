@@ -186,7 +186,9 @@ def _from_usual(chart: SizeChart, sizing: ProductSizing, usual: str, traits: set
     elif mapped in labels:
         index = labels.index(mapped) + extra  # the shop's own table (75B/75C/80A穿M)
     elif by_alias:
-        index = by_alias[0] + extra
+        # A size of another system (US8.5) is the buyer's usual one there: the product runs against it as well.
+        foreign = re.match(r"(?:US|UK)\d", usual.upper()) is not None
+        index = by_alias[0] + extra + (shift or 0 if foreign else 0)
     elif _past_the_sizes(chart, usual, shift or 0):
         return Advice(AdviceKind.HUMAN, from_usual=True, why="usual size past the sizes the chart names")
     elif all(pairs) and re.fullmatch(r"\d{2}", usual) and shift is not None:

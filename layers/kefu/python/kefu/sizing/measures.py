@@ -69,6 +69,8 @@ _ALSO_WORN = re.compile(r"\s*(?:码|号)?\s*(?:、|和|或|跟|/)\s*(\d{2}(?:\.5
                         r"(?!\s*(?:斤|kg|公斤|cm|厘米|mm|岁))")
 _ORDERED = re.compile(r"(?:买|拍|下单|选)(?:的|了|过)\s*(\d{2,3}(?:\.5)?)"
                       r"(?![\d.]|\s*(?:斤|kg|公斤|cm|厘米|公分|mm|岁))")
+_FOREIGN_SIZE = re.compile(r"(?P<system>美码|美国码|US|英码|英国码|UK)\s*(?:码)?\s*(?P<size>\d{1,2}(?:\.5)?)(?![\d.])",
+                           re.IGNORECASE)
 _FEET = re.compile(r"\d\s*(?:码|号)")
 
 
@@ -234,13 +236,18 @@ def extract(text: str, awaited: list[Measure] | None = None) -> BuyerMeasures:
             two_usual = True
     for match in _WORN.finditer(text):
         usual = match.group("value") or match.group("bare") or match.group("bought") or match.group("mine")
+    foreign = _FOREIGN_SIZE.search(text)
+    if foreign:
+        # 美码8.5, US 9: the usual size in another system, named by its system as a chart's column names it.
+        usual = ("US" if re.match(r"美|us", foreign.group("system"), re.IGNORECASE) else "UK") + foreign.group("size")
     if usual is None and awaited and Measure.USUAL in awaited:
         # Asked for the usual size, the buyer answers with a bare one (40, 40码, M码的).
         bare = _BARE_SIZE.search(text)
         usual = bare.group("value").upper() if bare else None
     taken: list[tuple[int, int]] = [m.span("value") for m in _USUAL.finditer(text)]
     taken += [m.span(next(g for g in ("value", "bare", "bought", "mine") if m.group(g))) for m in _WORN.finditer(text)]
-    taken += [m.span(1) for m in _ORDERED.finditer(text)]  # 我拍的150运动服: a size ordered, not a measure
+    taken += [m.span(1) for m in _ORDERED.finditer(text)]
+    taken += [m.span("size") for m in _FOREIGN_SIZE.finditer(text)]  # 我拍的150运动服: a size ordered, not a measure
     for match in _VALUE.finditer(text):
         start = match.start("num")
         if any(a <= start < b for a, b in taken):

@@ -169,6 +169,15 @@ def _headings(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
     return headings, grid[count:]
 
 
+_FOREIGN_HEADING = {"US": re.compile(r"美码|美国码|^US$|\(US\)|（US）|US码", re.IGNORECASE),
+                    "UK": re.compile(r"英码|英国码|^UK$|\(UK\)|（UK）|UK码", re.IGNORECASE)}
+
+
+def foreign_system(heading: str) -> str | None:
+    """US for a 美码 column, UK for a 英码 one: sizes of another system, named by their system."""
+    return next((system for system, pattern in _FOREIGN_HEADING.items() if pattern.search(clean(heading))), None)
+
+
 def _names_sizes(data: list[list[str]], label_column: int, index: int) -> bool:
     """A column whose values are the sizes' own numbers (衬衫 38码: 领围38): a measure of the wearer, not of the
     garment."""
@@ -230,6 +239,9 @@ def read_table(rows: list[list[str]], keep: frozenset[Measure] = frozenset()) ->
             continue
         columns.append((index, measure, heading_unit.group(1) if heading_unit else None))
     other_labels = [i for i in named_columns if i != label_column]
+    # 美码(US) / 英码(UK) beside 欧码: the buyer's usual size in another system names the same row (US8.5).
+    foreign = {i: system for i, h in enumerate(headings) if i != label_column
+               and (system := foreign_system(h)) is not None}
     labelled_rows = [row for row in data if label_column < len(row) and size_label(row[label_column])]
     if not columns:
         if not named or not labelled_rows:
@@ -255,6 +267,8 @@ def read_table(rows: list[list[str]], keep: frozenset[Measure] = frozenset()) ->
             # A cell may name several (36码、37码: the usual sizes a 36-37 slipper is for).
             aliases = [alias for i in other_labels if i < len(row)
                        for part in re.split(r"\s*[、,，/或]\s*", clean(row[i])) if (alias := size_label(part))]
+            aliases += [f"{system}{number.group(0)}" for i, system in foreign.items() if i < len(row)
+                        if (number := re.search(r"\d{1,2}(?:\.5)?", clean(row[i])))]
             parsed.append(SizeRow(label=label, spans=spans, aliases=aliases))
         else:
             unreadable += 1
